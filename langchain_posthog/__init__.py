@@ -1,0 +1,24 @@
+"""LangChain tools for PostHog."""
+
+from langchain_posthog.client import PostHogClient
+from langchain_posthog.errors import (
+    PostHogAPIError,
+    PostHogConfigError,
+    PostHogError,
+    PostHogReadOnlyError,
+    PostHogTransportError,
+)
+from langchain_posthog.tool import PostHogTool
+from langchain_posthog.toolkit import ActionResult, PostHogToolkit
+
+__all__ = [
+    "ActionResult",
+    "PostHogAPIError",
+    "PostHogClient",
+    "PostHogConfigError",
+    "PostHogError",
+    "PostHogReadOnlyError",
+    "PostHogTool",
+    "PostHogToolkit",
+    "PostHogTransportError",
+]

@@ -1,0 +1,62 @@
+"""Pieces every area's rows share: argument types and the plan for a one-request action."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from pydantic import Field
+
+from langchain_posthog.client import Call, Plan, api_path
+from langchain_posthog.tool import ArgsModel, Context
+
+# An id that goes into a URL path: nothing that could add a segment, a query or a fragment.
+PathId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,200}$")]
+Uuid = Annotated[
+    str,
+    Field(pattern=r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"),
+]
+Limit = Annotated[int, Field(ge=1, le=100, description="Page size.")]
+Offset = Annotated[int, Field(ge=0, description="Items to skip, for the next page.")]
+
+_PLACEHOLDER = re.compile(r"{(\w+)}")
+
+
+def http(
+    method: str,
+    template: str,
+    *,
+    body: Callable[[Any], Any] | None = None,
+    params: Callable[[Any], dict[str, Any] | None] | None = None,
+    idempotent: bool | None = None,
+) -> Callable[[ArgsModel, Context], Plan[Any]]:
+    """The plan of an action that is one request.
+
+    Path placeholders are filled from the arguments (``project_id`` from the context); the
+    remaining arguments become the query string of a GET or the JSON body of anything else,
+    unless ``params`` or ``body`` build them.
+    """
+    names = _PLACEHOLDER.findall(template)
+
+    def plan(args: ArgsModel, ctx: Context) -> Plan[Any]:
+        values = {n: ctx.project_id if n == "project_id" else getattr(args, n) for n in names}
+        rest = args.model_dump(exclude_none=True, exclude=set(names), by_alias=True, mode="json")
+        is_get = method == "GET"
+        query = params(args) if params else (rest if is_get else None)
+        payload = None if is_get else (body(args) if body else rest)
+        reply = yield Call(
+            method, api_path(template, **values), params=query, json=payload, idempotent=idempotent
+        )
+        return reply.data
+
+    return plan
+
+
+def results(data: Any) -> list[dict[str, Any]]:
+    """The items of a paginated PostHog list (or the list itself)."""
+    if isinstance(data, dict):
+        items = data.get("results") or []
+    else:
+        items = data or []
+    return [item for item in items if isinstance(item, dict)]

@@ -1,0 +1,90 @@
+"""Who the key belongs to, and which projects it can reach."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from langchain_posthog.actions._common import Limit, Offset, http, results
+from langchain_posthog.output import page_note
+from langchain_posthog.tool import Action, ArgsModel, Context
+
+
+class ListProjectsArgs(ArgsModel):
+    limit: Limit = 100
+    offset: Offset = 0
+
+
+def _render_projects(data: Any, args: ListProjectsArgs, ctx: Context) -> str:
+    items = results(data)
+    lines = [
+        f"- {p.get('name')} (id {p.get('id')}): timezone {p.get('timezone')}"
+        + ("" if p.get("ingested_event") else ", no events yet")
+        + (", demo" if p.get("is_demo") else "")
+        for p in items
+    ]
+    note = page_note(
+        shown=len(items),
+        offset=args.offset,
+        count=data.get("count") if isinstance(data, dict) else None,
+        has_next=bool(isinstance(data, dict) and data.get("next")),
+        noun="projects",
+    )
+    return "\n".join([note, *lines])
+
+
+class GetCurrentUserArgs(ArgsModel):
+    uuid: str = Field(
+        "@me", pattern=r"^(@me|[0-9a-fA-F-]{36})$", description="User UUID; '@me' for the key's owner."
+    )
+
+
+def _render_user(data: Any, args: GetCurrentUserArgs, ctx: Context) -> str:
+    name = " ".join(filter(None, [data.get("first_name"), data.get("last_name")])) or "(no name)"
+    lines = [f"User: {name} <{data.get('email')}> (uuid {data.get('uuid')})"]
+    team = data.get("team") or {}
+    if team:
+        lines.append(
+            f"Current project: {team.get('name')} (id {team.get('project_id') or team.get('id')}, "
+            f"timezone {team.get('timezone')})"
+        )
+    org = data.get("organization") or {}
+    if org:
+        lines.append(f"Current organization: {org.get('name')} (id {org.get('id')})")
+    others = [o.get("name") for o in data.get("organizations") or [] if isinstance(o, dict)]
+    if len(others) > 1:
+        lines.append("Organizations: " + ", ".join(str(o) for o in others))
+    return "\n".join(lines)
+
+
+ACTIONS = [
+    Action(
+        name="posthog_list_projects",
+        description=(
+            "List the PostHog projects the key can access, with their ids. Use it first when "
+            "the user names a project, then pass its id as project_id to other tools."
+        ),
+        args=ListProjectsArgs,
+        plan=http("GET", "/api/projects/"),
+        render=_render_projects,
+        catalogue="LIST_PROJECTS",
+        api_scope="project:read",
+        project_scoped=False,
+        example={"limit": 100},
+    ),
+    Action(
+        name="posthog_get_current_user",
+        description=(
+            "Get the user who owns the API key: name, email, current project and organizations."
+        ),
+        args=GetCurrentUserArgs,
+        plan=http("GET", "/api/users/{uuid}/"),
+        render=_render_user,
+        catalogue="RETRIEVE_USER_PROFILE_AND_TEAM_DETAILS",
+        api_scope="user:read",
+        project_scoped=False,
+        not_found="Use uuid '@me' for the key's owner.",
+        example={},
+    ),
+]

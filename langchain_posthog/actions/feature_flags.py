@@ -1,0 +1,330 @@
+"""Feature flags: find, read, create, roll out and delete."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, model_validator
+
+from langchain_posthog.actions._common import Limit, Offset, http, results
+from langchain_posthog.client import Call, Plan, api_path
+from langchain_posthog.errors import PostHogAPIError
+from langchain_posthog.output import page_note, rollout_summary
+from langchain_posthog.tool import Action, ArgsModel, Context
+
+FlagKey = Annotated[str, Field(pattern=r"^[a-zA-Z0-9_-]+$", max_length=400)]
+FlagId = Annotated[int, Field(ge=1, description="Flag id (not the key); see posthog_list_feature_flags.")]
+Percent = Annotated[int, Field(ge=0, le=100)]
+NOT_FOUND = "Find the flag's id with posthog_list_feature_flags (search by key)."
+
+Operator = Literal[
+    "exact", "is_not", "icontains", "not_icontains", "regex", "not_regex",
+    "gt", "gte", "lt", "lte", "is_set", "is_not_set", "is_date_before", "is_date_after",
+]  # fmt: skip
+
+
+class FlagProperty(ArgsModel):
+    key: str = Field(description="Property name, e.g. email; the cohort id for type cohort.")
+    value: str | int | float | bool | list[str | int | float] | None = None
+    operator: Operator = "exact"
+    type: Literal["person", "cohort", "group"] = "person"
+    group_type_index: int | None = None
+
+
+class ReleaseCondition(ArgsModel):
+    properties: list[FlagProperty] = Field(default_factory=list, description="ANDed.")
+    rollout_percentage: Percent | None = Field(None, description="Share of matching users.")
+    variant: str | None = Field(None, description="Force this variant for the group.")
+
+
+class Variant(ArgsModel):
+    key: FlagKey
+    name: str | None = None
+    rollout_percentage: Percent
+
+
+class Multivariate(ArgsModel):
+    variants: list[Variant] = Field(min_length=2, max_length=20)
+
+    @model_validator(mode="after")
+    def _sum_to_100(self) -> Multivariate:
+        total = sum(v.rollout_percentage for v in self.variants)
+        if total != 100:
+            raise ValueError(f"variant rollout percentages must sum to 100, not {total}")
+        if len({v.key for v in self.variants}) != len(self.variants):
+            raise ValueError("variant keys must be unique")
+        return self
+
+
+class FlagFilters(ArgsModel):
+    groups: list[ReleaseCondition] = Field(min_length=1, description="Release conditions, ORed.")
+    multivariate: Multivariate | None = None
+    payloads: dict[str, str] | None = Field(
+        None, description="'true' or a variant key -> JSON string payload."
+    )
+    aggregation_group_type_index: int | None = None
+
+
+class _FlagFields(ArgsModel):
+    name: str | None = Field(None, description="Human description of the flag.")
+    filters: FlagFilters | None = Field(None, description="Full release conditions.")
+    rollout_percentage: Percent | None = Field(
+        None, description="Shortcut: roll out to this share of all users (instead of filters)."
+    )
+    active: bool | None = None
+    ensure_experience_continuity: bool | None = None
+    tags: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _one_way_to_roll_out(self) -> _FlagFields:
+        if self.filters is not None and self.rollout_percentage is not None:
+            raise ValueError("give filters or rollout_percentage, not both")
+        return self
+
+
+class CreateFeatureFlagArgs(_FlagFields):
+    key: FlagKey = Field(description="Unique key used in code, e.g. new-onboarding.")
+
+
+class UpdateFeatureFlagArgs(_FlagFields):
+    id: FlagId
+    key: FlagKey | None = None
+
+
+class ListFeatureFlagsArgs(ArgsModel):
+    search: str | None = Field(None, description="Part of a key or name.")
+    active: bool | None = None
+    type: Literal["boolean", "multivariant", "experiment"] | None = None
+    limit: Limit = 50
+    offset: Offset = 0
+
+
+class GetFeatureFlagArgs(ArgsModel):
+    id: FlagId
+
+
+class BulkDeleteFilters(ArgsModel):
+    search: str | None = None
+    active: Literal["true", "false", "STALE"] | None = None
+    type: Literal["boolean", "multivariant", "experiment", "remote_config"] | None = None
+    tags: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _not_everything(self) -> BulkDeleteFilters:
+        if not self.model_dump(exclude_none=True):
+            raise ValueError("filters need at least one of search, active, type or tags")
+        return self
+
+
+class BulkDeleteFeatureFlagsArgs(ArgsModel):
+    ids: list[Annotated[int, Field(ge=1)]] | None = Field(None, min_length=1, max_length=100)
+    filters: BulkDeleteFilters | None = Field(None, description="Delete every flag matching.")
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> BulkDeleteFeatureFlagsArgs:
+        if (self.ids is None) == (self.filters is None):
+            raise ValueError("give exactly one of ids or filters")
+        return self
+
+
+def _flag_line(flag: dict[str, Any]) -> str:
+    state = "active" if flag.get("active") else "inactive"
+    name = f' "{flag["name"]}"' if flag.get("name") else ""
+    return (
+        f"- {flag.get('key')} (id {flag.get('id')}){name}: {state}; "
+        f"{rollout_summary(flag.get('filters'))}"
+    )
+
+
+def _flag_text(flag: dict[str, Any], ctx: Context) -> str:
+    lines = [_flag_line(flag)[2:]]
+    extra = []
+    if flag.get("tags"):
+        extra.append("tags " + ", ".join(flag["tags"]))
+    if flag.get("ensure_experience_continuity"):
+        extra.append("persists across identify")
+    if flag.get("experiment_set"):
+        extra.append(f"used by experiments {flag['experiment_set']}")
+    payloads = (flag.get("filters") or {}).get("payloads")
+    if payloads:
+        extra.append(f"payloads {payloads}")
+    if flag.get("deleted"):
+        extra.append("DELETED")
+    if extra:
+        lines.append("; ".join(extra))
+    if flag.get("id") is not None:
+        lines.append("Open: " + ctx.ui(f"feature_flags/{flag['id']}"))
+    return "\n".join(lines)
+
+
+def _render_list(data: Any, args: ListFeatureFlagsArgs, ctx: Context) -> str:
+    items = results(data)
+    note = page_note(
+        shown=len(items),
+        offset=args.offset,
+        count=data.get("count"),
+        has_next=bool(data.get("next")),
+        noun="feature flags",
+    )
+    if not items:
+        return note + " No flags match."
+    return "\n".join([note, *(_flag_line(f) for f in items)])
+
+
+def _render_flag(data: Any, args: Any, ctx: Context) -> str:
+    return _flag_text(data, ctx)
+
+
+def _render_created(data: Any, args: Any, ctx: Context) -> str:
+    return "Created flag " + _flag_text(data, ctx)
+
+
+def _render_updated(data: Any, args: Any, ctx: Context) -> str:
+    flag, before = data["flag"], data.get("before")
+    text = "Updated flag " + _flag_text(flag, ctx)
+    if before is not None:
+        text += f"\nRollout was: {rollout_summary(before)}"
+    return text
+
+
+def _rollout_filters(percent: int) -> dict[str, Any]:
+    return {"groups": [{"properties": [], "rollout_percentage": percent}]}
+
+
+def _flag_body(args: _FlagFields) -> dict[str, Any]:
+    body = args.model_dump(exclude_none=True, exclude={"id", "rollout_percentage"}, mode="json")
+    if args.rollout_percentage is not None:
+        body["filters"] = _rollout_filters(args.rollout_percentage)
+    return body
+
+
+def _create_body(args: CreateFeatureFlagArgs) -> dict[str, Any]:
+    body = _flag_body(args)
+    body.setdefault("filters", _rollout_filters(0))  # safe default: released to nobody
+    body.setdefault("active", True)
+    return body
+
+
+def _update_plan(args: UpdateFeatureFlagArgs, ctx: Context) -> Plan[dict[str, Any]]:
+    path = api_path(
+        "/api/projects/{project_id}/feature_flags/{id}/", project_id=ctx.project_id, id=args.id
+    )
+    body = _flag_body(args)
+    before = None
+    if args.rollout_percentage is not None:
+        # PATCH replaces filters whole: keep the flag's conditions and variants, change the share.
+        current = (yield Call("GET", path)).data or {}
+        before = current.get("filters") or {}
+        groups = before.get("groups") or [{"properties": []}]
+        body["filters"] = {
+            **before,
+            "groups": [{**g, "rollout_percentage": args.rollout_percentage} for g in groups],
+        }
+    reply = yield Call("PATCH", path, json=body)
+    return {"flag": reply.data, "before": before}
+
+
+def _bulk_delete_plan(args: BulkDeleteFeatureFlagsArgs, ctx: Context) -> Plan[dict[str, Any]]:
+    base = api_path("/api/projects/{project_id}/feature_flags/", project_id=ctx.project_id)
+    payload = args.model_dump(exclude_none=True, mode="json")
+    try:
+        return (yield Call("POST", base + "bulk_delete/", json=payload)).data or {}
+    except PostHogAPIError as error:
+        if error.status not in {404, 405}:
+            raise
+    # Older PostHog has no bulk endpoint: soft-delete one flag at a time.
+    ids = args.ids
+    if ids is None:
+        filters = args.filters.model_dump(exclude_none=True) if args.filters else {}
+        listed = yield Call("GET", base, params={**filters, "limit": 100})
+        ids = [f["id"] for f in results(listed.data)]
+    deleted, errors = [], []
+    for flag_id in ids:
+        try:
+            reply = yield Call("PATCH", f"{base}{flag_id}/", json={"deleted": True})
+        except PostHogAPIError as error:
+            errors.append({"id": flag_id, "reason": error.detail or f"HTTP {error.status}"})
+        else:
+            deleted.append({"id": flag_id, "key": (reply.data or {}).get("key")})
+    return {"deleted": deleted, "errors": errors}
+
+
+def _render_bulk(data: Any, args: Any, ctx: Context) -> str:
+    deleted = data.get("deleted") or []
+    errors = data.get("errors") or []
+    lines = [f"Deleted {len(deleted)} flag(s)" + (":" if deleted else ".")]
+    lines += [f"- {d.get('key')} (id {d.get('id')})" for d in deleted]
+    if errors:
+        lines.append(f"Not deleted ({len(errors)}):")
+        lines += [f"- {e.get('key') or ''} (id {e.get('id')}): {e.get('reason')}" for e in errors]
+    return "\n".join(lines)
+
+
+ACTIONS = [
+    Action(
+        name="posthog_list_feature_flags",
+        description=(
+            "List or search feature flags with their ids, keys, state and rollout. Use it to "
+            "find a flag's id from its key or name."
+        ),
+        args=ListFeatureFlagsArgs,
+        plan=http("GET", "/api/projects/{project_id}/feature_flags/"),
+        render=_render_list,
+        api_scope="feature_flag:read",
+        example={"search": "onboarding"},
+    ),
+    Action(
+        name="posthog_get_feature_flag",
+        description="Get one feature flag by id: key, state, release conditions, variants, payloads.",
+        args=GetFeatureFlagArgs,
+        plan=http("GET", "/api/projects/{project_id}/feature_flags/{id}/"),
+        render=_render_flag,
+        catalogue="GET_FEATURE_FLAG_DETAILS",
+        api_scope="feature_flag:read",
+        not_found=NOT_FOUND,
+        example={"id": 1234},
+    ),
+    Action(
+        name="posthog_create_feature_flag",
+        description=(
+            "Create a feature flag. Without filters or rollout_percentage it is released to "
+            "nobody (0%) until rolled out."
+        ),
+        args=CreateFeatureFlagArgs,
+        plan=http("POST", "/api/projects/{project_id}/feature_flags/", body=_create_body),
+        render=_render_created,
+        scope="write",
+        catalogue="CREATE_FEATURE_FLAG",
+        api_scope="feature_flag:write",
+        example={"key": "new-onboarding", "name": "New onboarding flow", "rollout_percentage": 25},
+    ),
+    Action(
+        name="posthog_update_feature_flag",
+        description=(
+            "Change a feature flag; only the fields given change. rollout_percentage changes the "
+            "share in every release condition and keeps the conditions; filters replaces them."
+        ),
+        args=UpdateFeatureFlagArgs,
+        plan=_update_plan,
+        render=_render_updated,
+        scope="write",
+        catalogue="UPDATE_FEATURE_FLAG",
+        api_scope="feature_flag:write",
+        not_found=NOT_FOUND,
+        example={"id": 1234, "rollout_percentage": 20},
+    ),
+    Action(
+        name="posthog_bulk_delete_feature_flags",
+        description=(
+            "Delete (soft) several feature flags by ids or by filters. Names the flags deleted "
+            "and those that could not be."
+        ),
+        args=BulkDeleteFeatureFlagsArgs,
+        plan=_bulk_delete_plan,
+        render=_render_bulk,
+        scope="destructive",
+        catalogue="BULK_DELETE_FEATURE_FLAGS",
+        api_scope="feature_flag:write",
+        example={"ids": [101, 102, 103]},
+    ),
+]

@@ -1,0 +1,110 @@
+"""Turning PostHog's JSON into compact text for a model.
+
+Content is paid for in tokens on every later model call, so it carries only what a model needs:
+names and keys before ids, no nulls or empty fields, and long lists cut with a note saying how to
+get the rest. The full JSON stays in the tool's artifact.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+MAX_ITEMS = 50
+MAX_TEXT = 6000
+
+
+def prune(value: Any, drop: Iterable[str] = ()) -> Any:
+    """Remove nulls, empty strings, lists and objects, and the keys in ``drop``, at every depth."""
+    dropped = frozenset(drop)
+    return _prune(value, dropped)
+
+
+def _prune(value: Any, drop: frozenset[str]) -> Any:
+    if isinstance(value, Mapping):
+        out = {}
+        for key, item in value.items():
+            if key in drop:
+                continue
+            item = _prune(item, drop)
+            if item not in (None, "", [], {}):
+                out[key] = item
+        return out
+    if isinstance(value, list):
+        return [item for item in (_prune(v, drop) for v in value) if item not in (None, "", [], {})]
+    return value
+
+
+def compact_json(value: Any, drop: Iterable[str] = ()) -> str:
+    """Pruned JSON on one line, with no spaces after separators."""
+    return json.dumps(prune(value, drop), separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def fields(item: Mapping[str, Any], *names: str) -> str:
+    """``name=value`` pairs for the named fields that have a value, comma separated."""
+    parts = []
+    for name in names:
+        value = item.get(name)
+        if value in (None, "", [], {}):
+            continue
+        if isinstance(value, dict | list):
+            value = compact_json(value)
+        elif isinstance(value, bool):
+            value = "yes" if value else "no"
+        parts.append(f"{name}={value}")
+    return ", ".join(parts)
+
+
+def page_note(
+    *, shown: int, offset: int, count: int | None, has_next: bool, noun: str = "results"
+) -> str:
+    """The line that tells a model where this page sits and how to get the next one."""
+    start = offset + 1 if shown else offset
+    end = offset + shown
+    total = f" of {count}" if count is not None else ""
+    text = f"{noun.capitalize()} {start}-{end}{total}."
+    if has_next or (count is not None and end < count):
+        text += f" More exist: call again with offset={end}."
+    return text
+
+
+def cut(lines: Sequence[str], limit: int = MAX_ITEMS, hint: str = "narrow the request") -> list[str]:
+    """Keep at most ``limit`` lines, adding a note about the rest."""
+    if len(lines) <= limit:
+        return list(lines)
+    return [*lines[:limit], f"... {len(lines) - limit} more not shown; {hint}."]
+
+
+def clip(text: str, limit: int = MAX_TEXT) -> str:
+    """Cut long text at ``limit`` characters with a note."""
+    if len(text) <= limit:
+        return text
+    return text[:limit] + f"\n... cut at {limit} of {len(text)} characters (full data in the artifact)."
+
+
+def rollout_summary(filters: Mapping[str, Any] | None) -> str:
+    """Describe a flag's release conditions in a few words."""
+    if not filters:
+        return "no release conditions"
+    groups = filters.get("groups") or []
+    parts = []
+    for group in groups:
+        pct = group.get("rollout_percentage")
+        pct_text = "100%" if pct is None else f"{pct}%"
+        props = group.get("properties") or []
+        if props:
+            conds = " and ".join(
+                f"{p.get('key')} {p.get('operator', 'exact')} {compact_json(p.get('value'))}"
+                for p in props
+            )
+            parts.append(f"{pct_text} of users where {conds}")
+        else:
+            parts.append(f"{pct_text} of all users")
+    variants = ((filters.get("multivariate") or {}).get("variants")) or []
+    text = "; ".join(parts) if parts else "no release conditions"
+    if variants:
+        text += "; variants " + ", ".join(
+            f"{v.get('key')} {v.get('rollout_percentage')}%" for v in variants
+        )
+    return text

@@ -1,0 +1,281 @@
+"""PostHogToolkit: settings, tool selection, and direct execution of actions."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, Self
+
+import httpx
+from langchain_core.tools import BaseTool, BaseToolkit, ToolException
+from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, ValidationError
+
+from langchain_posthog.actions import ACTIONS
+from langchain_posthog.client import PostHogClient, RetryPolicy
+from langchain_posthog.errors import PostHogConfigError, PostHogError
+from langchain_posthog.tool import Action, PostHogTool, format_validation_error
+
+_PROJECT_ID = re.compile(r"^(\d+|@current)$")
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    """What :meth:`PostHogToolkit.execute` returns: never an exception for PostHog or input errors.
+
+    Attributes:
+        successful: whether the action ran and PostHog accepted it.
+        data: PostHog's full JSON (secrets removed) when successful, else ``None``.
+        error: a message saying what went wrong and what to do, when not successful.
+        content: the compact text a model would have read.
+    """
+
+    successful: bool
+    data: Any = None
+    error: str | None = None
+    content: str | None = None
+
+
+class PostHogToolkit(BaseToolkit):
+    """LangChain tools for PostHog: flags, insights, queries, experiments, surveys and more.
+
+    Setup:
+        ``pip install langchain-posthog`` and set ``POSTHOG_PERSONAL_API_KEY`` (a ``phx_`` key
+        from Settings -> Personal API keys), ``POSTHOG_HOST`` (``us``, ``eu`` or your URL) and,
+        to capture events, ``POSTHOG_PROJECT_API_KEY`` (``phc_``).
+
+    Key init args:
+        personal_api_key: ``phx_`` key for the private API.
+        project_api_key: ``phc_`` key for event capture.
+        host: ``"us"`` (default), ``"eu"`` or a self-hosted URL.
+        ingest_host: capture origin, when not derived from ``host``.
+        project_id: bind every tool to this project; the model then never chooses one.
+        read_only: only read tools, and the client refuses any write.
+        include_destructive: add destructive tools (bulk delete).
+        include / exclude: tool names or catalogue action names to keep or drop.
+        timeout, max_retries: per-request timeout in seconds, and retries of safe requests.
+
+    Instantiate:
+        .. code-block:: python
+
+            from langchain_posthog import PostHogToolkit
+
+            toolkit = PostHogToolkit(project_id=2)
+            tools = toolkit.get_tools()
+
+    Use within an agent:
+        .. code-block:: python
+
+            from langchain.agents import create_agent
+
+            agent = create_agent("openai:gpt-4.1", tools=toolkit.get_tools())
+
+    Every setting left as ``None`` falls back to its ``POSTHOG_*`` environment variable.
+    Neither construction nor :meth:`get_tools` touches the network.
+    """
+
+    personal_api_key: SecretStr | None = None
+    project_api_key: SecretStr | None = None
+    host: str | None = None
+    ingest_host: str | None = None
+    project_id: str | int | None = None
+    read_only: bool = False
+    include_destructive: bool = False
+    include: list[str] | None = None
+    exclude: list[str] | None = None
+    timeout: float = Field(30.0, gt=0)
+    max_retries: int = Field(3, ge=0, le=10)
+    http_client: httpx.Client | None = Field(None, exclude=True, repr=False)
+    async_http_client: httpx.AsyncClient | None = Field(None, exclude=True, repr=False)
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    _client: PostHogClient = PrivateAttr()
+    _bound: str | None = PrivateAttr(default=None)
+
+    def __init__(self, **settings: Any) -> None:
+        """Fill settings from the environment, check them offline, and make the client.
+
+        The checks run after pydantic's validation on purpose: an error raised inside it would
+        quote the input, keys included.
+        """
+        super().__init__(**settings)
+        env = os.environ
+        if self.personal_api_key is None and env.get("POSTHOG_PERSONAL_API_KEY"):
+            self.personal_api_key = SecretStr(env["POSTHOG_PERSONAL_API_KEY"])
+        if self.project_api_key is None and env.get("POSTHOG_PROJECT_API_KEY"):
+            self.project_api_key = SecretStr(env["POSTHOG_PROJECT_API_KEY"])
+        self.host = self.host or env.get("POSTHOG_HOST") or "us"
+        self.ingest_host = self.ingest_host or env.get("POSTHOG_INGEST_HOST") or None
+        if self.project_id is None and env.get("POSTHOG_PROJECT_ID"):
+            self.project_id = env["POSTHOG_PROJECT_ID"]
+        personal = _secret(self.personal_api_key)
+        project = _secret(self.project_api_key)
+        _check_keys(personal, project)
+        if self.project_id is not None:
+            bound = str(self.project_id).strip()
+            if not _PROJECT_ID.match(bound):
+                raise PostHogConfigError(
+                    f"project_id must be a numeric project id or '@current', not {bound!r}."
+                )
+            self._bound = bound
+        for option in ("include", "exclude"):
+            unknown = [n for n in getattr(self, option) or [] if _find(n) is None]
+            if unknown:
+                raise PostHogConfigError(
+                    f"{option} names unknown tools {unknown}; valid names are "
+                    f"{[a.name for a in ACTIONS]} or their POSTHOG_... catalogue names."
+                )
+        self._client = PostHogClient(
+            personal_api_key=personal,
+            project_api_key=project,
+            host=self.host,
+            ingest_host=self.ingest_host,
+            timeout=self.timeout,
+            retry=RetryPolicy(max_retries=self.max_retries),
+            read_only=self.read_only,
+            http_client=self.http_client,
+            async_http_client=self.async_http_client,
+        )
+
+    @property
+    def client(self) -> PostHogClient:
+        """The one client every tool of this toolkit shares."""
+        return self._client
+
+    @property
+    def bound_project(self) -> str | None:
+        """The project every tool uses, or ``None`` when the model may choose."""
+        return self._bound
+
+    def actions(self) -> list[Action]:
+        """The actions this toolkit offers, after ``read_only``, destructive and key rules."""
+        return [a for a in ACTIONS if self._permitted(a) is None]
+
+    def get_tools(self) -> list[BaseTool]:
+        """One tool per selected action, all sharing this toolkit's client."""
+        chosen = [a for a in self.actions() if self._selected(a)]
+        return [PostHogTool.from_action(a, self._client, self._bound) for a in chosen]
+
+    def execute(self, name: str, args: dict[str, Any] | None = None) -> ActionResult:
+        """Run one action by tool or catalogue name, for graph nodes and scripts.
+
+        Any action permitted by ``read_only`` and ``include_destructive`` can run, whether or not
+        ``include``/``exclude`` offer it to the model. Never raises for a PostHog or input error.
+        """
+        try:
+            tool, kwargs = self._prepare(name, args)
+            content, data = tool._run(**kwargs)
+        except (ToolException, PostHogError, ValidationError) as error:
+            return _failure(error)
+        return ActionResult(successful=True, data=data, content=content)
+
+    async def aexecute(self, name: str, args: dict[str, Any] | None = None) -> ActionResult:
+        """Async :meth:`execute`."""
+        try:
+            tool, kwargs = self._prepare(name, args)
+            content, data = await tool._arun(**kwargs)
+        except (ToolException, PostHogError, ValidationError) as error:
+            return _failure(error)
+        return ActionResult(successful=True, data=data, content=content)
+
+    def close(self) -> None:
+        """Close the HTTP clients this toolkit made."""
+        self._client.close()
+
+    async def aclose(self) -> None:
+        """Close the HTTP clients this toolkit made, from async code."""
+        await self._client.aclose()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    # -- selection -------------------------------------------------------------------------
+
+    def _permitted(self, action: Action) -> str | None:
+        """Why ``action`` is not available here, or ``None`` when it is."""
+        if self.read_only and action.scope != "read":
+            return f"{action.name} changes data and this toolkit is read_only."
+        if action.scope == "destructive" and not self.include_destructive:
+            return f"{action.name} is destructive: build the toolkit with include_destructive=True."
+        if action.capture and not self._client.has_project_key:
+            return (
+                f"{action.name} needs the project API key: set POSTHOG_PROJECT_API_KEY or pass "
+                "project_api_key='phc_...'."
+            )
+        return None
+
+    def _selected(self, action: Action) -> bool:
+        if self.include is not None and action.name not in {_canonical(n) for n in self.include}:
+            return False
+        return not (self.exclude and action.name in {_canonical(n) for n in self.exclude})
+
+    def _prepare(self, name: str, args: dict[str, Any] | None) -> tuple[PostHogTool, dict[str, Any]]:
+        action = _find(name)
+        if action is None:
+            raise PostHogConfigError(
+                f"Unknown action {name!r}. Valid names: {', '.join(a.name for a in ACTIONS)}."
+            )
+        reason = self._permitted(action)
+        if reason:
+            raise PostHogConfigError(reason)
+        tool = PostHogTool.from_action(action, self._client, self._bound)
+        schema = tool.args_schema
+        assert isinstance(schema, type)  # noqa: S101 - always a model class here
+        model = schema.model_validate(args or {})
+        return tool, {k: getattr(model, k) for k in type(model).model_fields}
+
+
+def _secret(value: SecretStr | None) -> str | None:
+    text = value.get_secret_value().strip() if value is not None else ""
+    return text or None
+
+
+def _check_keys(personal: str | None, project: str | None) -> None:
+    if personal and personal.startswith("phc_"):
+        raise PostHogConfigError(
+            "personal_api_key holds a project API key (phc_...). The personal key (phx_..., from "
+            "Settings -> Personal API keys) goes in personal_api_key or POSTHOG_PERSONAL_API_KEY; "
+            "the project key (phc_...) goes in project_api_key or POSTHOG_PROJECT_API_KEY."
+        )
+    if project and project.startswith("phx_"):
+        raise PostHogConfigError(
+            "project_api_key holds a personal API key (phx_...). The project key (phc_..., from "
+            "Project settings) goes in project_api_key or POSTHOG_PROJECT_API_KEY; the personal "
+            "key (phx_...) goes in personal_api_key or POSTHOG_PERSONAL_API_KEY."
+        )
+
+
+def _canonical(name: str) -> str:
+    action = _find(name)
+    return action.name if action else name
+
+
+def _find(name: str) -> Action | None:
+    wanted = name.strip()
+    for action in ACTIONS:
+        if wanted == action.name or (
+            action.catalogue and wanted.upper() in {action.catalogue, f"POSTHOG_{action.catalogue}"}
+        ):
+            return action
+    return None
+
+
+def _failure(error: Exception) -> ActionResult:
+    if isinstance(error, ValidationError):
+        return ActionResult(successful=False, error=format_validation_error(error))
+    return ActionResult(successful=False, error=str(error))

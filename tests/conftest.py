@@ -1,0 +1,135 @@
+"""Shared test setup: a hermetic environment, VCR replay from cassettes/, and toolkits."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from langchain_posthog import PostHogToolkit
+from langchain_posthog.redaction import REDACTED, redact
+
+ROOT = Path(__file__).resolve().parent.parent
+CASSETTES = ROOT / "cassettes"
+
+# Keys used by every test. They look real so that leak tests search for something meaningful.
+PERSONAL_KEY = "phx_TESTPERSONALKEY0000000000000000000000000000"
+PROJECT_KEY = "phc_TESTPROJECTKEY00000000000000000000000000000"
+PROJECT_ID = 2
+
+# Fields that change on every call and must not decide whether a recorded request matches.
+VOLATILE = frozenset({"uuid", "sentAt", "api_key"})
+
+
+@pytest.fixture(autouse=True)
+def hermetic_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The machine's POSTHOG_* variables never reach a test."""
+    import os
+
+    for name in list(os.environ):
+        if name.startswith("POSTHOG_"):
+            monkeypatch.delenv(name)
+
+
+def decode_body(body: Any) -> Any:
+    """A recorded request body as JSON (gunzipped), or ``None``."""
+    if body in (None, b"", ""):
+        return None
+    if isinstance(body, str):
+        body = body.encode()
+    if body[:2] == b"\x1f\x8b":
+        body = gzip.decompress(body)
+    try:
+        return json.loads(body)
+    except ValueError:
+        return body
+
+
+def _without_volatile(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_volatile(v) for k, v in value.items() if k not in VOLATILE}
+    if isinstance(value, list):
+        return [_without_volatile(v) for v in value]
+    return value
+
+
+def json_body_matcher(r1: Any, r2: Any) -> None:
+    """Bodies match when their JSON is equal, whitespace, gzip and volatile fields aside."""
+    a, b = _without_volatile(decode_body(r1.body)), _without_volatile(decode_body(r2.body))
+    assert a == b, f"request bodies differ: {a!r} != {b!r}"
+
+
+def pytest_recording_configure(config: pytest.Config, vcr: Any) -> None:
+    vcr.register_matcher("json_body", json_body_matcher)
+
+
+def _scrub_request(request: Any) -> Any:
+    body = decode_body(request.body)
+    if isinstance(body, dict | list):
+        request.body = json.dumps(redact(body, (PERSONAL_KEY, PROJECT_KEY))).encode()
+    return request
+
+
+def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
+    raw = response["body"]["string"]
+    try:
+        data = json.loads(raw)
+    except (TypeError, ValueError):
+        return response
+    response["body"]["string"] = json.dumps(_scrub_emails(redact(data))).encode()
+    return response
+
+
+def _scrub_emails(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {
+            k: "user@example.com" if k == "email" and v else _scrub_emails(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_scrub_emails(v) for v in value]
+    return value
+
+
+@pytest.fixture(scope="session")
+def vcr_config() -> dict[str, Any]:
+    # No record_mode here: it would override the command line (CI: --record-mode=none).
+    return {
+        "filter_headers": [("authorization", None), ("cookie", None), ("set-cookie", None)],
+        "before_record_request": _scrub_request,
+        "before_record_response": _scrub_response,
+        "decode_compressed_response": True,
+        "match_on": ["method", "scheme", "host", "port", "path", "query", "json_body"],
+        "allow_playback_repeats": True,
+    }
+
+
+@pytest.fixture(scope="module")
+def vcr_cassette_dir() -> str:
+    return str(CASSETTES)
+
+
+@pytest.fixture
+def toolkit() -> Iterator[PostHogToolkit]:
+    """A toolkit bound to the project the cassettes use, with every tool."""
+    with PostHogToolkit(
+        personal_api_key=PERSONAL_KEY,
+        project_api_key=PROJECT_KEY,
+        project_id=PROJECT_ID,
+        include_destructive=True,
+        max_retries=0,
+    ) as kit:
+        yield kit
+
+
+@pytest.fixture
+def unbound_toolkit() -> Iterator[PostHogToolkit]:
+    """A toolkit with no bound project: tools take project_id, defaulting to @current."""
+    with PostHogToolkit(
+        personal_api_key=PERSONAL_KEY, project_api_key=PROJECT_KEY, include_destructive=True
+    ) as kit:
+        yield kit

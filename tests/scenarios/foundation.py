@@ -1,0 +1,130 @@
+"""Account and feature-flag scenarios."""
+
+from __future__ import annotations
+
+from tests.scenarios import Scenario
+
+SCENARIOS = [
+    Scenario(
+        "posthog_list_projects",
+        "posthog_list_projects.yaml",
+        {},
+        expect=("Acme web (id 2)", "Acme mobile (id 7)", "Europe/Berlin", "no events yet"),
+        forbid=("api_token", "phc_", "[redacted]"),
+        artifact_keys=("results", "count"),
+    ),
+    Scenario(
+        "posthog_list_projects",
+        "posthog_list_projects.unauthorized.yaml",
+        {},
+        ok=False,
+        expect=("401", "POSTHOG_PERSONAL_API_KEY", "region", "https://us.posthog.com"),
+    ),
+    Scenario(
+        "posthog_get_current_user",
+        "posthog_get_current_user.yaml",
+        {},
+        expect=("Ada Lovelace", "<user@example.com>", "Acme web (id 2", "Acme"),
+        forbid=("api_token", "phc_", "[redacted]"),
+        artifact_keys=("uuid", "team", "organization"),
+    ),
+    Scenario(
+        "posthog_get_current_user",
+        "posthog_get_current_user.forbidden.yaml",
+        {},
+        ok=False,
+        expect=("403", "user:read"),
+    ),
+    Scenario(
+        "posthog_list_feature_flags",
+        "posthog_list_feature_flags.yaml",
+        {"search": "onboarding"},
+        expect=(
+            "new-onboarding (id 1234)",
+            "onboarding-checklist (id 1240)",
+            "inactive",
+            "0% of all users",
+            "email icontains",
+            "variants control 50%, test 50%",
+            "1-2 of 2",
+        ),
+        forbid=("null", "created_by"),
+        artifact_keys=("results",),
+    ),
+    Scenario(
+        "posthog_list_feature_flags",
+        "posthog_list_feature_flags.forbidden.yaml",
+        {"search": "onboarding"},
+        ok=False,
+        expect=("403", "feature_flag:read"),
+    ),
+    Scenario(
+        "posthog_get_feature_flag",
+        "posthog_get_feature_flag.yaml",
+        {"id": 1234},
+        expect=("new-onboarding (id 1234)", "active", "0% of all users", "/project/2/feature_flags/1234"),
+        artifact_keys=("id", "key", "filters"),
+    ),
+    Scenario(
+        "posthog_get_feature_flag",
+        "posthog_get_feature_flag.not_found.yaml",
+        {"id": 99999},
+        ok=False,
+        expect=("404", "project 2", "posthog_list_feature_flags"),
+    ),
+    Scenario(
+        "posthog_get_feature_flag",
+        "posthog_get_feature_flag.current_project.yaml",
+        {"id": 1234},
+        bound=False,
+        expect=("new-onboarding (id 1234)", "https://us.posthog.com/feature_flags/1234"),
+    ),
+    Scenario(
+        "posthog_create_feature_flag",
+        "posthog_create_feature_flag.yaml",
+        {"key": "new-onboarding", "name": "New onboarding flow", "rollout_percentage": 25},
+        expect=("Created flag new-onboarding (id 1234)", "25% of all users"),
+        artifact_keys=("id", "key"),
+    ),
+    Scenario(
+        "posthog_create_feature_flag",
+        "posthog_create_feature_flag.duplicate_key.yaml",
+        {"key": "new-onboarding", "name": "New onboarding flow", "rollout_percentage": 25},
+        ok=False,
+        expect=("400", "field 'key'", "There is already a feature flag with this key"),
+    ),
+    Scenario(
+        "posthog_update_feature_flag",
+        "posthog_update_feature_flag.yaml",
+        {"id": 1234, "rollout_percentage": 20},
+        expect=("Updated flag new-onboarding (id 1234)", "20% of all users", "was: 0% of all users"),
+        artifact_keys=("flag", "before"),
+    ),
+    Scenario(
+        "posthog_update_feature_flag",
+        "posthog_update_feature_flag.not_found.yaml",
+        {"id": 99999, "rollout_percentage": 20},
+        ok=False,
+        expect=("404", "posthog_list_feature_flags"),
+    ),
+    Scenario(
+        "posthog_bulk_delete_feature_flags",
+        "posthog_bulk_delete_feature_flags.yaml",
+        {"ids": [101, 102, 103]},
+        expect=(
+            "Deleted 2 flag(s)",
+            "old-banner (id 101)",
+            "new-checkout (id 102)",
+            "pricing-exp (id 103): Flag is used by an active experiment",
+        ),
+        artifact_keys=("deleted", "errors"),
+    ),
+    Scenario(
+        "posthog_bulk_delete_feature_flags",
+        "posthog_bulk_delete_feature_flags.fallback.yaml",
+        {"ids": [1234, 1240]},
+        expect=("Deleted 1 flag(s)", "new-onboarding (id 1234)", "id 1240", "editor access"),
+        artifact_keys=("deleted", "errors"),
+    ),
+]
+
