@@ -278,9 +278,8 @@ class PostHogClient:
         self._timeout = httpx.Timeout(timeout, connect=min(timeout, 10.0))
         self._limits = httpx.Limits(max_connections=50, max_keepalive_connections=20)
         self._owns_sync = http_client is None
-        self._sync = http_client or httpx.Client(
-            timeout=self._timeout, limits=self._limits, transport=transport
-        )
+        self._sync = http_client
+        self._transport = transport
         self._injected_async = async_http_client
         self._async_transport = async_transport
         self._async: httpx.AsyncClient | None = None
@@ -313,6 +312,7 @@ class PostHogClient:
     def run(self, plan: Plan[T]) -> T:
         """Run a plan to its end with the sync client and return its result."""
         program = self._program(plan)
+        client = self._sync_client()
         reply: httpx.Response | None = None
         failure: BaseException | None = None
         while True:
@@ -325,7 +325,7 @@ class PostHogClient:
                 time.sleep(step)
                 continue
             try:
-                reply = self._sync.send(step)
+                reply = client.send(step)
             except httpx.TransportError as exc:
                 failure = exc
 
@@ -359,8 +359,9 @@ class PostHogClient:
 
     def close(self) -> None:
         """Close the httpx clients this client made (not the ones it was given)."""
-        if self._owns_sync:
+        if self._owns_sync and self._sync is not None:
             self._sync.close()
+            self._sync = None
         if self._async is not None and self._async_loop is not None:
             if self._async_loop.is_closed():
                 self._async = None
@@ -378,8 +379,18 @@ class PostHogClient:
         if self._async is not None:
             await self._async.aclose()
             self._async = None
-        if self._owns_sync:
+        if self._owns_sync and self._sync is not None:
             self._sync.close()
+            self._sync = None
+
+    def _sync_client(self) -> httpx.Client:
+        # Made on first use: building an SSL context costs tens of milliseconds, and a toolkit
+        # that only lists its tools, or only runs async, never needs it.
+        if self._sync is None:
+            self._sync = httpx.Client(
+                timeout=self._timeout, limits=self._limits, transport=self._transport
+            )
+        return self._sync
 
     def _async_client(self) -> httpx.AsyncClient:
         if self._injected_async is not None:

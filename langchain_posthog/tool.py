@@ -15,10 +15,8 @@ from langchain_core.tools import BaseTool, ToolException
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, model_validator
 
 from langchain_posthog.client import Plan, PostHogClient
-from langchain_posthog.errors import (
-    PostHogAPIError,
-    PostHogError,
-)
+from langchain_posthog.errors import PostHogAPIError, PostHogError
+from langchain_posthog.schema import compact_schema
 
 Scope = Literal["read", "write", "destructive"]
 
@@ -143,6 +141,11 @@ def args_schema(action: Action, bound: bool) -> type[ArgsModel]:
     )
 
 
+@cache
+def _model_schema(action: Action, bound: bool) -> dict[str, Any]:
+    return compact_schema(args_schema(action, bound))
+
+
 def format_validation_error(error: ValidationError | Exception) -> str:
     """List each field's problem, for a model to correct its call."""
     if not isinstance(error, ValidationError):
@@ -252,6 +255,11 @@ class PostHogTool(BaseTool):
                 "scope": action.scope,
             },
         )
+
+    @property
+    def tool_call_schema(self) -> dict[str, Any]:  # type: ignore[override]
+        """What the model receives: the args schema without pydantic's human-facing extras."""
+        return _model_schema(self.action, self.bound_project is not None)
 
     def _prepare(self, kwargs: dict[str, Any]) -> tuple[Any, Context]:
         project = kwargs.pop("project_id", None) or self.bound_project or "@current"

@@ -5,12 +5,35 @@ Each area's module holds its argument models and its rows; this module only gath
 
 from __future__ import annotations
 
-from langchain_posthog.actions import account, feature_flags
+from langchain_posthog.actions import (
+    account,
+    batch_exports,
+    capture,
+    cohorts,
+    dashboards,
+    experiments,
+    feature_flags,
+    insights,
+    persons,
+    query,
+    recordings,
+    surveys,
+)
 from langchain_posthog.tool import Action
 
 ACTIONS: tuple[Action, ...] = (
     *account.ACTIONS,
     *feature_flags.ACTIONS,
+    *capture.ACTIONS,
+    *insights.ACTIONS,
+    *query.ACTIONS,
+    *cohorts.ACTIONS,
+    *persons.ACTIONS,
+    *experiments.ACTIONS,
+    *surveys.ACTIONS,
+    *dashboards.ACTIONS,
+    *recordings.ACTIONS,
+    *batch_exports.ACTIONS,
 )
 
 __all__ = ["ACTIONS"]

@@ -12,29 +12,28 @@ from langchain_posthog.errors import PostHogAPIError
 from langchain_posthog.output import page_note, rollout_summary
 from langchain_posthog.tool import Action, ArgsModel, Context
 
-FlagKey = Annotated[str, Field(pattern=r"^[a-zA-Z0-9_-]+$", max_length=400)]
+FlagKey = Annotated[str, Field(pattern=r"^[a-zA-Z0-9_-]+$")]
 FlagId = Annotated[int, Field(ge=1, description="Flag id (not the key); see posthog_list_feature_flags.")]
 Percent = Annotated[int, Field(ge=0, le=100)]
 NOT_FOUND = "Find the flag's id with posthog_list_feature_flags (search by key)."
 
 Operator = Literal[
-    "exact", "is_not", "icontains", "not_icontains", "regex", "not_regex",
-    "gt", "gte", "lt", "lte", "is_set", "is_not_set", "is_date_before", "is_date_after",
+    "exact", "is_not", "icontains", "not_icontains", "regex", "gt", "lt", "is_set", "is_not_set"
 ]  # fmt: skip
+Scalar = str | int | float | bool
 
 
 class FlagProperty(ArgsModel):
-    key: str = Field(description="Property name, e.g. email; the cohort id for type cohort.")
-    value: str | int | float | bool | list[str | int | float] | None = None
+    key: str = Field(description="Person property, or 'id' with type cohort.")
+    value: Scalar | list[Scalar] | None = Field(None, json_schema_extra=lambda s: s.clear())
     operator: Operator = "exact"
-    type: Literal["person", "cohort", "group"] = "person"
-    group_type_index: int | None = None
+    type: Literal["person", "cohort"] = "person"
 
 
 class ReleaseCondition(ArgsModel):
     properties: list[FlagProperty] = Field(default_factory=list, description="ANDed.")
-    rollout_percentage: Percent | None = Field(None, description="Share of matching users.")
-    variant: str | None = Field(None, description="Force this variant for the group.")
+    rollout_percentage: Percent | None = None
+    variant: str | None = None
 
 
 class Variant(ArgsModel):
@@ -59,18 +58,13 @@ class Multivariate(ArgsModel):
 class FlagFilters(ArgsModel):
     groups: list[ReleaseCondition] = Field(min_length=1, description="Release conditions, ORed.")
     multivariate: Multivariate | None = None
-    payloads: dict[str, str] | None = Field(
-        None, description="'true' or a variant key -> JSON string payload."
-    )
-    aggregation_group_type_index: int | None = None
+    payloads: dict[str, str] | None = Field(None, description="'true' or variant key: JSON text.")
 
 
 class _FlagFields(ArgsModel):
     name: str | None = Field(None, description="Human description of the flag.")
-    filters: FlagFilters | None = Field(None, description="Full release conditions.")
-    rollout_percentage: Percent | None = Field(
-        None, description="Shortcut: roll out to this share of all users (instead of filters)."
-    )
+    filters: FlagFilters | None = None
+    rollout_percentage: Percent | None = Field(None, description="% of all users; or use filters.")
     active: bool | None = None
     ensure_experience_continuity: bool | None = None
     tags: list[str] | None = None
@@ -83,7 +77,7 @@ class _FlagFields(ArgsModel):
 
 
 class CreateFeatureFlagArgs(_FlagFields):
-    key: FlagKey = Field(description="Unique key used in code, e.g. new-onboarding.")
+    key: FlagKey = Field(description="Unique key used in code.")
 
 
 class UpdateFeatureFlagArgs(_FlagFields):
