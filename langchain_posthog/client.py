@@ -144,7 +144,7 @@ def resolve_hosts(host: str | None, ingest_host: str | None = None) -> tuple[str
     raw = (host or "us").strip()
     region = raw.lower() if raw.lower() in CLOUD_HOSTS else None
     if region is None:
-        url = httpx.URL(raw if "://" in raw else f"https://{raw}")
+        url = _url(raw, "host")
         if url.scheme not in {"http", "https"} or not url.host:
             raise PostHogConfigError(
                 f"host must be 'us', 'eu' or an http(s) URL of a self-hosted PostHog, not {raw!r}."
@@ -154,7 +154,7 @@ def resolve_hosts(host: str | None, ingest_host: str | None = None) -> tuple[str
     app, ingest = CLOUD_HOSTS[region] if region else (origin, origin)
     if ingest_host:
         ingest_raw = ingest_host.strip()
-        ingest_url = httpx.URL(ingest_raw if "://" in ingest_raw else f"https://{ingest_raw}")
+        ingest_url = _url(ingest_raw, "ingest_host")
         if ingest_url.scheme not in {"http", "https"} or not ingest_url.host:
             raise PostHogConfigError(f"ingest_host must be an http(s) URL, not {ingest_raw!r}.")
         alias = _CLOUD_ALIASES.get(ingest_url.host)
@@ -162,6 +162,13 @@ def resolve_hosts(host: str | None, ingest_host: str | None = None) -> tuple[str
             CLOUD_HOSTS[alias][1] if alias else f"{ingest_url.scheme}://{ingest_url.netloc.decode()}"
         )
     return app, ingest
+
+
+def _url(raw: str, setting: str) -> httpx.URL:
+    try:
+        return httpx.URL(raw if "://" in raw else f"https://{raw}")
+    except httpx.InvalidURL:
+        raise PostHogConfigError(f"{setting} {raw!r} is not a URL.") from None
 
 
 @dataclass(frozen=True)
@@ -200,7 +207,7 @@ class RetryPolicy:
         if not retryable:
             return None
         if retry_after is not None:
-            return max(0.0, min(retry_after, self.max_retry_after))
+            return float(max(0.0, min(retry_after, self.max_retry_after)))
         base = min(self.max_backoff, self.backoff * 2 ** (attempt - 1))
         return base * (0.5 + random.random() / 2)  # noqa: S311 - jitter, not cryptography
 
@@ -474,7 +481,7 @@ class PostHogClient:
                 attempt + 1,
                 self.retry.max_retries + 1,
             )
-            yield delay
+            yield float(delay)
             waited += delay
 
     def _build(self, call: Call) -> httpx.Request:

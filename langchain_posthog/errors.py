@@ -42,6 +42,7 @@ class PostHogTransportError(PostHogError):
             "timeout": "timed out",
             "connect": "could not connect to PostHog",
             "dropped": "the connection was dropped before PostHog answered",
+            "bad_response": "got an answer that could not be read (invalid or truncated JSON)",
         }.get(kind, kind)
         tries = f" after {attempts} attempts" if attempts > 1 else ""
         advice = (

@@ -9,14 +9,14 @@ import pytest
 from tests.conftest import CASSETTES
 from tests.contract import check, find, load_cassette
 
-CASSETTE_FILES = sorted(CASSETTES.glob("*.yaml"))
+CASSETTE_FILES = sorted(CASSETTES.rglob("*.yaml"))
 
 
 def test_there_are_cassettes() -> None:
     assert len(CASSETTE_FILES) >= 10
 
 
-@pytest.mark.parametrize("path", CASSETTE_FILES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", CASSETTE_FILES, ids=lambda p: str(p.relative_to(CASSETTES)))
 def test_cassette_follows_posthog_spec(path: Path) -> None:
     interactions = load_cassette(path)
     assert interactions, f"{path.name} has no interactions"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -64,7 +65,8 @@ async def test_scenario(scenario: Scenario, mode: str, vcr: Any) -> None:
         assert text in content, f"{text!r} not in content:\n{content}"
     for text in scenario.forbid:
         assert text not in content, f"{text!r} in content:\n{content}"
-    assert PERSONAL_KEY not in content and PROJECT_KEY not in content
+    everything = content + json.dumps(message.artifact, default=str)
+    assert PERSONAL_KEY not in everything and PROJECT_KEY not in everything
     assert vcr.all_played, f"{scenario.cassette}: not every recorded request was made"
 
 

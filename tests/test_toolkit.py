@@ -1,0 +1,248 @@
+"""Toolkit settings, tool selection, project binding and direct execution."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import httpx
+import pytest
+from langchain_core.tools import BaseToolkit
+
+from langchain_posthog import ActionResult, PostHogConfigError, PostHogToolkit
+from langchain_posthog.actions import ACTIONS
+from tests.conftest import PERSONAL_KEY, PROJECT_ID, PROJECT_KEY
+
+
+def names(toolkit: PostHogToolkit) -> set[str]:
+    return {t.name for t in toolkit.get_tools()}
+
+
+def test_is_a_langchain_toolkit_and_builds_offline() -> None:
+    # Sockets are disabled for this test run: construction and get_tools() must not connect.
+    toolkit = PostHogToolkit(personal_api_key=PERSONAL_KEY)
+    assert isinstance(toolkit, BaseToolkit)
+    tools = toolkit.get_tools()
+    assert tools and all(t.name.startswith("posthog_") and len(t.name) <= 64 for t in tools)
+    assert len({t.name for t in tools}) == len(tools)
+
+
+def test_settings_fall_back_to_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("POSTHOG_PERSONAL_API_KEY", PERSONAL_KEY)
+    monkeypatch.setenv("POSTHOG_PROJECT_API_KEY", PROJECT_KEY)
+    monkeypatch.setenv("POSTHOG_HOST", "eu")
+    monkeypatch.setenv("POSTHOG_PROJECT_ID", "7")
+    toolkit = PostHogToolkit()
+    assert toolkit.client.app_url == "https://eu.posthog.com"
+    assert toolkit.client.ingest_url == "https://eu.i.posthog.com"
+    assert toolkit.bound_project == "7"
+    assert toolkit.client.has_personal_key and toolkit.client.has_project_key
+
+
+def test_arguments_win_over_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("POSTHOG_HOST", "eu")
+    monkeypatch.setenv("POSTHOG_INGEST_HOST", "https://capture.example.com")
+    toolkit = PostHogToolkit(personal_api_key=PERSONAL_KEY, host="https://ph.example.com")
+    assert toolkit.client.app_url == "https://ph.example.com"
+    assert toolkit.client.ingest_url == "https://capture.example.com"
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"personal_api_key": PROJECT_KEY}, "personal_api_key holds a project API key"),
+        ({"project_api_key": PERSONAL_KEY}, "project_api_key holds a personal API key"),
+        ({"project_id": "my-project"}, "numeric project id"),
+        ({"host": "ftp://x"}, "host"),
+        ({"include": ["posthog_fly_to_moon"]}, "unknown tools"),
+    ],
+)
+def test_bad_settings_are_refused_with_advice_and_no_key(settings: dict[str, Any], message: str) -> None:
+    with pytest.raises(PostHogConfigError, match=message) as caught:
+        PostHogToolkit(**settings)
+    assert PERSONAL_KEY not in str(caught.value) and PROJECT_KEY not in str(caught.value)
+
+
+def test_wrong_key_in_environment_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("POSTHOG_PERSONAL_API_KEY", PROJECT_KEY)
+    with pytest.raises(PostHogConfigError, match="POSTHOG_PROJECT_API_KEY") as caught:
+        PostHogToolkit()
+    assert PROJECT_KEY not in str(caught.value)
+
+
+def test_default_selection_read_and_write_but_not_destructive() -> None:
+    toolkit = PostHogToolkit(personal_api_key=PERSONAL_KEY, project_api_key=PROJECT_KEY)
+    scopes = {t.metadata["scope"] for t in toolkit.get_tools()}  # type: ignore[index]
+    assert scopes == {"read", "write"}
+    assert "posthog_bulk_delete_feature_flags" not in names(toolkit)
+    destructive = PostHogToolkit(personal_api_key=PERSONAL_KEY, include_destructive=True)
+    assert "posthog_bulk_delete_feature_flags" in names(destructive)
+
+
+def test_read_only_keeps_read_tools_only() -> None:
+    toolkit = PostHogToolkit(personal_api_key=PERSONAL_KEY, read_only=True, include_destructive=True)
+    tools = toolkit.get_tools()
+    assert tools
+    assert all(t.metadata and t.metadata["read_only"] for t in tools)
+    expected = {a.name for a in ACTIONS if a.scope == "read"}
+    assert {t.name for t in tools} == expected
+
+
+def test_include_and_exclude_take_tool_or_catalogue_names() -> None:
+    toolkit = PostHogToolkit(
+        personal_api_key=PERSONAL_KEY,
+        include=["posthog_get_feature_flag", "POSTHOG_CREATE_FEATURE_FLAG", "LIST_PROJECTS"],
+    )
+    assert names(toolkit) == {
+        "posthog_get_feature_flag",
+        "posthog_create_feature_flag",
+        "posthog_list_projects",
+    }
+    excluded = PostHogToolkit(
+        personal_api_key=PERSONAL_KEY, exclude=["POSTHOG_UPDATE_FEATURE_FLAG", "posthog_list_projects"]
+    )
+    assert "posthog_update_feature_flag" not in names(excluded)
+    assert "posthog_list_projects" not in names(excluded)
+    assert "posthog_get_feature_flag" in names(excluded)
+
+
+def test_metadata_says_scope_and_catalogue_name() -> None:
+    toolkit = PostHogToolkit(personal_api_key=PERSONAL_KEY, include_destructive=True)
+    tools = {t.name: t for t in toolkit.get_tools()}
+    assert tools["posthog_get_feature_flag"].metadata == {
+        "read_only": True,
+        "destructive": False,
+        "catalogue_action": "POSTHOG_GET_FEATURE_FLAG_DETAILS",
+        "scope": "read",
+    }
+    bulk = tools["posthog_bulk_delete_feature_flags"].metadata
+    assert bulk is not None and bulk["destructive"] and not bulk["read_only"]
+
+
+def test_bound_project_hides_project_id_from_the_model() -> None:
+    bound = PostHogToolkit(personal_api_key=PERSONAL_KEY, project_id=PROJECT_ID)
+    free = PostHogToolkit(personal_api_key=PERSONAL_KEY)
+    for tool in bound.get_tools():
+        assert "project_id" not in tool.tool_call_schema["properties"]  # type: ignore[index]
+    flag = next(t for t in free.get_tools() if t.name == "posthog_get_feature_flag")
+    prop = flag.tool_call_schema["properties"]["project_id"]  # type: ignore[index]
+    assert prop["default"] == "@current"
+    projects = next(t for t in free.get_tools() if t.name == "posthog_list_projects")
+    assert "project_id" not in projects.tool_call_schema["properties"]  # type: ignore[index]
+
+
+def test_model_cannot_override_a_bound_project() -> None:
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.path)
+        return httpx.Response(404, json={"type": "invalid_request", "detail": "Not found."})
+
+    toolkit = PostHogToolkit(
+        personal_api_key=PERSONAL_KEY,
+        project_id=PROJECT_ID,
+        http_client=httpx.Client(transport=httpx.MockTransport(handler)),
+    )
+    result = toolkit.execute("posthog_get_feature_flag", {"id": 5, "project_id": "99"})
+    assert not result.successful
+    assert "project_id: unknown argument" in (result.error or "")
+    assert seen == []
+
+
+def test_unbound_tools_use_the_project_the_model_names() -> None:
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.path)
+        return httpx.Response(200, json={"id": 5, "key": "k", "active": False})
+
+    toolkit = PostHogToolkit(
+        personal_api_key=PERSONAL_KEY, http_client=httpx.Client(transport=httpx.MockTransport(handler))
+    )
+    assert toolkit.execute("posthog_get_feature_flag", {"id": 5, "project_id": "7"}).successful
+    assert toolkit.execute("posthog_get_feature_flag", {"id": 5}).successful
+    bad = toolkit.execute("posthog_get_feature_flag", {"id": 5, "project_id": "../7"})
+    assert not bad.successful and "project_id" in (bad.error or "")
+    assert seen == ["/api/projects/7/feature_flags/5/", "/api/projects/@current/feature_flags/5/"]
+
+
+def test_execute_returns_the_catalogue_fields_and_never_raises() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"id": 5, "key": "k", "active": True})
+
+    toolkit = PostHogToolkit(
+        personal_api_key=PERSONAL_KEY,
+        project_id=PROJECT_ID,
+        http_client=httpx.Client(transport=httpx.MockTransport(handler)),
+    )
+    good = toolkit.execute("POSTHOG_GET_FEATURE_FLAG_DETAILS", {"id": 5})
+    assert isinstance(good, ActionResult)
+    assert good.successful and good.error is None and good.data == {"id": 5, "key": "k", "active": True}
+    assert good.content and "k (id 5)" in good.content
+
+    for name, args, expected in [
+        ("posthog_get_feature_flag", {"id": "abc"}, "id:"),
+        ("posthog_get_feature_flag", {}, "id: Field required"),
+        ("posthog_nope", {}, "Unknown action"),
+        ("posthog_bulk_delete_feature_flags", {"ids": [1]}, "include_destructive=True"),
+    ]:
+        result = toolkit.execute(name, args)
+        assert not result.successful and result.data is None
+        assert expected in (result.error or ""), result.error
+
+
+def test_aexecute_matches_execute() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(404, json={"type": "invalid_request", "detail": "Not found."})
+
+    toolkit = PostHogToolkit(
+        personal_api_key=PERSONAL_KEY,
+        project_id=PROJECT_ID,
+        async_http_client=httpx.AsyncClient(transport=httpx.MockTransport(handler)),
+    )
+    result = asyncio.run(toolkit.aexecute("posthog_get_feature_flag", {"id": 9}))
+    assert not result.successful
+    assert result.error and result.error.startswith("Not found (404) in project 2")
+
+
+def test_read_only_execute_cannot_write_whatever_the_name() -> None:
+    sent: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(201, json={})
+
+    toolkit = PostHogToolkit(
+        personal_api_key=PERSONAL_KEY,
+        read_only=True,
+        http_client=httpx.Client(transport=httpx.MockTransport(handler)),
+    )
+    result = toolkit.execute("POSTHOG_CREATE_FEATURE_FLAG", {"key": "x"})
+    assert not result.successful and "read_only" in (result.error or "")
+    assert sent == []
+
+
+def test_missing_personal_key_is_named_when_a_tool_runs() -> None:
+    toolkit = PostHogToolkit()
+    result = toolkit.execute("posthog_list_projects", {})
+    assert not result.successful
+    assert "POSTHOG_PERSONAL_API_KEY" in (result.error or "")
+
+
+def test_context_managers_close_their_clients() -> None:
+    with PostHogToolkit(personal_api_key=PERSONAL_KEY) as toolkit:
+        client = toolkit.client._sync_client()
+    assert client.is_closed
+
+    async def run() -> httpx.AsyncClient:
+        async with PostHogToolkit(personal_api_key=PERSONAL_KEY) as kit:
+            made = kit.client._async_client()
+        return made
+
+    assert asyncio.run(run()).is_closed
+
+
+def test_repr_and_dump_hide_keys() -> None:
+    toolkit = PostHogToolkit(personal_api_key=PERSONAL_KEY, project_api_key=PROJECT_KEY)
+    for text in (repr(toolkit), str(toolkit), str(toolkit.model_dump()), repr(toolkit.get_tools())):
+        assert PERSONAL_KEY not in text and PROJECT_KEY not in text
