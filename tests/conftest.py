@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,9 +18,20 @@ ROOT = Path(__file__).resolve().parent.parent
 CASSETTES = ROOT / "cassettes"
 
 # Keys used by every test. They look real so that leak tests search for something meaningful.
-PERSONAL_KEY = "phx_TESTPERSONALKEY0000000000000000000000000000"
-PROJECT_KEY = "phc_TESTPROJECTKEY00000000000000000000000000000"
-PROJECT_ID = 2
+# To re-record cassettes against a real PostHog, set the POSTHOG_RECORD_* variables (README,
+# "Re-recording the cassettes"): requests then go to that host and project, and the hooks below
+# write them back as us.posthog.com and project 2, without keys, tokens or emails.
+_RECORD = os.environ
+PERSONAL_KEY = _RECORD.get("POSTHOG_RECORD_PERSONAL_API_KEY") or (
+    "phx_TESTPERSONALKEY0000000000000000000000000000"
+)
+PROJECT_KEY = _RECORD.get("POSTHOG_RECORD_PROJECT_API_KEY") or (
+    "phc_TESTPROJECTKEY00000000000000000000000000000"
+)
+PROJECT_ID = int(_RECORD.get("POSTHOG_RECORD_PROJECT_ID") or 2)
+HOST = _RECORD.get("POSTHOG_RECORD_HOST") or "us"
+CASSETTE_PROJECT_ID = 2
+CASSETTE_HOSTS = {"app": "https://us.posthog.com", "ingest": "https://us.i.posthog.com"}
 
 # Fields that change on every call and must not decide whether a recorded request matches.
 VOLATILE = frozenset({"uuid", "sentAt", "api_key"})
@@ -28,8 +40,6 @@ VOLATILE = frozenset({"uuid", "sentAt", "api_key"})
 @pytest.fixture(autouse=True)
 def hermetic_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """The machine's POSTHOG_* variables never reach a test."""
-    import os
-
     for name in list(os.environ):
         if name.startswith("POSTHOG_"):
             monkeypatch.delenv(name)
@@ -68,10 +78,28 @@ def pytest_recording_configure(config: pytest.Config, vcr: Any) -> None:
 
 
 def _scrub_request(request: Any) -> Any:
+    if PROJECT_ID != CASSETTE_PROJECT_ID or HOST != "us":
+        request.uri = _cassette_uri(request.uri)
     body = decode_body(request.body)
     if isinstance(body, dict | list):
         request.body = json.dumps(redact(body, (PERSONAL_KEY, PROJECT_KEY))).encode()
     return request
+
+
+def _cassette_uri(uri: str) -> str:
+    """A recorded URI as the replaying tests send it: US cloud, project 2."""
+    from urllib.parse import urlsplit
+
+    from langchain_posthog.client import resolve_hosts
+
+    app, ingest = resolve_hosts(HOST)
+    parts = urlsplit(uri)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    path = parts.path.replace(
+        f"/api/projects/{PROJECT_ID}/", f"/api/projects/{CASSETTE_PROJECT_ID}/", 1
+    )
+    mapped = {app: CASSETTE_HOSTS["app"], ingest: CASSETTE_HOSTS["ingest"]}.get(origin, origin)
+    return mapped + path + (f"?{parts.query}" if parts.query else "")
 
 
 def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
@@ -117,6 +145,7 @@ def vcr_cassette_dir() -> str:
 def toolkit() -> Iterator[PostHogToolkit]:
     """A toolkit bound to the project the cassettes use, with every tool."""
     with PostHogToolkit(
+        host=HOST,
         personal_api_key=PERSONAL_KEY,
         project_api_key=PROJECT_KEY,
         project_id=PROJECT_ID,
@@ -130,6 +159,9 @@ def toolkit() -> Iterator[PostHogToolkit]:
 def unbound_toolkit() -> Iterator[PostHogToolkit]:
     """A toolkit with no bound project: tools take project_id, defaulting to @current."""
     with PostHogToolkit(
-        personal_api_key=PERSONAL_KEY, project_api_key=PROJECT_KEY, include_destructive=True
+        host=HOST,
+        personal_api_key=PERSONAL_KEY,
+        project_api_key=PROJECT_KEY,
+        include_destructive=True,
     ) as kit:
         yield kit

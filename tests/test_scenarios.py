@@ -9,7 +9,7 @@ import pytest
 from langchain_core.messages import ToolMessage
 
 from langchain_posthog import PostHogToolkit
-from tests.conftest import PERSONAL_KEY, PROJECT_ID, PROJECT_KEY
+from tests.conftest import HOST, PERSONAL_KEY, PROJECT_ID, PROJECT_KEY
 from tests.scenarios import Scenario, all_scenarios
 
 SCENARIOS = all_scenarios()
@@ -30,6 +30,7 @@ def _params() -> list[Any]:
 
 def _toolkit(s: Scenario) -> PostHogToolkit:
     settings: dict[str, Any] = {
+        "host": HOST,
         "personal_api_key": PERSONAL_KEY,
         "project_api_key": PROJECT_KEY,
         "include_destructive": True,
