@@ -1,7 +1,399 @@
-"""PostHog insights."""
+"""Insights: save one from a typed query, list the saved trends, and run a funnel."""
 
 from __future__ import annotations
 
-from langchain_posthog.tool import Action
+import csv
+import io
+import re
+from typing import Annotated, Any, Literal
 
-ACTIONS: list[Action] = []
+from pydantic import AfterValidator, Field, model_validator
+
+from langchain_posthog.actions._common import results
+from langchain_posthog.actions._dates import PostHogDate, check_order
+from langchain_posthog.actions._nodes import (
+    DATE,
+    BareSeries,
+    InsightQuery,
+    WindowUnit,
+    date_range,
+    drop_none,
+    num,
+)
+from langchain_posthog.actions.query import pending_text, period, query_explainer, run_query
+from langchain_posthog.client import Call, Plan, api_path
+from langchain_posthog.errors import PostHogAPIError
+from langchain_posthog.output import clip, cut, page_note
+from langchain_posthog.tool import Action, ArgsModel, Context
+
+INSIGHTS = "/api/projects/{project_id}/insights/"
+
+
+class CreateInsightArgs(ArgsModel):  # noqa: D101
+    name: str = Field(min_length=1, max_length=400)
+    query: InsightQuery
+    description: str | None = Field(None, max_length=400)
+    tags: list[str] | None = None
+    dashboards: list[Annotated[int, Field(ge=1)]] | None = None
+    favorited: bool | None = None
+    saved: bool = True
+
+
+def _create_plan(args: CreateInsightArgs, ctx: Context) -> Plan[Any]:
+    body = args.model_dump(exclude_none=True, exclude={"query"}, mode="json")
+    body["query"] = {"kind": "InsightVizNode", "source": args.query.to_api()}
+    reply = yield Call("POST", api_path(INSIGHTS, project_id=ctx.project_id), json=body)
+    return reply.data
+
+
+# -- rendering -------------------------------------------------------------------------------
+
+KIND_NAMES = {
+    "TrendsQuery": "trends",
+    "FunnelsQuery": "funnel",
+    "RetentionQuery": "retention",
+    "PathsQuery": "paths",
+    "StickinessQuery": "stickiness",
+    "LifecycleQuery": "lifecycle",
+}
+
+
+def _source(insight: dict[str, Any]) -> dict[str, Any]:
+    query = insight.get("query") or {}
+    source = query.get("source") if query.get("kind") == "InsightVizNode" else query
+    return source if isinstance(source, dict) else {}
+
+
+def _series_text(source: dict[str, Any]) -> str:
+    parts = []
+    for node in source.get("series") or []:
+        label = node.get("custom_name") or node.get("event") or node.get("name")
+        if node.get("kind") == "ActionsNode":
+            label = node.get("custom_name") or node.get("name") or f"action {node.get('id')}"
+        math = node.get("math")
+        parts.append(
+            f"{label or 'All events'}" + (f" ({math})" if math and math != "total" else "")
+        )
+    return ", ".join(parts)
+
+
+def _summary(source: dict[str, Any]) -> str:
+    kind = source.get("kind")
+    text = KIND_NAMES.get(str(kind), str(kind))
+    series = _series_text(source)
+    if series:
+        text += " of " + (series if kind != "FunnelsQuery" else series.replace(", ", " -> "))
+    if source.get("interval"):
+        text += f", by {source['interval']}"
+    breakdown = (source.get("breakdownFilter") or {}).get("breakdown")
+    if breakdown:
+        text += f", broken down by {breakdown}"
+    dates = source.get("dateRange") or {}
+    if dates.get("date_from"):
+        text += f", from {dates['date_from']}" + (
+            f" to {dates['date_to']}" if dates.get("date_to") else ""
+        )
+    return text
+
+
+def _render_created(data: Any, args: CreateInsightArgs, ctx: Context) -> str:
+    short_id = data.get("short_id")
+    name = data.get("name") or args.name
+    lines = [
+        f"Created insight {name!r} (short_id {short_id}, id {data.get('id')}): "
+        + _summary(_source(data))
+    ]
+    if data.get("dashboards"):
+        lines.append("On dashboards " + ", ".join(str(d) for d in data["dashboards"]))
+    if not data.get("saved", args.saved):
+        lines.append("Not saved: it stays out of saved-insight lists.")
+    lines.append("Open: " + ctx.ui(f"insights/{short_id}"))
+    return "\n".join(lines)
+
+
+def _short_id(value: str) -> str:
+    # It goes in the query string, where httpx encodes it; this only catches a wrong value early.
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", value):
+        raise ValueError(
+            "a short_id is letters and digits, e.g. aB3dE9fQ (from /insights/<short_id>)"
+        )
+    return value
+
+
+class ListTrendInsightsArgs(ArgsModel):  # noqa: D101
+    short_id: Annotated[str, AfterValidator(_short_id)] | None = Field(
+        None, description="From the insight's URL."
+    )
+    limit: int = Field(25, ge=1, le=100)
+    offset: int = Field(0, ge=0)
+    format: Literal["json", "csv"] | None = None
+
+
+def _list_plan(args: ListTrendInsightsArgs, ctx: Context) -> Plan[Any]:
+    path = api_path(INSIGHTS, project_id=ctx.project_id)
+    params: dict[str, Any] = (
+        {"short_id": args.short_id}
+        if args.short_id
+        else {"limit": args.limit, "offset": args.offset}
+    )
+    params["format"] = args.format
+    if args.format == "csv":
+        return {"csv": (yield Call("GET", path, params=params, text=True)).data or ""}
+    data = (yield Call("GET", path, params=params)).data or {}
+    if args.short_id and not results(data):
+        raise PostHogAPIError(
+            404, method="GET", path=path, code="not_found",
+            detail=f"no insight has short_id {args.short_id!r}",
+        )  # fmt: skip
+    return data
+
+
+def _result_summary(result: Any) -> str:
+    if not isinstance(result, list):
+        return ""
+    parts = []
+    for series in result[:3]:
+        if not isinstance(series, dict):
+            continue
+        total = series.get("aggregated_value", series.get("count"))
+        text = f"{series.get('label')} {num(total)}"
+        data, days = series.get("data") or [], series.get("days") or series.get("labels") or []
+        if data and days:
+            text += f" (latest {days[-1]}: {num(data[-1])})"
+        parts.append(text)
+    if len(result) > 3:
+        parts.append(f"+{len(result) - 3} more series")
+    return "; ".join(parts)
+
+
+def _insight_line(insight: dict[str, Any]) -> str:
+    source = _source(insight)
+    name = insight.get("name") or insight.get("derived_name") or "(unnamed)"
+    line = f"- {name} (short_id {insight.get('short_id')}, id {insight.get('id')}): "
+    line += _series_text(source) or "no series"
+    if source.get("interval"):
+        line += f", by {source['interval']}"
+    cached = _result_summary(insight.get("result"))
+    if cached:
+        line += f"; last result ({insight.get('last_refresh') or 'cached'}): {cached}"
+    return line
+
+
+def _filter_csv(text: str) -> tuple[str, str]:
+    """Keep the CSV's trend rows when the flattened query kind column is there."""
+    rows = list(csv.reader(io.StringIO(text)))
+    column = "query.source.kind"
+    if not rows or column not in rows[0]:
+        return text, "CSV of every insight on the page (all kinds; no query kind column to filter)."
+    index = rows[0].index(column)
+    kept = [row for row in rows[1:] if len(row) > index and row[index] == "TrendsQuery"]
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows([rows[0], *kept])
+    return out.getvalue(), f"CSV: {len(kept)} of {len(rows) - 1} insights on this page are trends."
+
+
+def _render_list(data: Any, args: ListTrendInsightsArgs, ctx: Context) -> str:
+    if "csv" in data:
+        text, note = _filter_csv(data["csv"])
+        return note + "\n" + clip(text)
+    items = results(data)
+    trends = [i for i in items if _source(i).get("kind") == "TrendsQuery"]
+    if args.short_id:
+        insight = items[0]
+        if not trends:
+            kind = _source(insight).get("kind") or (insight.get("query") or {}).get("kind")
+            return (
+                f"Insight {insight.get('name')!r} (short_id {args.short_id}) is a {kind}, "
+                f"not a trend: {_summary(_source(insight))}."
+            )
+        return _insight_line(insight)[2:] + "\nOpen: " + ctx.ui(f"insights/{args.short_id}")
+    note = page_note(
+        shown=len(items),
+        offset=args.offset,
+        count=data.get("count"),
+        has_next=bool(data.get("next")),
+        noun="insights",
+    )
+    lines = [
+        note,
+        f"{len(trends)} of {len(items)} insights on this page are trends "
+        "(PostHog cannot filter by kind; the others are left out).",
+        *cut([_insight_line(i) for i in trends]),
+    ]
+    if trends:
+        lines.append("Open one: " + ctx.ui("insights/<short_id>"))
+    return "\n".join(lines)
+
+
+NOT_FOUND = (
+    "The short_id is the code in the insight's URL (/insights/<short_id>); or list without it."
+)
+
+# -- running a funnel -----------------------------------------------------------------------------
+
+
+class RunFunnelArgs(ArgsModel):  # noqa: D101 - a docstring would be sent to the model
+    events: list[str] | None = Field(
+        None, min_length=2, max_length=20, description="Steps, in order."
+    )
+    actions: list[int] | None = Field(
+        None, min_length=2, max_length=20, description="Action ids, instead of events."
+    )
+    date_from: PostHogDate | None = Field(None, description=DATE + " Default -7d.")
+    date_to: PostHogDate | None = Field(None, description="Same forms; default now.")
+    funnel_window_interval: int | None = Field(
+        None, ge=1, description="Time allowed to convert; default 14 days."
+    )
+    funnel_window_interval_type: WindowUnit | None = None
+    filter_test_accounts: bool | None = None
+    format: Literal["json", "csv"] | None = None
+
+    @model_validator(mode="after")
+    def _steps(self) -> RunFunnelArgs:
+        if (self.events is None) == (self.actions is None):
+            raise ValueError("give the steps as events or as actions (ids), not both")
+        if any(not e.strip() for e in self.events or []):
+            raise ValueError("event names must not be empty")
+        check_order(self.date_from, self.date_to)
+        return self
+
+
+def _funnel_plan(args: RunFunnelArgs, ctx: Context) -> Plan[dict[str, Any]]:
+    steps = [BareSeries(event=e) for e in args.events or []]
+    steps += [BareSeries(id=a) for a in args.actions or []]
+    window = {
+        "funnelWindowInterval": args.funnel_window_interval,
+        "funnelWindowIntervalUnit": args.funnel_window_interval_type,
+    }
+    query = {
+        "kind": "FunnelsQuery",
+        "series": [s.to_api() for s in steps],
+        "dateRange": date_range(args.date_from, args.date_to),
+        "funnelsFilter": {"funnelVizType": "steps", **{k: v for k, v in window.items() if v}},
+        "filterTestAccounts": args.filter_test_accounts,
+    }
+    return (yield from run_query(ctx, drop_none(query), "funnel"))
+
+
+def _duration(seconds: Any) -> str:
+    if not isinstance(seconds, int | float):
+        return ""
+    total = round(seconds)
+    for unit, size, smaller, small_size in (("d", 86400, "h", 3600), ("h", 3600, "m", 60)):
+        if total >= size:
+            rest = (total % size) // small_size
+            return f"{total // size}{unit}" + (f" {rest}{smaller}" if rest else "")
+    return f"{total // 60}m {total % 60}s" if total >= 60 else f"{total}s"
+
+
+def _pct(part: Any, whole: Any) -> str:
+    if not isinstance(part, int | float) or not isinstance(whole, int | float) or not whole:
+        return "n/a"
+    return f"{100 * part / whole:.1f}%"
+
+
+def _funnel_rows(steps: list[dict[str, Any]]) -> list[list[Any]]:
+    """Per step: number, name, count, % of previous, % of first, median seconds to convert."""
+    rows = []
+    for i, step in enumerate(steps):
+        count = step.get("count")
+        previous = steps[i - 1].get("count") if i else None
+        first = steps[0].get("count")
+        rows.append(
+            [
+                i + 1,
+                step.get("custom_name") or step.get("name") or step.get("action_id"),
+                count,
+                _pct(count, previous) if i else "",
+                _pct(count, first) if i else "",
+                step.get("median_conversion_time") if i else None,
+            ]
+        )
+    return rows
+
+
+def _render_funnel(data: Any, args: RunFunnelArgs, ctx: Context) -> str:
+    pending = pending_text(data, "Call again with the same arguments in a minute.")
+    if pending:
+        return pending
+    results = data.get("results") or []
+    groups = results if results and isinstance(results[0], list) else [results]
+    if args.format == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["step", "name", "count", "pct_of_previous", "pct_of_first", "median_s"])
+        for group in groups:
+            writer.writerows(_funnel_rows(group))
+        return clip(out.getvalue())
+    window = f"{args.funnel_window_interval or 14} {args.funnel_window_interval_type or 'day'}(s)"
+    lines = [f"Funnel{period(data)}, conversion window {window}:"]
+    for group in groups:
+        if not group:
+            continue
+        if len(groups) > 1:
+            lines.append(f"{group[0].get('breakdown_value')}:")
+        for number, name, count, prev, first, median in _funnel_rows(group):
+            text = f"{number}. {name}: {num(count)}"
+            if number > 1:
+                text += f" ({prev} of previous, {first} of first)"
+            if median is not None:
+                text += f"; median {_duration(median)} to convert"
+            lines.append(text)
+    if not any(groups):
+        lines.append("No steps returned: check the event names and the date range.")
+    return "\n".join(lines)
+
+
+ACTIONS = [
+    Action(
+        name="posthog_create_insight",
+        description=(
+            "Save an insight (trends, funnel, retention, paths, stickiness, lifecycle); returns "
+            "its link. For numbers only, use posthog_run_trends or posthog_run_funnel."
+        ),
+        args=CreateInsightArgs,
+        plan=_create_plan,
+        render=_render_created,
+        scope="write",
+        catalogue="CREATE_CUSTOM_PROJECT_INSIGHTS",
+        api_scope="insight:write",
+        example={
+            "name": "Weekly signups",
+            "query": {
+                "kind": "TrendsQuery",
+                "series": [{"event": "user signed up", "math": "dau"}],
+                "interval": "week",
+                "date_from": "-90d",
+                "filter_test_accounts": True,
+            },
+        },
+    ),
+    Action(
+        name="posthog_list_trend_insights",
+        description=(
+            "List saved trend insights with their series and last cached result, or get one by "
+            "short_id."
+        ),
+        args=ListTrendInsightsArgs,
+        plan=_list_plan,
+        render=_render_list,
+        catalogue="RETRIEVE_PROJECT_TREND_INSIGHTS",
+        api_scope="insight:read",
+        not_found=NOT_FOUND,
+        example={"limit": 10},
+    ),
+    Action(
+        name="posthog_run_funnel",
+        description=(
+            "Run a funnel over ordered event or action steps: each step's count and conversion. "
+            "Nothing is saved."
+        ),
+        args=RunFunnelArgs,
+        plan=_funnel_plan,
+        render=_render_funnel,
+        catalogue="GET_FUNNEL_INSIGHTS_IN_PROJECT",
+        api_scope="query:read",
+        explain=query_explainer("Check the event names and the date range, and call again."),
+        example={"events": ["$pageview", "user signed up"], "date_from": "-30d"},
+    ),
+]

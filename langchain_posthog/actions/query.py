@@ -1,7 +1,329 @@
-"""PostHog query."""
+"""The query API: how queries run (and are polled), and trends and HogQL run on demand."""
 
 from __future__ import annotations
 
-from langchain_posthog.tool import Action
+import csv
+import io
+import json
+import re
+from collections.abc import Callable, Sequence
+from typing import Any, Literal
 
-ACTIONS: list[Action] = []
+from pydantic import Field, model_validator
+
+from langchain_posthog.actions._common import PathId
+from langchain_posthog.actions._dates import PostHogDate, check_order
+from langchain_posthog.actions._nodes import (
+    DATE,
+    PROPERTY_MATH,
+    BareSeries,
+    BreakdownType,
+    Interval,
+    date_range,
+    drop_none,
+    num,
+)
+from langchain_posthog.client import Call, Plan, Sleep, api_path
+from langchain_posthog.errors import PostHogAPIError
+from langchain_posthog.output import clip, cut
+from langchain_posthog.tool import Action, ArgsModel, Context
+
+QUERY = "/api/projects/{project_id}/query/"
+QUERY_STATUS = "/api/projects/{project_id}/query/{id}/"
+# Waits between polls of a query PostHog runs in the background: about 20 s in all.
+POLL_WAITS = (0.5, 1.0, 2.0, 4.0, 4.0, 4.0, 4.0)
+RESUME_WAITS = (0.0, 1.0, 2.0, 4.0, 4.0, 4.0, 4.0)
+SLOW_WORDS = ("timeout", "timed out", "too long", "memory limit", "estimated")
+
+
+# -- running a query ---------------------------------------------------------------------------
+
+
+def run_query(ctx: Context, query: dict[str, Any], name: str) -> Plan[dict[str, Any]]:
+    """POST a query node and return its result, polling if PostHog runs it in the background."""
+    body = {"query": query, "refresh": "blocking", "name": f"langchain-posthog: {name}"}
+    path = api_path(QUERY, project_id=ctx.project_id)
+    # A query creates nothing, so sending it again after a timeout is safe.
+    reply = yield Call("POST", path, json=body, idempotent=True)
+    data = reply.data if isinstance(reply.data, dict) else {}
+    if reply.status == 202 or _running(data):
+        query_id = (data.get("query_status") or {}).get("id")
+        if isinstance(query_id, str):
+            return (yield from poll_query(ctx, query_id, POLL_WAITS))
+    return data
+
+
+def poll_query(ctx: Context, query_id: str, waits: Sequence[float]) -> Plan[dict[str, Any]]:
+    """Check a background query until it completes or ``waits`` run out."""
+    path = api_path(QUERY_STATUS, project_id=ctx.project_id, id=query_id)
+    status: dict[str, Any] = {"id": query_id, "complete": False}
+    for wait in waits:
+        if wait:
+            yield Sleep(wait)
+        reply = yield Call("GET", path)
+        answer = reply.data if isinstance(reply.data, dict) else {}
+        status = answer.get("query_status") or status
+        if status.get("error"):
+            raise PostHogAPIError(
+                400,
+                method="GET",
+                path=path,
+                type="query_error",
+                detail=status.get("error_message") or "the query failed",
+            )
+        if status.get("complete"):
+            results = status.get("results")
+            return results if isinstance(results, dict) else {"results": results}
+    return {"query_status": status}
+
+
+def period(data: dict[str, Any]) -> str:
+    """Describe the resolved date range of a result: `` 2026-11-13 to 2026-11-20``."""
+    dates = data.get("resolved_date_range") or {}
+    start, end = str(dates.get("date_from") or "")[:10], str(dates.get("date_to") or "")[:10]
+    return f" {start} to {end}" if start and end else ""
+
+
+def _running(data: dict[str, Any]) -> bool:
+    status = data.get("query_status")
+    return "results" not in data and isinstance(status, dict) and not status.get("complete")
+
+
+def pending_text(data: dict[str, Any], again: str) -> str | None:
+    """Say that a query is still running, or ``None`` when it has its result."""
+    if not _running(data):
+        return None
+    query_id = (data.get("query_status") or {}).get("id")
+    return f"PostHog is still running this query (id {query_id}) after about 20 s. {again}"
+
+
+def query_explainer(fix: str) -> Callable[[PostHogAPIError, Any, Context], str | None]:
+    """Explain query errors with PostHog's message and what to change."""
+
+    def explain(error: PostHogAPIError, args: Any, ctx: Context) -> str | None:
+        detail = (error.detail or "").rstrip(".")
+        slow = error.status in {504, 512} or (
+            error.status >= 500 and any(w in detail.lower() for w in SLOW_WORDS)
+        )
+        if slow:
+            return (
+                f"The query was too slow for PostHog ({error.status}: {detail or 'timed out'}). "
+                "Shorten the date range, filter more or add a LIMIT, then call again."
+            )
+        if error.status == 400:
+            return f"PostHog could not run the query (400): {detail or 'invalid query'}. {fix}"
+        return None
+
+    return explain
+
+
+# -- trends -------------------------------------------------------------------------------------
+
+MAX_POINTS = 60
+UNIQUE_MATH = frozenset({"dau", "weekly_active", "monthly_active", "unique_session"})
+
+
+class RunTrendsArgs(ArgsModel):  # noqa: D101
+    series: list[BareSeries] = Field(min_length=1, max_length=10)
+    date_from: PostHogDate | None = Field(None, description=DATE + " Default -7d.")
+    date_to: PostHogDate | None = Field(None, description="Same forms; default now.")
+    interval: Interval | None = None
+    breakdown: str | None = Field(None, description="Property to split by, e.g. $browser.")
+    breakdown_type: BreakdownType | None = None
+    where: str | None = Field(
+        None, description="HogQL filter on the events, e.g. properties.$os = 'iOS'."
+    )
+    filter_test_accounts: bool | None = None
+
+    @model_validator(mode="after")
+    def _coherent(self) -> RunTrendsArgs:
+        if self.breakdown_type and not self.breakdown:
+            raise ValueError("breakdown_type needs breakdown, the property to split by")
+        check_order(self.date_from, self.date_to)
+        return self
+
+
+def _trends_plan(args: RunTrendsArgs, ctx: Context) -> Plan[dict[str, Any]]:
+    query = {
+        "kind": "TrendsQuery",
+        "series": [s.to_api() for s in args.series],
+        "dateRange": date_range(args.date_from, args.date_to),
+        "interval": args.interval,
+        "properties": [{"type": "hogql", "key": args.where}] if args.where else None,
+        "filterTestAccounts": args.filter_test_accounts,
+    }
+    if args.breakdown:
+        query["breakdownFilter"] = {
+            "breakdown": args.breakdown,
+            "breakdown_type": args.breakdown_type or "event",
+        }
+    return (yield from run_query(ctx, drop_none(query), "trends"))
+
+
+def _series_line(result: dict[str, Any], args: RunTrendsArgs) -> str:
+    raw = result.get("action")
+    action: dict[str, Any] = raw if isinstance(raw, dict) else {}
+    order = action.get("order")
+    asked = args.series[order] if isinstance(order, int) and order < len(args.series) else None
+    name = action.get("custom_name") or action.get("name") or result.get("label")
+    name = name or (asked.label if asked else "series")
+    breakdown = result.get("breakdown_value")
+    if breakdown not in (None, "", []):
+        value = ", ".join(map(str, breakdown)) if isinstance(breakdown, list) else breakdown
+        name = f"{name} [{value}]"
+    math = action.get("math") or (asked.math if asked else None)
+    data = result.get("data") or []
+    days = result.get("days") or result.get("labels") or []
+    if math in PROPERTY_MATH:
+        head = f"{name} ({math})"
+    else:
+        word = "sum of interval values" if math in UNIQUE_MATH else "total"
+        head = f"{name}: {word} {num(result.get('count', sum(data)))}"
+    points = [f"{_moment(d)} {num(v)}" for d, v in zip(days, data, strict=False)]
+    skipped = ""
+    if len(points) > MAX_POINTS:
+        skipped = f" (first {len(points) - MAX_POINTS} intervals left out)"
+        points = points[-MAX_POINTS:]
+    return f"{head}; " + ", ".join(points) + skipped if points else head
+
+
+def _moment(day: Any) -> str:
+    """Write ``2026-11-20 06:00:00`` as ``2026-11-20 06:00``."""
+    text = str(day)
+    return text[:-3] if re.fullmatch(r".* \d\d:\d\d:00", text) else text
+
+
+def _render_trends(data: Any, args: RunTrendsArgs, ctx: Context) -> str:
+    pending = pending_text(data, "Call again with the same arguments in a minute.")
+    if pending:
+        return pending
+    results = [r for r in data.get("results") or [] if isinstance(r, dict)]
+    head = f"Trends by {args.interval or 'day'}{period(data)}:"
+    if not results:
+        return head + " no data: check the event names, filters and date range."
+    lines = cut(
+        [_series_line(r, args) for r in results], 25, "use fewer series or a breakdown limit"
+    )
+    return clip("\n".join([head, *lines]))
+
+
+# -- HogQL --------------------------------------------------------------------------------------
+
+MAX_ROWS_SHOWN = 200
+_FINAL_LIMIT = re.compile(r"\blimit\s+\d+(\s*(,|offset)\s*\d+)?\s*$", re.IGNORECASE)
+_COMMENT = re.compile(r"--[^\n]*")
+HOGQL_FIX = (
+    "Fix the SQL and call again. HogQL is ClickHouse SQL over tables such as events, persons "
+    "and sessions; event properties are properties.$browser, person ones person.properties.email."
+)
+
+
+class RunHogQLQueryArgs(ArgsModel):  # noqa: D101
+    query: str | None = Field(None, min_length=1, description="HogQL (ClickHouse SQL) SELECT.")
+    limit: int = Field(100, ge=1, le=10000, description="Added as LIMIT if the SQL has none.")
+    format: Literal["json", "csv"] | None = None
+    query_id: PathId | None = Field(None, description="Fetch a still-running query's result.")
+
+    @model_validator(mode="after")
+    def _one(self) -> RunHogQLQueryArgs:
+        if (self.query is None) == (self.query_id is None):
+            raise ValueError("give query (the SQL) or query_id (of a query still running)")
+        return self
+
+
+def with_limit(sql: str, limit: int) -> str:
+    """Add ``LIMIT limit`` to the SQL when its outermost SELECT has none."""
+    text = _bare(sql)
+    bare = _COMMENT.sub("", text).rstrip()
+    if _FINAL_LIMIT.search(bare) or re.search(r"\bsettings\b", bare, re.IGNORECASE):
+        return text
+    return f"{text}\nLIMIT {limit}"
+
+
+def _bare(sql: str) -> str:
+    return sql.strip().rstrip(";").rstrip()
+
+
+def _hogql_plan(args: RunHogQLQueryArgs, ctx: Context) -> Plan[dict[str, Any]]:
+    if args.query_id:
+        return (yield from poll_query(ctx, args.query_id, RESUME_WAITS))
+    query = {"kind": "HogQLQuery", "query": with_limit(args.query or "", args.limit)}
+    return (yield from run_query(ctx, query, "hogql"))
+
+
+def _cell(value: Any, null: str = "null") -> str:
+    if value is None:
+        return null
+    if isinstance(value, dict | list):
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return num(value) if isinstance(value, float) else str(value)
+
+
+def _render_hogql(data: Any, args: RunHogQLQueryArgs, ctx: Context) -> str:
+    pending = pending_text(
+        data, "Call posthog_run_hogql_query with that query_id in a minute to get the result."
+    )
+    if pending:
+        return pending
+    columns = [str(c) for c in data.get("columns") or []]
+    rows = [r if isinstance(r, list) else [r] for r in data.get("results") or []]
+    if args.format == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows([[_cell(v, "") for v in row] for row in rows])
+        return clip(out.getvalue())
+    lines = [f"{len(rows)} row(s). Columns: {' | '.join(columns)}"]
+    lines += cut(
+        [" | ".join(_cell(v) for v in row) for row in rows],
+        MAX_ROWS_SHOWN,
+        "all rows are in the artifact; aggregate or add a smaller LIMIT to read them here",
+    )
+    if data.get("hasMore"):
+        lines.append("PostHog has more rows: raise the SQL's LIMIT (or limit) to get them.")
+    elif (
+        args.query
+        and len(rows) >= args.limit
+        and with_limit(args.query, args.limit) != _bare(args.query)
+    ):
+        lines.append(f"Capped at limit={args.limit} (added as LIMIT); raise limit for more rows.")
+    if data.get("error"):
+        lines.append(f"PostHog reported: {data['error']}")
+    return clip("\n".join(lines))
+
+
+ACTIONS = [
+    Action(
+        name="posthog_run_trends",
+        description=(
+            "Count events or actions over time, e.g. signups per day last week, optionally per "
+            "property value. Returns totals and per-interval values; nothing is saved."
+        ),
+        args=RunTrendsArgs,
+        plan=_trends_plan,
+        render=_render_trends,
+        api_scope="query:read",
+        explain=query_explainer(
+            "Check event names, property keys and math (avg..p99 need math_property), and call "
+            "again."
+        ),
+        example={"series": [{"event": "user signed up"}], "date_from": "-7d"},
+    ),
+    Action(
+        name="posthog_run_hogql_query",
+        description=(
+            "Run a HogQL (SQL) query over events, persons, sessions... and get the rows as a "
+            "table. For questions the other tools cannot express."
+        ),
+        args=RunHogQLQueryArgs,
+        plan=_hogql_plan,
+        render=_render_hogql,
+        api_scope="query:read",
+        not_found="That query id is unknown or expired; run the SQL again with query.",
+        explain=query_explainer(HOGQL_FIX),
+        example={
+            "query": "SELECT event, count() AS c FROM events WHERE timestamp > now() - INTERVAL 7 "
+            "DAY GROUP BY event ORDER BY c DESC LIMIT 10"
+        },
+    ),
+]
