@@ -1,7 +1,230 @@
-"""PostHog cohorts."""
+"""Cohorts: list them, and create dynamic (by person properties or behaviour) or static ones."""
 
 from __future__ import annotations
 
-from langchain_posthog.tool import Action
+from typing import Any, Literal
 
-ACTIONS: list[Action] = []
+from pydantic import Field, model_validator
+
+from langchain_posthog.actions._common import Limit, Offset, http, results
+from langchain_posthog.output import compact_json, page_note
+from langchain_posthog.tool import Action, ArgsModel, Context
+
+# Negative operators (is_not, is_not_set...) are a positive one with negate=true: fewer enum
+# tokens for the model, and PostHog gets its own operator for a negated property.
+Operator = Literal["exact", "icontains", "regex", "gt", "lt", "is_set"]
+_NEGATED = {
+    "exact": "is_not",
+    "icontains": "not_icontains",
+    "regex": "not_regex",
+    "gt": "lte",
+    "lt": "gte",
+    "is_set": "is_not_set",
+}
+Scalar = str | int | float | bool
+DEFAULT_DAYS = 30
+
+
+# Args models have no docstrings on purpose: pydantic would send them to the model in the
+# schema, paid in tokens on every call. Field descriptions say what is needed.
+class CohortCondition(ArgsModel):  # noqa: D101
+    property: str | None = Field(None, description="Person property.")
+    operator: Operator | None = None  # exact
+    value: Scalar | list[Scalar] | None = Field(None, json_schema_extra=lambda s: s.clear())
+    event: str | None = Field(None, description="Or: event done within `days` (30).")
+    days: int | None = None
+    negate: bool | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> CohortCondition:
+        if (self.property is None) == (self.event is None):
+            raise ValueError("give exactly one of property or event")
+        if self.days is not None and self.days < 1:
+            raise ValueError("days must be at least 1")
+        if self.property is not None:
+            if self.days is not None:
+                raise ValueError("days applies to event conditions only")
+            operator = self.operator or "exact"
+            if operator == "is_set" and self.value is not None:
+                raise ValueError("operator is_set takes no value")
+            if operator != "is_set" and self.value in (None, []):
+                raise ValueError(f"operator {operator} needs a value")
+            if operator != "exact" and isinstance(self.value, list):
+                raise ValueError(f"operator {operator} takes one value; a list needs exact")
+        elif self.operator is not None or self.value is not None:
+            raise ValueError("operator and value apply to property conditions only")
+        return self
+
+
+class CreateCohortArgs(ArgsModel):  # noqa: D101
+    name: str
+    description: str | None = None
+    groups: list[list[CohortCondition]] | None = Field(
+        None, description="Dynamic: ORed groups of ANDed conditions."
+    )
+    is_static: bool | None = None
+    query: dict[str, Any] | None = Field(None, description="Static only: an ActorsQuery.")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> CreateCohortArgs:
+        # Bounds checked here rather than declared: the schema a model reads stays short.
+        if not self.name.strip() or len(self.name) > 400:
+            raise ValueError("name must be 1 to 400 characters")
+        if self.description is not None and len(self.description) > 1000:
+            raise ValueError("description must be at most 1000 characters")
+        if self.query is not None:
+            if not self.is_static:
+                raise ValueError("query needs is_static=true (PostHog computes it once)")
+            if self.query.get("kind") != "ActorsQuery":
+                raise ValueError("query must be an ActorsQuery: {'kind': 'ActorsQuery', ...}")
+        if self.is_static and self.groups is not None:
+            raise ValueError("a static cohort takes no groups; leave is_static false")
+        if not self.is_static and not self.groups:
+            raise ValueError("give groups (dynamic cohort) or is_static=true")
+        for group in self.groups or []:
+            if not group:
+                raise ValueError("a group needs at least one condition")
+            if all(c.negate and c.event for c in group):
+                raise ValueError("a group of only negated events matches nobody; add a condition")
+        return self
+
+
+class ListCohortsArgs(ArgsModel):  # noqa: D101
+    limit: Limit = 50
+    offset: Offset | None = None
+
+
+def _condition(c: CohortCondition) -> dict[str, Any]:
+    if c.event is not None:
+        return {
+            "key": c.event,
+            "type": "behavioral",
+            "value": "performed_event",
+            "event_type": "events",
+            "time_value": str(c.days or DEFAULT_DAYS),
+            "time_interval": "day",
+            "negation": bool(c.negate),
+        }
+    operator: str = c.operator or "exact"
+    value: Any = c.value
+    if operator == "exact" and not isinstance(value, list):
+        value = [value]
+    if c.negate:
+        operator = _NEGATED[operator]
+    if operator in {"is_set", "is_not_set"}:
+        value = operator  # what PostHog stores for operators without a value
+    return {"key": c.property, "type": "person", "operator": operator, "value": value}
+
+
+def _create_body(args: CreateCohortArgs) -> dict[str, Any]:
+    body: dict[str, Any] = args.model_dump(
+        include={"name", "description", "is_static", "query"}, exclude_none=True, mode="json"
+    )
+    if args.groups is not None:
+        groups = [{"type": "AND", "values": [_condition(c) for c in g]} for g in args.groups]
+        body["filters"] = {"properties": {"type": "OR", "values": groups}}
+    return body
+
+
+def _kind(cohort: dict[str, Any]) -> str:
+    return "static" if cohort.get("is_static") else "dynamic"
+
+
+def _size(cohort: dict[str, Any]) -> str:
+    if cohort.get("is_calculating"):
+        return "calculating"
+    count = cohort.get("count")
+    if count is None:
+        return "size not computed yet"
+    return f"{count:,} persons"
+
+
+def _cohort_line(cohort: dict[str, Any]) -> str:
+    errors = " (last calculation failed)" if cohort.get("errors_calculating") else ""
+    return (
+        f'- "{cohort.get("name")}" (id {cohort.get("id")}): {_kind(cohort)}, '
+        f"{_size(cohort)}{errors}"
+    )
+
+
+def _render_list(data: Any, args: ListCohortsArgs, ctx: Context) -> str:
+    items = results(data)
+    note = page_note(
+        shown=len(items),
+        offset=args.offset or 0,
+        count=data.get("count"),
+        has_next=bool(data.get("next")),
+        noun="cohorts",
+    )
+    if not items:
+        return note + " No cohorts."
+    return "\n".join([note, *(_cohort_line(c) for c in items)])
+
+
+def _describe(prop: dict[str, Any]) -> str:
+    if prop.get("type") == "behavioral":
+        did = "did not perform" if prop.get("negation") else "performed"
+        return f"{did} {prop.get('key')} in the last {prop.get('time_value')} days"
+    value = prop.get("value")
+    shown = "" if prop.get("operator") in {"is_set", "is_not_set"} else " " + compact_json(value)
+    return f"{prop.get('key')} {prop.get('operator', 'exact')}{shown}"
+
+
+def _conditions(filters: Any) -> str:
+    groups = ((filters or {}).get("properties") or {}).get("values") or []
+    parts = []
+    for group in groups:
+        props = [p for p in group.get("values") or [] if isinstance(p, dict)]
+        if props:
+            parts.append(" and ".join(_describe(p) for p in props))
+    return "; or ".join(parts)
+
+
+def _render_created(data: Any, args: CreateCohortArgs, ctx: Context) -> str:
+    lines = [f'Created {_kind(data)} cohort "{data.get("name")}" (id {data.get("id")}).']
+    conditions = _conditions(data.get("filters"))
+    if conditions and not data.get("is_static"):
+        lines.append(f"Conditions: {conditions}.")
+    if data.get("is_static") and not args.query:
+        lines.append("It has no members yet: upload a CSV of distinct ids in the UI.")
+    else:
+        lines.append(
+            "PostHog computes its members asynchronously (is_calculating); the count shows in "
+            "posthog_list_cohorts once done."
+        )
+    lines.append("Open: " + ctx.ui(f"cohorts/{data.get('id')}"))
+    return "\n".join(lines)
+
+
+ACTIONS = [
+    Action(
+        name="posthog_list_cohorts",
+        description="List cohorts with ids and sizes.",
+        args=ListCohortsArgs,
+        plan=http("GET", "/api/projects/{project_id}/cohorts/"),
+        render=_render_list,
+        catalogue="RETRIEVE_PROJECT_COHORTS_WITH_PAGINATION",
+        api_scope="cohort:read",
+        example={"limit": 50},
+    ),
+    Action(
+        name="posthog_create_cohort",
+        description="Create a dynamic or static cohort of persons.",
+        args=CreateCohortArgs,
+        plan=http("POST", "/api/projects/{project_id}/cohorts/", body=_create_body),
+        render=_render_created,
+        scope="write",
+        catalogue="CREATE_PROJECT_COHORT",
+        api_scope="cohort:write",
+        example={
+            "name": "Pro users at risk",
+            "description": "Pro plan, no checkout in 30 days",
+            "groups": [
+                [
+                    {"property": "plan", "value": "pro"},
+                    {"event": "checkout completed", "negate": True},
+                ]
+            ],
+        },
+    ),
+]

@@ -1,7 +1,239 @@
-"""PostHog persons."""
+"""Persons: read one by id or distinct id, and change its properties."""
 
 from __future__ import annotations
 
-from langchain_posthog.tool import Action
+import re
+import uuid
+from typing import Annotated, Any
+from urllib.parse import quote
 
-ACTIONS: list[Action] = []
+from pydantic import AfterValidator, BeforeValidator, Field, model_validator
+
+from langchain_posthog.actions.capture import capture_call, explain_capture
+from langchain_posthog.client import Call, Plan, api_path
+from langchain_posthog.errors import PostHogConfigError, PostHogError
+from langchain_posthog.output import compact_json, cut
+from langchain_posthog.tool import Action, ArgsModel, Context
+
+PERSONS = "/api/projects/{project_id}/persons/"
+PERSON = "/api/projects/{project_id}/persons/{id}/"
+NOT_FOUND = "Look the person up by distinct_id instead (the id a product sends events with)."
+MAX_PROPERTIES = 40
+MAX_DISTINCT_IDS = 10
+# PostHog sets many $-properties itself; these few are the ones worth a model's attention.
+_USEFUL_AUTO = (
+    "$geoip_country_name", "$geoip_city_name", "$os", "$browser", "$initial_referring_domain",
+    "$initial_utm_source", "$initial_utm_campaign", "$initial_current_url",
+)  # fmt: skip
+
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+
+
+def _check_person_id(value: Any) -> str:
+    # Checked here rather than as a schema pattern: a UUID regex costs 40 tokens on every call.
+    text = str(value).strip() if isinstance(value, int | str) else ""
+    if not (text.isdigit() and int(text) > 0) and not _UUID.match(text):
+        raise ValueError("not a person id (a number or a UUID); for an event's id use distinct_id")
+    return text
+
+
+def _check_distinct_id(value: str) -> str:
+    if not value:
+        raise ValueError("distinct_id is empty")
+    return value
+
+
+PersonId = Annotated[
+    str, BeforeValidator(_check_person_id), Field(description="Person id or UUID.")
+]
+DistinctId = Annotated[str, AfterValidator(_check_distinct_id)]
+
+
+# Args models have no docstrings on purpose: pydantic would send them to the model in the
+# schema, paid in tokens on every call. Field descriptions say what is needed.
+class _PersonRef(ArgsModel):
+    id: PersonId | None = None
+    distinct_id: DistinctId | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> _PersonRef:
+        if (self.id is None) == (self.distinct_id is None):
+            raise ValueError("give exactly one of id or distinct_id")
+        return self
+
+
+class GetPersonArgs(_PersonRef):  # noqa: D101
+    pass
+
+
+class UpdatePersonPropertiesArgs(_PersonRef):  # noqa: D101
+    set: dict[str, Any] | None = None
+    unset: list[str] | None = Field(None, description="Names to remove.")
+
+    @model_validator(mode="after")
+    def _something_to_change(self) -> UpdatePersonPropertiesArgs:
+        if not self.set and not self.unset:
+            raise ValueError("give set, unset or both")
+        if self.unset and (len(self.unset) > 100 or not all(self.unset)):
+            raise ValueError("unset takes 1 to 100 non-empty property names")
+        both = set(self.set or {}) & set(self.unset or [])
+        if both:
+            raise ValueError(f"properties both set and unset: {sorted(both)}")
+        return self
+
+
+def _by_distinct_id(distinct_id: str, ctx: Context) -> Plan[dict[str, Any]]:
+    """Find the person with this distinct id (the list returns it whole: one call does)."""
+    path = api_path(PERSONS, project_id=ctx.project_id)
+    reply = yield Call("GET", path, params={"distinct_id": distinct_id})
+    found = [p for p in (reply.data or {}).get("results") or [] if isinstance(p, dict)]
+    if not found:
+        raise PostHogError(
+            f"No person in project {ctx.project_id} has distinct id {distinct_id!r}. Distinct ids "
+            "are exact and case-sensitive, and a person exists only once an event for it has "
+            "been ingested (a few seconds after capture)."
+        )
+    return found[0]
+
+
+def _get_plan(args: GetPersonArgs, ctx: Context) -> Plan[dict[str, Any]]:
+    if args.distinct_id is not None:
+        return (yield from _by_distinct_id(args.distinct_id, ctx))
+    reply = yield Call("GET", api_path(PERSON, project_id=ctx.project_id, id=args.id))
+    return reply.data or {}
+
+
+def _value(value: Any, limit: int = 120) -> str:
+    text = " ".join((value if isinstance(value, str) else compact_json(value)).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _properties(props: dict[str, Any]) -> list[str]:
+    own = [k for k in props if not k.startswith("$")]
+    auto = [k for k in _USEFUL_AUTO if k in props]
+    lines = [f"  {k}: {_value(props[k])}" for k in [*own, *auto]]
+    lines = cut(lines, MAX_PROPERTIES, "all properties are in the artifact")
+    hidden = len(props) - len(own) - len(auto)
+    if hidden > 0:
+        lines.append(f"  (+{hidden} more $-properties set by PostHog, in the artifact)")
+    return lines
+
+
+def _render_person(data: Any, args: GetPersonArgs, ctx: Context) -> str:
+    ids = [str(d) for d in data.get("distinct_ids") or []]
+    lines = [
+        f"Person {data.get('name') or '(no name)'} (id {data.get('id')}, uuid {data.get('uuid')})"
+    ]
+    if ids:
+        shown = ", ".join(ids[:MAX_DISTINCT_IDS])
+        more = f" (+{len(ids) - MAX_DISTINCT_IDS} more)" if len(ids) > MAX_DISTINCT_IDS else ""
+        lines.append(f"Distinct ids: {shown}{more}")
+    dates = [
+        f"{label} {data[key]}"
+        for key, label in (("created_at", "Created"), ("last_seen_at", "last seen"))
+        if data.get(key)
+    ]
+    if dates:
+        lines.append("; ".join(dates))
+    props = data.get("properties") or {}
+    if isinstance(props, dict) and props:
+        lines.append("Properties:")
+        lines += _properties(props)
+    link_id = args.distinct_id or (ids[0] if ids else None)
+    if link_id:
+        lines.append("Open: " + ctx.ui("person/" + quote(link_id, safe="")))
+    return "\n".join(lines)
+
+
+def _update_plan(args: UpdatePersonPropertiesArgs, ctx: Context) -> Plan[dict[str, Any]]:
+    person: dict[str, Any] | None = None
+    distinct_id = args.distinct_id
+    if distinct_id is not None:
+        # Never write to a distinct id PostHog does not know: a capture would create a person.
+        person = yield from _by_distinct_id(distinct_id, ctx)
+    if not args.unset:
+        target = (person.get("uuid") or person.get("id")) if person else args.id
+        path = api_path(PERSON, project_id=ctx.project_id, id=target)
+        reply = yield Call("PATCH", path, json={"properties": args.set})
+        return {"person": person or reply.data, "set": args.set, "via": "PATCH persons"}
+    if person is None:
+        person = (yield Call("GET", api_path(PERSON, project_id=ctx.project_id, id=args.id))).data
+        ids = (person or {}).get("distinct_ids") or []
+        if not ids:
+            raise PostHogError(f"Person {args.id} has no distinct id to send the change to.")
+        distinct_id = str(ids[0])
+    # PostHog's API has no call in this toolkit's contract that removes a property, so the
+    # change goes as a $set event carrying $unset (and $set, so both land together).
+    changes: dict[str, Any] = {"$unset": args.unset}
+    if args.set:
+        changes["$set"] = args.set
+    event = {
+        "event": "$set",
+        "distinct_id": distinct_id,
+        "properties": changes,
+        "uuid": str(uuid.uuid4()),  # once per call: a retry is the same event
+    }
+    try:
+        reply = yield capture_call("/i/v0/e/", event)
+    except PostHogConfigError:
+        raise PostHogConfigError(
+            "Removing person properties goes through event capture and needs the project API "
+            "key: set POSTHOG_PROJECT_API_KEY or pass project_api_key='phc_...'. Nothing was "
+            "changed; an update with only `set` works without it."
+        ) from None
+    return {
+        "person": person,
+        "set": args.set,
+        "unset": args.unset,
+        "via": "capture $set event",
+        "event": event,
+        "response": reply.data,
+    }
+
+
+def _render_update(data: Any, args: UpdatePersonPropertiesArgs, ctx: Context) -> str:
+    person = data.get("person") or {}
+    who = person.get("name") or args.distinct_id or args.id
+    changes = []
+    if args.set:
+        changes.append("set " + ", ".join(f"{k}={_value(v)}" for k, v in args.set.items()))
+    if args.unset:
+        changes.append("unset " + ", ".join(args.unset))
+    return (
+        f"PostHog accepted the change to person {who}: {'; '.join(changes)}. It applies changes "
+        "asynchronously, usually within seconds, so a read right away may still show the old "
+        "values."
+    )
+
+
+ACTIONS = [
+    Action(
+        name="posthog_get_person",
+        description=(
+            "Get a person by distinct_id or id: name, distinct ids, properties, first seen."
+        ),
+        args=GetPersonArgs,
+        plan=_get_plan,
+        render=_render_person,
+        catalogue="RETRIEVE_PERSON_DETAILS_BY_ID",
+        api_scope="person:read",
+        not_found=NOT_FOUND,
+        example={"distinct_id": "user-42"},
+    ),
+    Action(
+        name="posthog_update_person_properties",
+        description=(
+            "Set or remove properties of a person, by distinct_id or id. PostHog applies changes "
+            "asynchronously, within seconds."
+        ),
+        args=UpdatePersonPropertiesArgs,
+        plan=_update_plan,
+        render=_render_update,
+        scope="write",
+        catalogue="UPDATE_PERSON_PROPERTIES",
+        api_scope="person:write",
+        not_found=NOT_FOUND,
+        explain=explain_capture,
+        example={"distinct_id": "user-42", "set": {"plan": "enterprise"}},
+    ),
+]
