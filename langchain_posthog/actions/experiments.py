@@ -1,7 +1,379 @@
-"""PostHog experiments."""
+"""PostHog experiments: create, read, launch, stop and archive."""
 
 from __future__ import annotations
 
-from langchain_posthog.tool import Action
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
 
-ACTIONS: list[Action] = []
+from pydantic import AfterValidator, BeforeValidator, Field, model_validator
+
+from langchain_posthog.actions._common import http
+from langchain_posthog.errors import PostHogAPIError
+from langchain_posthog.output import cut
+from langchain_posthog.tool import Action, ArgsModel, Context
+
+
+def _now(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if text.lower() == "now":
+        return datetime.now(UTC)
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        # The value is not quoted: errors never echo input (it could be a pasted key).
+        raise ValueError("not a date-time: use ISO (2026-11-21T09:00:00Z) or 'now'") from None
+
+
+def _aware(value: datetime) -> datetime:
+    # PostHog stores UTC; a naive time would be read in the server's zone, so make it explicit.
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+# An ISO date-time, or "now" (models rarely know the time, and launching means now).
+Moment = Annotated[datetime, BeforeValidator(_now), AfterValidator(_aware)]
+
+
+def iso(moment: datetime) -> str:
+    """Write a moment as PostHog does (``2026-11-21T09:00:00Z``)."""
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def text_max(limit: int) -> Any:
+    """Check a text's length without a ``maxLength`` in the schema a model reads."""
+
+    def check(value: str | None) -> str | None:
+        if value is not None and not 0 < len(value) <= limit:
+            raise ValueError(f"must be 1 to {limit} characters")
+        return value
+
+    return AfterValidator(check)
+
+
+def positive(least: int) -> Any:
+    """Check a lower bound without a ``minimum`` in the schema a model reads."""
+
+    def check(value: int | None) -> int | None:
+        if value is not None and value < least:
+            raise ValueError(f"must be at least {least}")
+        return value
+
+    return AfterValidator(check)
+
+
+Name = Annotated[str, text_max(400)]
+ExperimentId = Annotated[int, Field(ge=1)]
+VariantKey = Annotated[str, Field(pattern=r"^[a-zA-Z0-9_-]+$")]
+NOT_FOUND = (
+    "No tool lists experiments: ask the user for the id, or take it from the experiment's URL "
+    "(.../experiments/<id>)."
+)
+_DATES = (("start_date", "Started"), ("end_date", "ended"))
+Conclusion = Literal["won", "lost", "inconclusive", "stopped_early", "invalid"]
+
+
+class _Variant(ArgsModel):
+    key: VariantKey
+    name: str | None = None
+    rollout_percentage: int = Field(ge=0, le=100)
+
+
+class _Parameters(ArgsModel):
+    feature_flag_variants: list[_Variant] = Field(
+        description="2-20, control first, percentages summing to 100."
+    )
+    minimum_detectable_effect: int | None = Field(None, ge=1, le=100)  # percent
+
+    @model_validator(mode="after")
+    def _valid_variants(self) -> _Parameters:
+        variants = self.feature_flag_variants
+        problems = []
+        if not 2 <= len(variants) <= 20:
+            raise ValueError(f"give 2 to 20 variants, not {len(variants)}")
+        if variants[0].key != "control":
+            problems.append(f"the first variant must be 'control', not {variants[0].key!r}")
+        keys = [v.key for v in variants]
+        repeated = sorted({k for k in keys if keys.count(k) > 1})
+        if repeated:
+            problems.append(f"variant keys must be unique ({', '.join(repeated)} repeated)")
+        total = sum(v.rollout_percentage for v in variants)
+        if total != 100:
+            problems.append(f"rollout percentages must sum to 100, not {total}")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
+class _Metric(ArgsModel):
+    name: Name
+    events: list[Annotated[str, text_max(400)]]
+    mean: bool | None = None
+    secondary: bool | None = None
+
+    @model_validator(mode="after")
+    def _events(self) -> _Metric:
+        if not 1 <= len(self.events) <= (1 if self.mean else 10):
+            raise ValueError("events: a funnel takes 1 to 10, a mean exactly 1")
+        return self
+
+
+def _metric_json(metric: _Metric) -> dict[str, Any]:
+    """PostHog's ExperimentMetric for a metric given as event names."""
+    nodes = [{"kind": "EventsNode", "event": e, "name": e} for e in metric.events]
+    body: dict[str, Any] = {
+        "kind": "ExperimentMetric",
+        "uuid": str(uuid.uuid4()),
+        "name": metric.name,
+        "metric_type": "mean" if metric.mean else "funnel",
+    }
+    if metric.mean:
+        body["source"] = {**nodes[0], "math": "total"}
+    else:
+        body["series"] = nodes
+    return body
+
+
+def check_dates(start: datetime | None, end: datetime | None) -> None:
+    """Refuse an end that is not after the start."""
+    if start is not None and end is not None and end <= start:
+        raise ValueError(f"end_date {iso(end)} must be after start_date {iso(start)}")
+
+
+class _CreateExperimentArgs(ArgsModel):
+    name: Name
+    feature_flag_key: VariantKey = Field(
+        description="New key, or a multivariate flag with control first."
+    )
+    description: Annotated[str, text_max(400)] | None = None
+    parameters: _Parameters | None = Field(None, description="Default: control/test 50/50.")
+    metrics: list[_Metric] | None = Field(
+        None, description="Funnel: share doing events in order; mean: count of one event."
+    )
+    start_date: Moment | None = Field(None, description="ISO or 'now': launches it.")
+    end_date: Moment | None = None
+    archived: bool | None = None
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> _CreateExperimentArgs:
+        if self.metrics is not None and len(self.metrics) > 20:
+            raise ValueError("give at most 20 metrics")
+        check_dates(self.start_date, self.end_date)
+        return self
+
+
+class _GetExperimentArgs(ArgsModel):
+    id: ExperimentId
+
+
+class _UpdateExperimentArgs(ArgsModel):
+    id: ExperimentId
+    name: Name | None = None
+    description: Annotated[str, text_max(400)] | None = None
+    start_date: Moment | None = Field(None, description="ISO or 'now': launches it.")
+    end_date: Moment | None = Field(None, description="ISO or 'now': stops it.")
+    conclusion: Conclusion | None = None
+    conclusion_comment: str | None = None
+    archived: bool | None = None
+
+    @model_validator(mode="after")
+    def _something_to_change(self) -> _UpdateExperimentArgs:
+        if not self.model_dump(exclude_none=True, exclude={"id"}):
+            raise ValueError("give at least one field to change")
+        check_dates(self.start_date, self.end_date)
+        return self
+
+
+def _create_body(args: _CreateExperimentArgs) -> dict[str, Any]:
+    body = args.model_dump(exclude_none=True, exclude={"metrics"}, mode="json")
+    # Old builds refuse a create without filters; the legacy field is otherwise unused.
+    body["filters"] = {}
+    if args.metrics is not None:
+        body["metrics"] = [_metric_json(m) for m in args.metrics if not m.secondary]
+        body["metrics_secondary"] = [_metric_json(m) for m in args.metrics if m.secondary]
+    return body
+
+
+def _update_body(args: _UpdateExperimentArgs) -> dict[str, Any]:
+    return args.model_dump(exclude_none=True, exclude={"id"}, mode="json")
+
+
+def _state(exp: dict[str, Any]) -> str:
+    if not exp.get("start_date"):
+        state = "draft (not launched; set start_date to launch)"
+    elif exp.get("end_date"):
+        state = "stopped"
+        if exp.get("conclusion"):
+            state += f", concluded {exp['conclusion']}"
+    else:
+        state = "running"
+    if exp.get("archived"):
+        state += ", archived"
+    if exp.get("deleted"):
+        state += ", DELETED"
+    return state
+
+
+def _variants(exp: dict[str, Any]) -> list[dict[str, Any]]:
+    variants = (exp.get("parameters") or {}).get("feature_flag_variants")
+    if not variants:
+        filters = (exp.get("feature_flag") or {}).get("filters") or {}
+        variants = (filters.get("multivariate") or {}).get("variants")
+    return [v for v in variants or [] if isinstance(v, dict)]
+
+
+def _metric_names(metrics: Any) -> list[str]:
+    names = []
+    for metric in metrics or []:
+        if isinstance(metric, dict):
+            label = metric.get("name") or metric.get("metric_type") or metric.get("kind")
+            kind = metric.get("metric_type")
+            names.append(f"{label} ({kind})" if kind and kind != label else str(label))
+    return names
+
+
+def _experiment_text(exp: dict[str, Any], ctx: Context) -> str:
+    lines = [f'"{exp.get("name")}" (id {exp.get("id")}): {_state(exp)}']
+    flag = exp.get("feature_flag") or {}
+    flag_id = f" (flag id {flag['id']})" if flag.get("id") is not None else ""
+    lines.append(f"Feature flag: {exp.get('feature_flag_key') or flag.get('key')}{flag_id}")
+    variants = _variants(exp)
+    if variants:
+        lines.append(
+            "Variants: "
+            + ", ".join(f"{v.get('key')} {v.get('rollout_percentage')}%" for v in variants)
+        )
+    mde = (exp.get("parameters") or {}).get("minimum_detectable_effect")
+    if mde is not None:
+        lines.append(f"Minimum detectable effect: {mde}%")
+    dates = [f"{word} {exp[key]}" for key, word in _DATES if exp.get(key)]
+    if dates:
+        lines.append("; ".join(dates))
+    saved = exp.get("saved_metrics") or []
+    primary = _metric_names(exp.get("metrics")) + [
+        f"{s.get('name')} (shared)"
+        for s in saved
+        if (s.get("metadata") or {}).get("type") != "secondary"
+    ]
+    secondary = _metric_names(exp.get("metrics_secondary")) + [
+        f"{s.get('name')} (shared)"
+        for s in saved
+        if (s.get("metadata") or {}).get("type") == "secondary"
+    ]
+    if primary:
+        lines.append("Primary metrics: " + ", ".join(cut(primary, 20, "see the artifact")))
+    if secondary:
+        lines.append("Secondary metrics: " + ", ".join(cut(secondary, 20, "see the artifact")))
+    if not primary and not secondary:
+        lines.append("No metrics yet.")
+    if exp.get("conclusion_comment"):
+        lines.append(f"Conclusion comment: {exp['conclusion_comment']}")
+    holdout = exp.get("holdout") or {}
+    if holdout.get("name"):
+        lines.append(f"Holdout: {holdout['name']} (id {holdout.get('id')})")
+    if exp.get("description"):
+        lines.append(f"Description: {exp['description']}")
+    if exp.get("id") is not None:
+        lines.append("Open: " + ctx.ui(f"experiments/{exp['id']}"))
+    return "\n".join(lines)
+
+
+def _render_get(data: Any, args: Any, ctx: Context) -> str:
+    return "Experiment " + _experiment_text(data, ctx)
+
+
+def _render_created(data: Any, args: Any, ctx: Context) -> str:
+    return "Created experiment " + _experiment_text(data, ctx)
+
+
+def _changes(args: _UpdateExperimentArgs) -> list[str]:
+    changes = []
+    if args.start_date is not None:
+        changes.append(f"launched: start_date set to {iso(args.start_date)}")
+    if args.end_date is not None:
+        changes.append(f"stopped: end_date set to {iso(args.end_date)}")
+    if args.conclusion is not None:
+        changes.append(f"conclusion set to {args.conclusion}")
+    if args.conclusion_comment is not None:
+        changes.append("conclusion comment set")
+    if args.archived is not None:
+        changes.append("archived" if args.archived else "unarchived")
+    if args.name is not None:
+        changes.append(f"renamed to {args.name!r}")
+    if args.description is not None:
+        changes.append("description changed")
+    return changes
+
+
+def _render_updated(data: Any, args: _UpdateExperimentArgs, ctx: Context) -> str:
+    return f"Updated ({'; '.join(_changes(args))}).\nExperiment " + _experiment_text(data, ctx)
+
+
+def _explain_create(error: PostHogAPIError, args: Any, ctx: Context) -> str | None:
+    detail = error.detail or ""
+    if error.status == 400 and ("eligible for experiments" in detail or "first variant" in detail):
+        return (
+            f"PostHog refused the experiment (400): {detail.rstrip('.')}. The flag "
+            f"{args.feature_flag_key!r} already exists and is not a multivariate flag with "
+            "'control' first: use a new feature_flag_key (PostHog then creates the flag), or fix "
+            "the flag's variants first."
+        )
+    return None
+
+
+ACTIONS = [
+    Action(
+        name="posthog_create_experiment",
+        description=(
+            "Create an A/B experiment on a feature flag; a draft until start_date is set."
+        ),
+        args=_CreateExperimentArgs,
+        plan=http("POST", "/api/projects/{project_id}/experiments/", body=_create_body),
+        render=_render_created,
+        scope="write",
+        catalogue="CREATE_PROJECT_EXPERIMENT",
+        api_scope="experiment:write",
+        explain=_explain_create,
+        example={
+            "name": "Pricing page v2",
+            "feature_flag_key": "pricing-page-v2",
+            "parameters": {
+                "feature_flag_variants": [
+                    {"key": "control", "rollout_percentage": 50},
+                    {"key": "test", "rollout_percentage": 50},
+                ],
+                "minimum_detectable_effect": 30,
+            },
+            "metrics": [
+                {"name": "Upgrade rate", "events": ["pricing viewed", "upgraded"]},
+            ],
+        },
+    ),
+    Action(
+        name="posthog_get_experiment",
+        description="Get one experiment by id: state, dates, flag, variants, metrics, conclusion.",
+        args=_GetExperimentArgs,
+        plan=http("GET", "/api/projects/{project_id}/experiments/{id}/"),
+        render=_render_get,
+        catalogue="GET_EXPERIMENT_DETAILS",
+        api_scope="experiment:read",
+        not_found=NOT_FOUND,
+        example={"id": 77},
+    ),
+    Action(
+        name="posthog_update_experiment",
+        description=(
+            "Change an experiment; only the fields given change. Launch with start_date, stop "
+            "with end_date and a conclusion, archive with archived."
+        ),
+        args=_UpdateExperimentArgs,
+        plan=http("PATCH", "/api/projects/{project_id}/experiments/{id}/", body=_update_body),
+        render=_render_updated,
+        scope="write",
+        catalogue="UPDATE_EXPERIMENT",
+        api_scope="experiment:write",
+        not_found=NOT_FOUND,
+        example={"id": 77, "start_date": "2026-11-21T09:00:00Z"},
+    ),
+]

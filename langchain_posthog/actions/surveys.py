@@ -1,7 +1,441 @@
-"""PostHog surveys."""
+"""PostHog surveys: create, read, count responses and summarize them."""
 
 from __future__ import annotations
 
-from langchain_posthog.tool import Action
+import re
+from typing import Annotated, Any, Literal
 
-ACTIONS: list[Action] = []
+from pydantic import Field, ValidationError, WithJsonSchema, field_validator, model_validator
+
+from langchain_posthog.actions._common import Uuid, http, results
+from langchain_posthog.actions.experiments import Moment, check_dates, positive, text_max
+from langchain_posthog.actions.feature_flags import ReleaseCondition
+from langchain_posthog.client import Call, Plan, api_path
+from langchain_posthog.errors import PostHogAPIError
+from langchain_posthog.output import MAX_ITEMS, clip, compact_json, cut
+from langchain_posthog.tool import Action, ArgsModel, Context
+
+SURVEYS = "/api/projects/{project_id}/surveys/"
+SURVEY = "/api/projects/{project_id}/surveys/{id}/"
+NOT_FOUND = (
+    "Survey ids are UUIDs: posthog_get_survey_response_counts lists every survey with its id, "
+    "or take it from the survey's URL (.../surveys/<id>)."
+)
+# Validated by Uuid's pattern; the model reads the shorter "format: uuid".
+SurveyId = Annotated[Uuid, WithJsonSchema({"type": "string", "format": "uuid"})]
+
+QuestionType = Literal["open", "link", "rating", "single_choice", "multiple_choice"]
+_CHOICE = ("single_choice", "multiple_choice")
+# Which optional fields each kind of question takes; anything else is refused by name.
+_FIELDS: dict[str, tuple[str, ...]] = {
+    "open": (),
+    "link": ("link",),
+    "rating": ("display", "scale", "lowerBoundLabel", "upperBoundLabel", "branching"),
+    "single_choice": ("choices", "hasOpenChoice", "branching"),
+    "multiple_choice": ("choices", "hasOpenChoice"),
+}
+_LINK = re.compile(r"^(https://[^\s/]+\S*|mailto:[^\s@]+@\S+)$")
+_SENTIMENTS = ("negative", "neutral", "positive")
+_NPS = ("detractors", "passives", "promoters")
+
+
+class _Branching(ArgsModel):
+    type: Literal["next_question", "end", "specific_question", "response_based"]
+    index: Annotated[int | None, positive(0)] = None  # specific_question's target
+    # Answers are choice indexes ("0"), negative/neutral/positive, or NPS detractors/passives/
+    # promoters; a wrong one is refused with the list, so the schema need not carry it.
+    responseValues: Annotated[
+        dict[str, int | Literal["end"]] | None, WithJsonSchema({"type": "object"})
+    ] = Field(None, description="response_based: {answer: question index or 'end'}.")
+
+    @model_validator(mode="after")
+    def _fields_for_type(self) -> _Branching:
+        if (self.type == "specific_question") != (self.index is not None):
+            raise ValueError("index is given with, and only with, type specific_question")
+        if (self.type == "response_based") != bool(self.responseValues):
+            raise ValueError("responseValues is given with, and only with, type response_based")
+        return self
+
+
+# One model for every kind of question, not a union on type: a union repeats the shared fields
+# and branching in the schema for each kind, doubling its tokens. Fields are checked per type.
+class _Question(ArgsModel):
+    type: QuestionType
+    question: Annotated[str, text_max(2000)]
+    optional: bool | None = None
+    link: str | None = None  # https:// or mailto:, checked below
+    display: Literal["number", "emoji"] | None = None
+    scale: Literal[3, 5, 7, 10] | None = None  # 5 by default; 10 is NPS
+    lowerBoundLabel: str | None = None  # PostHog's names
+    upperBoundLabel: str | None = None
+    choices: list[Annotated[str, text_max(400)]] | None = None  # 2-20, unique
+    hasOpenChoice: bool | None = None  # the last choice is free text
+    branching: _Branching | None = None
+
+    @model_validator(mode="after")
+    def _fields_for_type(self) -> _Question:
+        given = self.model_dump(exclude_none=True, exclude={"type", "question", "optional"})
+        problems = [
+            f"{name} is for {' and '.join(k for k, f in _FIELDS.items() if name in f)} "
+            f"questions, not {self.type}"
+            for name in given
+            if name not in _FIELDS[self.type]
+        ]
+        if self.type == "link" and not _LINK.match(self.link or ""):
+            problems.append("a link question needs link: an https:// or mailto: URL")
+        if self.type in _CHOICE:
+            count = len(self.choices or [])
+            if not 2 <= count <= 20:
+                problems.append(f"a {self.type} question needs 2 to 20 choices, not {count}")
+            elif len(set(self.choices or [])) != count:
+                problems.append("choices must be unique")
+        if self.type == "rating":
+            display, scale = self.display or "number", self.scale or 5
+            scales = (3, 5) if display == "emoji" else (5, 7, 10)
+            if scale not in scales:
+                problems.append(f"scale {scale} is not offered for {display} display: use {scales}")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def answers(self) -> tuple[str, ...]:
+        """Return the keys response-based branching may use for this question."""
+        if self.type == "single_choice":
+            return tuple(str(i) for i in range(len(self.choices or [])))
+        return _NPS if self.scale == 10 else _SENTIMENTS
+
+    def body(self) -> dict[str, Any]:
+        """Return the question as PostHog stores it, with a rating's default display and scale."""
+        data = self.model_dump(exclude_none=True, mode="json")
+        if self.type == "rating":
+            data.setdefault("display", "number")
+            data.setdefault("scale", 5)
+        return data
+
+
+def _check_branching(index: int, question: _Question, count: int) -> list[str]:
+    branching = question.branching
+    if branching is None:
+        return []
+    where = f"questions.{index}.branching"
+    answers = branching.responseValues or {}
+    targets = [branching.index] if branching.index is not None else []
+    targets += [t for t in answers.values() if isinstance(t, int)]
+    problems = [
+        f"{where}: question {t} does not exist or is this one (0-{count - 1})"
+        for t in targets
+        if not 0 <= t < count or t == index
+    ]
+    wrong = sorted(set(answers) - set(question.answers()))
+    if wrong:
+        problems.append(
+            f"{where}.responseValues: {', '.join(wrong)} not answers of this question; use "
+            + ", ".join(question.answers())
+        )
+    return problems
+
+
+class _CreateSurveyArgs(ArgsModel):
+    name: Annotated[str, text_max(400)]
+    # Sent as popover when left out; PostHog requires a type.
+    type: Literal["popover", "widget", "api", "external_survey"] | None = Field(
+        None, description="api: you render it."
+    )
+    questions: list[_Question]
+    linked_flag_id: Annotated[int | None, positive(1)] = None  # shown where this flag is on
+    targeting_flag_filters: dict[str, Any] | None = Field(None, description="As a flag's filters.")
+    conditions: dict[str, Any] | None = Field(None, description="url, urlMatchType, events...")
+    appearance: dict[str, Any] | None = None
+    responses_limit: Annotated[int | None, positive(1)] = Field(None, description="Stop after N.")
+    start_date: Moment | None = Field(None, description="'now' or ISO: launches it.")
+    end_date: Moment | None = None
+
+    @field_validator("targeting_flag_filters")
+    @classmethod
+    def _targeting(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        if value is None:
+            return None
+        groups = value.get("groups")
+        if not isinstance(groups, list) or not groups:
+            raise ValueError("needs groups: a list of release conditions")
+        conditions = []
+        for index, group in enumerate(groups):
+            try:
+                conditions.append(ReleaseCondition.model_validate(group))
+            except ValidationError as error:
+                first = error.errors(include_url=False)[0]
+                where = ".".join(str(p) for p in (index, *first["loc"]))
+                raise ValueError(f"groups.{where}: {first['msg']}") from None
+        if any(not c.properties and c.rollout_percentage in (None, 100) for c in conditions):
+            raise ValueError(
+                "a group without properties at 100% targets everyone; leave targeting out instead"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> _CreateSurveyArgs:
+        problems: list[str] = []
+        if not self.questions:
+            problems.append("questions: give at least one question")
+        for index, question in enumerate(self.questions):
+            problems += _check_branching(index, question, len(self.questions))
+        if self.type == "external_survey":
+            wrong = [
+                name
+                for name in ("linked_flag_id", "targeting_flag_filters", "conditions")
+                if getattr(self, name) is not None
+            ]
+            if wrong:
+                problems.append(f"an external_survey takes no targeting: remove {', '.join(wrong)}")
+        if problems:
+            raise ValueError("; ".join(problems))
+        check_dates(self.start_date, self.end_date)
+        return self
+
+
+class _GetSurveyArgs(ArgsModel):
+    id: SurveyId
+
+
+class _ResponseCountsArgs(ArgsModel):
+    survey_id: SurveyId | None = None
+
+
+class _SummarizeArgs(ArgsModel):
+    id: SurveyId
+    question_index: Annotated[int, positive(0)] = Field(description="0-based.")
+    force_refresh: bool | None = None  # bypass PostHog's cached summary
+
+
+def _create_body(args: _CreateSurveyArgs) -> dict[str, Any]:
+    body = args.model_dump(exclude_none=True, exclude={"questions"}, mode="json")
+    body.setdefault("type", "popover")
+    body["questions"] = [q.body() for q in args.questions]
+    return body
+
+
+def _state(survey: dict[str, Any]) -> str:
+    if survey.get("archived"):
+        state = "archived"
+    elif not survey.get("start_date"):
+        state = "draft (not launched)"
+    elif survey.get("end_date"):
+        state = f"stopped {survey['end_date']}"
+    else:
+        state = f"running since {survey['start_date']}"
+    return state
+
+
+def _headline(survey: dict[str, Any]) -> str:
+    questions = survey.get("questions") or []
+    return (
+        f'"{survey.get("name")}" (id {survey.get("id")}): {survey.get("type")}, '
+        f"{len(questions)} question{'s' if len(questions) != 1 else ''}, {_state(survey)}"
+    )
+
+
+def _question_line(index: int, question: dict[str, Any]) -> str:
+    kind = question.get("type")
+    extra = []
+    if kind == "rating":
+        scale = question.get("scale")
+        low = 0 if scale == 10 else 1
+        extra.append(f"{question.get('display', 'number')} {low}-{scale}")
+    if question.get("optional"):
+        extra.append("optional")
+    head = f"{index}. {kind}" + (f" ({', '.join(extra)})" if extra else "")
+    line = f"{head}: {question.get('question')}"
+    if question.get("choices"):
+        line += " | choices: " + "; ".join(str(c) for c in question["choices"])
+    if question.get("link"):
+        line += f" | link {question['link']}"
+    branching = question.get("branching")
+    if isinstance(branching, dict) and branching.get("type") not in (None, "next_question"):
+        line += " | branching " + compact_json(branching)
+    return line
+
+
+def _survey_text(survey: dict[str, Any], ctx: Context) -> str:
+    lines = [_headline(survey)]
+    questions = [q for q in survey.get("questions") or [] if isinstance(q, dict)]
+    lines += cut([_question_line(i, q) for i, q in enumerate(questions)], 30, "see the artifact")
+    targeting = []
+    if isinstance(survey.get("conditions"), dict) and survey["conditions"]:
+        targeting.append("conditions " + compact_json(survey["conditions"]))
+    for key, label in (("linked_flag", "linked flag"), ("targeting_flag", "targeting flag")):
+        flag = survey.get(key) or {}
+        if flag.get("key"):
+            targeting.append(f"{label} {flag['key']} (id {flag.get('id')})")
+    if survey.get("responses_limit"):
+        targeting.append(f"stops after {survey['responses_limit']} responses")
+    if targeting:
+        lines.append("Targeting: " + "; ".join(targeting))
+    if survey.get("id"):
+        lines.append("Open: " + ctx.ui(f"surveys/{survey['id']}"))
+    return "\n".join(lines)
+
+
+def _render_created(data: Any, args: Any, ctx: Context) -> str:
+    return "Created survey " + _survey_text(data, ctx)
+
+
+def _render_survey(data: Any, args: Any, ctx: Context) -> str:
+    return "Survey " + _survey_text(data, ctx)
+
+
+def _counts_plan(args: _ResponseCountsArgs, ctx: Context) -> Plan[dict[str, Any]]:
+    counts = yield Call("GET", api_path(SURVEYS, project_id=ctx.project_id) + "responses_count/")
+    raw = counts.data if isinstance(counts.data, dict) else {}
+    data = {str(k): v for k, v in raw.items() if isinstance(v, int) and not isinstance(v, bool)}
+    if args.survey_id is not None:
+        survey = yield Call("GET", api_path(SURVEY, project_id=ctx.project_id, id=args.survey_id))
+        key = args.survey_id.lower()  # PostHog's keys are lower-case
+        return {"counts": {key: data.get(key, 0)}, "surveys": [survey.data]}
+    surveys: list[dict[str, Any]] = []
+    total = None
+    # Names for the ids, a page at a time; a project rarely has more than a few hundred.
+    while total is None or len(surveys) < min(total, 500):
+        page = yield Call(
+            "GET",
+            api_path(SURVEYS, project_id=ctx.project_id),
+            params={"limit": 100, "offset": len(surveys)},
+        )
+        items = results(page.data)
+        surveys += items
+        count = page.data.get("count") if isinstance(page.data, dict) else None
+        total = count if isinstance(count, int) else len(surveys)
+        if not items:
+            break
+    return {"counts": data, "surveys": surveys}
+
+
+def _render_counts(data: Any, args: _ResponseCountsArgs, ctx: Context) -> str:
+    counts: dict[str, int] = data.get("counts") or {}
+    named = {str(s.get("id")): s for s in data.get("surveys") or [] if isinstance(s, dict)}
+    ids = list(dict.fromkeys([*counts, *named]))
+    ids.sort(key=lambda i: -(counts.get(i) or 0))
+    lines = []
+    for survey_id in ids:
+        survey = named.get(survey_id)
+        count = counts.get(survey_id, 0)
+        if survey is None:
+            lines.append(f"- (not in the survey list, maybe deleted) id {survey_id}: {count}")
+        else:
+            lines.append(f'- "{survey.get("name")}" (id {survey_id}): {count}, {_state(survey)}')
+    if not lines:
+        return "No surveys in this project."
+    head = "Responses (survey sent events) per survey, most first:"
+    if args.survey_id is not None:
+        head = "Responses (survey sent events):"
+        lines.append("Open: " + ctx.ui(f"surveys/{args.survey_id}"))
+    return "\n".join([head, *cut(lines, MAX_ITEMS, "pass survey_id for one survey")])
+
+
+def _summarize_plan(args: _SummarizeArgs, ctx: Context) -> Plan[Any]:
+    path = api_path(SURVEY, project_id=ctx.project_id, id=args.id) + "summarize_responses/"
+    body = {"force_refresh": True} if args.force_refresh else None
+    # A read (scope survey:read) that PostHog serves from cache or recomputes: safe to resend.
+    reply = yield Call(
+        "POST", path, params={"question_index": args.question_index}, json=body, idempotent=True
+    )
+    return reply.data
+
+
+def _render_summary(data: Any, args: _SummarizeArgs, ctx: Context) -> str:
+    facts = [f"{data.get('response_count', 0)} responses"]
+    if data.get("generated_at"):
+        facts.append(f"generated {data['generated_at']}")
+    if data.get("cached"):
+        facts.append("cached (force_refresh for a new one)")
+    head = f"Summary of question {args.question_index} of survey {args.id} ({', '.join(facts)}):"
+    text = clip(str(data.get("content") or "(empty)"))
+    return "\n".join([head, text, "Open: " + ctx.ui(f"surveys/{args.id}")])
+
+
+def _explain_summary(error: PostHogAPIError, args: Any, ctx: Context) -> str | None:
+    detail = (error.detail or "").rstrip(".")
+    if error.status == 400 and "only supported in PostHog Cloud" in detail:
+        return (
+            f"PostHog refused (400): {detail}. AI summaries of survey responses run only on "
+            "PostHog Cloud; tell the user, and read the responses another way (the survey's page, "
+            "or a query on 'survey sent' events)."
+        )
+    if error.status == 403 and "AI" in detail:
+        return (
+            f"PostHog refused (403): {detail}. The organization has not approved AI data "
+            "processing; an organization admin can allow it in PostHog's organization settings. "
+            "Tell the user; retrying will not help."
+        )
+    if error.status == 400 and "text of the question" in detail:
+        return (
+            f"PostHog refused (400): {detail}. Question index {args.question_index} does not "
+            "exist in this survey; get the survey with posthog_get_survey to see its questions."
+        )
+    return None
+
+
+ACTIONS = [
+    Action(
+        name="posthog_create_survey",
+        description="Create a survey; a draft until start_date is set.",
+        args=_CreateSurveyArgs,
+        plan=http("POST", SURVEYS, body=_create_body),
+        render=_render_created,
+        scope="write",
+        catalogue="CREATE_PROJECT_SURVEY",
+        api_scope="survey:write",
+        example={
+            "name": "NPS Q4",
+            "questions": [
+                {
+                    "type": "rating",
+                    "question": "How likely are you to recommend us?",
+                    "scale": 10,
+                    "lowerBoundLabel": "Unlikely",
+                    "upperBoundLabel": "Very likely",
+                },
+                {"type": "open", "question": "What should we improve?", "optional": True},
+            ],
+        },
+    ),
+    Action(
+        name="posthog_get_survey",
+        description="Get one survey by id: type, state, questions and choices, targeting, dates.",
+        args=_GetSurveyArgs,
+        plan=http("GET", SURVEY),
+        render=_render_survey,
+        catalogue="RETRIEVE_SURVEY_DETAILS_WITH_UUID_AND_PROJECT_ID",
+        api_scope="survey:read",
+        not_found=NOT_FOUND,
+        example={"id": "0193a1b2-3c4d-7e5f-8a9b-0c1d2e3f4a5b"},
+    ),
+    Action(
+        name="posthog_get_survey_response_counts",
+        description=(
+            "Count responses per survey, naming every survey of the project with its id and "
+            "state; survey_id narrows it to one."
+        ),
+        args=_ResponseCountsArgs,
+        plan=_counts_plan,
+        render=_render_counts,
+        catalogue="RETRIEVE_SURVEY_RESPONSES_COUNT_BY_PROJECT_ID",
+        api_scope="survey:read",
+        not_found=NOT_FOUND,
+        example={},
+    ),
+    Action(
+        name="posthog_summarize_survey_responses",
+        description=(
+            "AI summary of the free-text answers to one survey question. PostHog Cloud only, "
+            "with AI features allowed."
+        ),
+        args=_SummarizeArgs,
+        plan=_summarize_plan,
+        render=_render_summary,
+        catalogue="SUMMARIZE_SURVEY_RESPONSES",
+        api_scope="survey:read",
+        not_found=NOT_FOUND,
+        explain=_explain_summary,
+        example={"id": "0193a1b2-3c4d-7e5f-8a9b-0c1d2e3f4a5b", "question_index": 1},
+    ),
+]
