@@ -1,7 +1,401 @@
-"""PostHog batch exports."""
+"""Batch exports: scheduled exports of events, persons or sessions to a warehouse or bucket.
+
+Destination credentials are write-only. They are ``SecretStr`` in the arguments (hidden in reprs),
+the models hide their input in validation errors, and the real values are only revealed while the
+request body is built. Whatever PostHog answers is stripped of the destination's secret fields,
+and any credential the caller sent is masked wherever it turns up in an answer or an error.
+"""
+
+# Argument models have no docstrings: pydantic would send them to the model as descriptions.
+# ruff: noqa: D101
 
 from __future__ import annotations
 
-from langchain_posthog.tool import Action
+import json
+from dataclasses import replace
+from typing import Annotated, Any, Literal
 
-ACTIONS: list[Action] = []
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    PlainSerializer,
+    SecretStr,
+    SerializationInfo,
+    WithJsonSchema,
+    model_validator,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
+
+from langchain_posthog.client import Call, Plan, api_path
+from langchain_posthog.errors import PostHogAPIError
+from langchain_posthog.redaction import mask_text, redact
+from langchain_posthog.tool import Action, ArgsModel, Context, explain
+
+_REVEAL = "reveal_secrets"
+
+
+def _serialize_secret(value: SecretStr, info: SerializationInfo) -> str:
+    context = info.context if isinstance(info.context, dict) else {}
+    return value.get_secret_value() if context.get(_REVEAL) else str(value)
+
+
+# A credential: masked in repr and in any dump, except the one that builds the request body.
+Secret = Annotated[
+    SecretStr,
+    PlainSerializer(_serialize_secret, return_type=str),
+    WithJsonSchema({"type": "string"}),
+]
+# PostHog's BatchExportDestination.secret_fields: never shown back, per destination type.
+SECRET_FIELDS: dict[str, frozenset[str]] = {
+    "S3": frozenset({"aws_access_key_id", "aws_secret_access_key"}),
+    "Snowflake": frozenset({"user", "password", "private_key", "private_key_passphrase"}),
+    "Postgres": frozenset({"user", "password"}),
+    "Redshift": frozenset({"user", "password", "aws_access_key_id", "aws_secret_access_key"}),
+    "BigQuery": frozenset({"private_key", "private_key_id", "client_email", "token_uri"}),
+    "HTTP": frozenset({"token"}),
+}
+GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"
+# Compressions PostHog's S3 export accepts per file format (SUPPORTED_COMPRESSIONS).
+S3_COMPRESSIONS = {
+    "JSONLines": {"gzip", "brotli"},
+    "Parquet": {"zstd", "lz4", "snappy", "gzip", "brotli"},
+}
+
+
+class _Private(ArgsModel):
+    # A validation error must never quote the input: it may hold a credential.
+    model_config = ConfigDict(hide_input_in_errors=True)
+
+
+def _filled(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty")
+    return value.strip()
+
+
+# Non-empty text, without a minLength for the model to read on every field.
+Text = Annotated[str, AfterValidator(_filled)]
+
+
+class S3Destination(_Private):
+    type: Literal["S3"]
+    bucket_name: Text
+    region: Text
+    prefix: str
+    # Optional in PostHog's schema, but without them a Cloud export cannot reach the bucket.
+    aws_access_key_id: Secret
+    aws_secret_access_key: Secret
+    file_format: Literal["JSONLines", "Parquet"] | None = None
+    compression: Literal["gzip", "brotli", "zstd", "lz4", "snappy"] | None = None
+    endpoint_url: str | None = Field(None, description="S3-compatible stores")
+
+    @model_validator(mode="after")
+    def _compression_fits(self) -> S3Destination:
+        file_format = self.file_format or "JSONLines"
+        if self.compression and self.compression not in S3_COMPRESSIONS[file_format]:
+            allowed = ", ".join(sorted(S3_COMPRESSIONS[file_format]))
+            raise ValueError(f"{file_format} files take compression {allowed}")
+        return self
+
+
+class SnowflakeDestination(_Private):
+    type: Literal["Snowflake"]
+    account: Text
+    user: Secret
+    password: Secret | None = Field(None, description="or private_key for key-pair auth")
+    private_key: Secret | None = None
+    database: Text
+    warehouse: Text
+    schema_: Text = Field(alias="schema")
+    table_name: str | None = None
+    role: str | None = None
+
+    @model_validator(mode="after")
+    def _one_auth(self) -> SnowflakeDestination:
+        if (self.password is None) == (self.private_key is None):
+            raise ValueError("give password or private_key (key-pair auth), exactly one")
+        return self
+
+
+class SqlDestination(_Private):
+    type: Literal["Postgres", "Redshift"]
+    host: Text
+    port: int | None = Field(None, ge=1, le=65535)
+    database: Text
+    user: Secret
+    password: Secret
+    schema_: str | None = Field(None, alias="schema")
+    table_name: str | None = None
+
+
+class BigQueryDestination(_Private):
+    type: Literal["BigQuery"]
+    project_id: Text
+    dataset_id: Text
+    table_id: str | None = None
+    client_email: Secret
+    private_key: Secret
+    private_key_id: Secret
+
+
+class DatabricksDestination(_Private):
+    type: Literal["Databricks"]
+    integration_id: int = Field(ge=1)
+    http_path: Text
+    catalog: Text
+    schema_: Text = Field(alias="schema")
+    table_name: Text
+
+
+class HttpDestination(_Private):
+    type: Literal["HTTP"]
+    region: Literal["us", "eu"]
+    token: Secret = Field(description="receiving project's API key")
+
+
+KINDS: tuple[type[_Private], ...] = (
+    S3Destination,
+    SnowflakeDestination,
+    SqlDestination,
+    BigQueryDestination,
+    DatabricksDestination,
+    HttpDestination,
+)
+
+
+def _destination_schema(kinds: tuple[type[_Private], ...]) -> dict[str, Any]:
+    """Describe ``destination`` to the model: the ``type`` enum and each type's fields in words.
+
+    The arguments are validated as a discriminated union on ``type`` (a missing or unknown field
+    is named in the error), but six ``oneOf`` members cost a model over 500 tokens on every call,
+    and one object listing every field about 440; a line per type says the same for about 230.
+    """
+    tags: list[str] = []
+    lines = []
+    for kind in kinds:
+        schema = kind.model_json_schema(by_alias=True)
+        tag = schema["properties"].pop("type")
+        names = tag.get("enum") or [tag["const"]]
+        tags += names
+        required = set(schema.get("required", ()))
+        listed = []
+        for name, field in schema["properties"].items():
+            inner = next((o for o in field.get("anyOf", ()) if o != {"type": "null"}), field)
+            note = "/".join(inner["enum"]) if "enum" in inner else field.get("description")
+            optional = "" if name in required else "?"
+            listed.append(f"{name}{optional}" + (f" ({note})" if note else ""))
+        lines.append(f"{'/'.join(names)}: {', '.join(listed)}")
+    return {
+        "type": "object",
+        "description": "Fields per type, ? optional. " + "; ".join(lines) + ".",
+        "properties": {"type": {"enum": tags}},
+        "required": ["type"],
+    }
+
+
+class _DescribedInWords:
+    """Give ``destination`` the schema above, built when a schema is first asked for."""
+
+    def __get_pydantic_json_schema__(
+        self, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return _destination_schema(KINDS)
+
+
+Destination = Annotated[
+    S3Destination
+    | SnowflakeDestination
+    | SqlDestination
+    | BigQueryDestination
+    | DatabricksDestination
+    | HttpDestination,
+    Field(discriminator="type"),
+    _DescribedInWords(),
+]
+
+
+class CreateBatchExportArgs(_Private):
+    name: Text
+    destination: Destination
+    interval: Literal["hour", "day", "week", "every 5 minutes"]
+    model: Literal["events", "persons", "sessions"] | None = None
+    paused: bool | None = None
+    start_at: AwareDatetime | None = None
+    end_at: AwareDatetime | None = None
+    hogql_query: str | None = Field(None, description="SELECT choosing the exported columns.")
+
+    @model_validator(mode="after")
+    def _order(self) -> CreateBatchExportArgs:
+        if self.start_at and self.end_at and self.end_at <= self.start_at:
+            raise ValueError("end_at must be after start_at")
+        return self
+
+
+def _secrets(args: CreateBatchExportArgs) -> tuple[str, ...]:
+    """Return the credentials the caller sent, to mask wherever they might be echoed."""
+    destination = getattr(args, "destination", None)
+    if destination is None:
+        return ()
+    values = (getattr(destination, name, None) for name in type(destination).model_fields)
+    found = [v.get_secret_value() for v in values if isinstance(v, SecretStr)]
+    # Also as JSON would quote them, and line by line: a PEM key echoed in an error message
+    # may come back escaped or re-wrapped.
+    variants = {json.dumps(s)[1:-1] for s in found} | {
+        line.strip() for s in found for line in s.splitlines() if len(line.strip()) >= 8
+    }
+    return tuple(s for s in sorted({*found, *variants}, key=len, reverse=True) if len(s) >= 4)
+
+
+def _create_body(args: CreateBatchExportArgs) -> dict[str, Any]:
+    body = args.model_dump(exclude_none=True, exclude={"destination"}, mode="json")
+    dest = args.destination
+    config = dest.model_dump(
+        exclude_none=True,
+        exclude={"type", "integration_id"},
+        by_alias=True,
+        mode="json",
+        context={_REVEAL: True},
+    )
+    if isinstance(dest, SnowflakeDestination):
+        config["authentication_type"] = "password" if dest.password else "keypair"
+    if isinstance(dest, BigQueryDestination):
+        config["token_uri"] = GOOGLE_TOKEN_URI  # the same in every Google service-account key
+    if isinstance(dest, HttpDestination):
+        # PostHog only accepts its own capture endpoints (a PostHog-to-PostHog migration).
+        config = {"url": f"https://{config.pop('region')}.i.posthog.com/batch/", **config}
+    destination: dict[str, Any] = {"type": dest.type, "config": config}
+    if isinstance(dest, DatabricksDestination):
+        destination["integration_id"] = dest.integration_id
+    body["destination"] = destination
+    return body
+
+
+def _without_secrets(data: Any, args: CreateBatchExportArgs) -> Any:
+    if isinstance(data, dict) and isinstance(data.get("destination"), dict):
+        destination = dict(data["destination"])
+        hidden = SECRET_FIELDS.get(str(destination.get("type")), frozenset())
+        if isinstance(destination.get("config"), dict):
+            config = destination["config"].items()
+            destination["config"] = {k: v for k, v in config if k not in hidden}
+        data = {**data, "destination": destination}
+    return redact(data, _secrets(args))
+
+
+def _create_plan(args: CreateBatchExportArgs, ctx: Context) -> Plan[Any]:
+    path = api_path("/api/projects/{project_id}/batch_exports/", project_id=ctx.project_id)
+    reply = yield Call("POST", path, json=_create_body(args))
+    return _without_secrets(reply.data, args)
+
+
+def _target(kind: str, config: dict[str, Any]) -> str:
+    def dotted(*names: str) -> str:
+        return ".".join(str(config[n]) for n in names if config.get(n))
+
+    if kind == "S3":
+        where = f"s3://{config.get('bucket_name')}/{config.get('prefix') or ''}"
+        return where + (f" ({config['region']})" if config.get("region") else "")
+    if kind == "BigQuery":
+        return dotted("project_id", "dataset_id", "table_id")
+    if kind == "Snowflake":
+        return f"{config.get('account')}: " + dotted("database", "schema", "table_name")
+    if kind in {"Postgres", "Redshift"}:
+        port = f":{config['port']}" if config.get("port") else ""
+        table = dotted("schema", "table_name")
+        return f"{config.get('host')}{port}/{config.get('database')}" + (
+            f" {table}" if table else ""
+        )
+    if kind == "Databricks":
+        return dotted("catalog", "schema", "table_name")
+    return str(config.get("url") or f"https://{config.get('region')}.i.posthog.com/batch/")
+
+
+_EVERY = {"hour": "every hour", "day": "every day", "week": "every week"}
+_WINDOW = (("start_at", "from"), ("end_at", "until"))
+
+
+def _render_created(data: Any, args: CreateBatchExportArgs, ctx: Context) -> str:
+    destination = data.get("destination") if isinstance(data.get("destination"), dict) else {}
+    kind = str(destination.get("type") or args.destination.type)
+    sent = args.destination.model_dump(exclude_none=True, by_alias=True, mode="json")
+    shown = {k: v for k, v in sent.items() if k not in SECRET_FIELDS.get(kind, ())}
+    config = {**shown, **(destination.get("config") or {})}
+    interval = str(data.get("interval") or args.interval)
+    lines = [
+        f'Created batch export "{data.get("name")}" (id {data.get("id")})',
+        f"To: {kind} {_target(kind, config)}",
+        f"Exports {data.get('model') or 'events'} {_EVERY.get(interval, interval)}; "
+        + ("paused" if data.get("paused") else "active"),
+    ]
+    window = [f"{word} {data[key]}" for key, word in _WINDOW if data.get(key)]
+    if window:
+        lines.append("Runs " + " ".join(window))
+    lines.append("Open: " + ctx.ui(f"pipeline/batch-exports/{data.get('id')}"))
+    return "\n".join(lines)
+
+
+def _explain(error: PostHogAPIError, args: CreateBatchExportArgs, ctx: Context) -> str | None:
+    detail = mask_text(error.detail or "", _secrets(args))
+    words = detail.lower()
+    if error.status == 402 or "data pipelines" in words or "addon" in words:
+        return (
+            "Creating a batch export needs the Data Pipelines add-on, a paid PostHog add-on this "
+            f"organization does not have ({error.status}: {detail.rstrip('.')}). Tell the user "
+            "to add it in PostHog's billing settings; retrying will not help."
+        )
+    if error.status == 403 and "not enabled" in words:
+        return (
+            f"PostHog has not enabled this for the project (403): {detail.rstrip('.')}. Use "
+            "interval hour, day or week and model events or persons."
+        )
+    if detail == (error.detail or ""):
+        return None
+    masked = PostHogAPIError(
+        error.status,
+        method=error.method,
+        path=error.path,
+        type=error.type,
+        code=error.code,
+        detail=detail,
+        attr=error.attr,
+        retry_after=error.retry_after,
+        attempts=error.attempts,
+        waited=error.waited,
+    )
+    return explain(masked, replace(CREATE_BATCH_EXPORT, explain=None), args, ctx)
+
+
+CREATE_BATCH_EXPORT = Action(
+    name="posthog_create_batch_export",
+    description=(
+        "Schedule exports of events, persons or sessions to a warehouse, a bucket or another "
+        "PostHog project. Needs the paid Data Pipelines add-on. Credentials are never shown back."
+    ),
+    args=CreateBatchExportArgs,
+    plan=_create_plan,
+    render=_render_created,
+    scope="write",
+    catalogue="CREATE_BATCH_EXPORT",
+    api_scope="batch_export:write",
+    explain=_explain,
+    example={
+        "name": "Events to S3",
+        "interval": "hour",
+        "model": "events",
+        "destination": {
+            "type": "S3",
+            "bucket_name": "acme-posthog",
+            "region": "eu-west-1",
+            "prefix": "events/",
+            "aws_access_key_id": "<access key id>",
+            "aws_secret_access_key": "<secret access key>",
+            "file_format": "Parquet",
+            "compression": "zstd",
+        },
+    },
+)
+
+ACTIONS = [CREATE_BATCH_EXPORT]

@@ -1,7 +1,139 @@
-"""PostHog dashboards."""
+"""Dashboards: create one, and read one with its tiles."""
+
+# Argument models have no docstrings: pydantic would send them to the model as descriptions.
+# ruff: noqa: D101
 
 from __future__ import annotations
 
-from langchain_posthog.tool import Action
+from typing import Annotated, Any, Literal
 
-ACTIONS: list[Action] = []
+from pydantic import Field, model_validator
+
+from langchain_posthog.actions._common import http
+from langchain_posthog.output import cut
+from langchain_posthog.tool import Action, ArgsModel, Context
+
+DashboardId = Annotated[int, Field(ge=1)]
+NOT_FOUND = (
+    "Check the dashboard id: it is the number after /dashboard/ in the dashboard's URL, and the "
+    "dashboard must be in this project."
+)
+
+
+class CreateDashboardArgs(ArgsModel):
+    # `filters` is read-only on PostHog's Dashboard serializer, so it is not offered here.
+    name: str = Field(max_length=400)
+    description: str | None = None
+    tags: list[str] | None = None
+    pinned: bool | None = None
+    use_template: str | None = Field(None, description="Name of a dashboard template to copy.")
+    use_dashboard: int | None = Field(None, ge=1, description="Id of a dashboard to duplicate.")
+    restriction_level: Literal[21, 37] | None = Field(
+        None, description="21: everyone in the project can edit; 37: only collaborators can."
+    )
+
+    @model_validator(mode="after")
+    def _one_source(self) -> CreateDashboardArgs:
+        if self.use_template is not None and self.use_dashboard is not None:
+            raise ValueError("give use_template or use_dashboard, not both")
+        return self
+
+
+class GetDashboardArgs(ArgsModel):
+    id: DashboardId
+
+
+def _dashboard_head(data: dict[str, Any]) -> str:
+    name = data.get("name") or "(unnamed)"
+    head = f'dashboard "{name}" (id {data.get("id")})'
+    if data.get("pinned"):
+        head += ", pinned"
+    if data.get("effective_restriction_level") == 37:
+        head += ", only collaborators can edit"
+    return head
+
+
+def _link(data: dict[str, Any], ctx: Context) -> str:
+    return "Open: " + ctx.ui(f"dashboard/{data.get('id')}")
+
+
+def _render_created(data: Any, args: CreateDashboardArgs, ctx: Context) -> str:
+    lines = ["Created " + _dashboard_head(data), _link(data, ctx)]
+    tiles = data.get("tiles") or []
+    if tiles:
+        lines.append(f"It has {len(tiles)} tile(s) from the template or the copied dashboard.")
+    lines.append(
+        f"To add insights, create them with dashboards [{data.get('id')}] (posthog_create_insight)."
+    )
+    return "\n".join(lines)
+
+
+def _tile_line(tile: dict[str, Any]) -> str | None:
+    insight = tile.get("insight")
+    if isinstance(insight, dict):
+        if insight.get("deleted"):
+            return None
+        name = insight.get("name") or insight.get("derived_name") or "(unnamed insight)"
+        query = _mapping(insight.get("query"))
+        kind = _mapping(query.get("source")).get("kind") or query.get("kind") or "legacy filters"
+        detail = f"{kind}, insight {insight.get('id')}" if insight.get("id") else kind
+        return f'- "{name}" ({detail})'
+    words = str(_mapping(tile.get("text")).get("body") or "").split()
+    if words:
+        return "- text: " + " ".join(words[:12]) + ("..." if len(words) > 12 else "")
+    return None
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _render_dashboard(data: Any, args: GetDashboardArgs, ctx: Context) -> str:
+    head = _dashboard_head(data)
+    lines = [head[:1].upper() + head[1:]]
+    if data.get("description"):
+        lines.append(str(data["description"]))
+    tags = [str(t) for t in data.get("tags") or []]
+    if tags:
+        lines.append("Tags: " + ", ".join(tags))
+    tiles = [t for t in data.get("tiles") or [] if isinstance(t, dict) and not t.get("deleted")]
+    shown = [line for line in (_tile_line(t) for t in tiles) if line]
+    if shown:
+        lines.append(f"Tiles ({len(shown)}):")
+        lines += cut(shown, hint="the full tiles are in the artifact")
+    else:
+        lines.append("No tiles yet.")
+    lines.append(_link(data, ctx))
+    return "\n".join(lines)
+
+
+ACTIONS = [
+    Action(
+        name="posthog_create_dashboard",
+        description=(
+            "Create a dashboard, empty or from a template or a copy. Returns its id and link; "
+            "add insights by creating them with that dashboard id."
+        ),
+        args=CreateDashboardArgs,
+        plan=http("POST", "/api/projects/{project_id}/dashboards/"),
+        render=_render_created,
+        scope="write",
+        catalogue="CREATE_PROJECT_DASHBOARD",
+        api_scope="dashboard:write",
+        example={"name": "Growth", "description": "Weekly growth numbers", "tags": ["growth"]},
+    ),
+    Action(
+        name="posthog_get_dashboard",
+        description=(
+            "Get a dashboard by id: name, description, tags, and its tiles (insights by name and "
+            "kind, text)."
+        ),
+        args=GetDashboardArgs,
+        plan=http("GET", "/api/projects/{project_id}/dashboards/{id}/"),
+        render=_render_dashboard,
+        catalogue="RETRIEVE_SPECIFIC_PROJECT_DASHBOARD_DETAILS",
+        api_scope="dashboard:read",
+        not_found=NOT_FOUND,
+        example={"id": 12},
+    ),
+]

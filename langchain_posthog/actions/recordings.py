@@ -1,7 +1,217 @@
-"""PostHog recordings."""
+"""Session replay: save recording playlists, and read one recording's metadata."""
+
+# Argument models have no docstrings: pydantic would send them to the model as descriptions.
+# ruff: noqa: D101
 
 from __future__ import annotations
 
-from langchain_posthog.tool import Action
+from typing import Any, Literal
+from uuid import UUID
 
-ACTIONS: list[Action] = []
+from pydantic import Field, model_validator
+
+from langchain_posthog.actions._common import http
+from langchain_posthog.actions._dates import PostHogDate, check_order
+from langchain_posthog.tool import Action, ArgsModel, Context
+
+NOT_FOUND = (
+    "The session id is unknown in this project, or its recording has expired: recordings are "
+    "kept only for the project's retention period (30 days on PostHog's free plan). Session ids "
+    "are the $session_id property of events."
+)
+
+Operator = Literal["exact", "is_not", "icontains", "is_set"]
+Scalar = str | int | float | bool
+
+
+class RecordingProperty(ArgsModel):
+    key: str
+    value: Scalar | list[Scalar] | None = Field(None, json_schema_extra=lambda s: s.clear())
+    # None stands for exact / event: a default in the schema would cost tokens on every call.
+    operator: Operator | None = None
+    type: Literal["event", "person"] | None = None
+
+    @model_validator(mode="after")
+    def _value_needed(self) -> RecordingProperty:
+        if not self.key.strip():
+            raise ValueError("key must not be empty")
+        if self.value is None and self.operator != "is_set":
+            raise ValueError(f"operator {self.operator or 'exact'} needs a value")
+        return self
+
+
+class PlaylistFilters(ArgsModel):
+    date_from: PostHogDate | None = Field(None, description="e.g. -7d")
+    date_to: PostHogDate | None = Field(None, description="like date_from")
+    min_duration_seconds: int | None = Field(None, ge=1)
+    filter_test_accounts: bool | None = None
+    properties: list[RecordingProperty] | None = None
+
+    @model_validator(mode="after")
+    def _checks(self) -> PlaylistFilters:
+        check_order(self.date_from, self.date_to)
+        given = (self.date_from, self.date_to, self.min_duration_seconds, self.properties)
+        if not any(given) and self.filter_test_accounts is None:
+            raise ValueError("filters need at least one condition")
+        return self
+
+
+class CreateRecordingPlaylistArgs(ArgsModel):
+    name: str = Field(max_length=400)
+    type: Literal["filters", "collection"]
+    filters: PlaylistFilters | None = None
+    description: str | None = None
+    pinned: bool | None = None
+
+    @model_validator(mode="after")
+    def _filters_match_type(self) -> CreateRecordingPlaylistArgs:
+        if self.type == "filters" and self.filters is None:
+            raise ValueError("type filters needs filters; use type collection for hand-picked ones")
+        if self.type == "collection" and self.filters is not None:
+            raise ValueError("a collection takes no filters; use type filters for a saved search")
+        return self
+
+
+class GetSessionRecordingArgs(ArgsModel):
+    # A UUID cannot change the URL path; `format: uuid` costs a model far fewer tokens than the
+    # Uuid pattern.
+    session_id: UUID
+
+
+def _universal_filters(filters: PlaylistFilters) -> dict[str, Any]:
+    """Translate the filters into the replay UI's shape (RecordingUniversalFilters)."""
+    out: dict[str, Any] = filters.model_dump(
+        exclude_none=True, include={"date_from", "date_to", "filter_test_accounts"}
+    )
+    if filters.min_duration_seconds is not None:
+        seconds = filters.min_duration_seconds
+        out["duration"] = [
+            {"key": "duration", "type": "recording", "operator": "gt", "value": seconds}
+        ]
+    if filters.properties:
+        values = [
+            {
+                "key": prop.key.strip(),
+                # PostHog's convention: an is_set filter carries its operator as the value.
+                "value": prop.value if prop.value is not None else "is_set",
+                "operator": prop.operator or "exact",
+                "type": prop.type or "event",
+            }
+            for prop in filters.properties
+        ]
+        out["filter_group"] = {"type": "AND", "values": [{"type": "AND", "values": values}]}
+    return out
+
+
+def _playlist_body(args: CreateRecordingPlaylistArgs) -> dict[str, Any]:
+    body = args.model_dump(exclude_none=True, exclude={"filters"}, mode="json")
+    if args.filters is not None:
+        body["filters"] = _universal_filters(args.filters)
+    return body
+
+
+def _render_playlist(data: Any, args: CreateRecordingPlaylistArgs, ctx: Context) -> str:
+    short_id = data.get("short_id")
+    kind = data.get("type") or args.type
+    lines = [f'Created recording playlist "{data.get("name")}" (short_id {short_id}, type {kind})']
+    counts = data.get("recordings_counts") or {}
+    bucket = counts.get("saved_filters" if kind == "filters" else "collection") or {}
+    if isinstance(bucket, dict) and bucket.get("count") is not None:
+        more = "+" if bucket.get("has_more") else ""
+        lines.append(f"Recordings: {bucket['count']}{more}")
+    if kind == "collection":
+        lines.append("Add recordings to it from a recording's page in the replay UI.")
+    lines.append("Open: " + ctx.ui(f"replay/playlists/{short_id}"))
+    return "\n".join(lines)
+
+
+def _duration(seconds: Any) -> str:
+    if not isinstance(seconds, int | float):
+        return "unknown"
+    total = int(seconds)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h {minutes}m {secs}s"
+    return f"{minutes}m {secs}s" if minutes else f"{secs}s"
+
+
+def _count(n: Any, label: str) -> str:
+    return f"{n} {label.removesuffix('s') if n == 1 else label}"
+
+
+def _render_recording(data: Any, args: GetSessionRecordingArgs, ctx: Context) -> str:
+    head = f"Recording {args.session_id}: {_duration(data.get('recording_duration'))}"
+    if data.get("active_seconds") is not None:
+        head += f" ({_duration(data['active_seconds'])} active)"
+    if data.get("ongoing"):
+        head += ", still ongoing"
+    lines = [head]
+    counts = [
+        (data.get("click_count"), "clicks"),
+        (data.get("keypress_count"), "keypresses"),
+        (data.get("console_error_count"), "console errors"),
+        (data.get("console_warn_count"), "console warnings"),
+    ]
+    activity = ", ".join(_count(n, label) for n, label in counts if n is not None)
+    if activity:
+        lines.append("Activity: " + activity)
+    if data.get("start_time"):
+        lines.append(f"From {data['start_time']} to {data.get('end_time') or '?'}")
+    if data.get("start_url"):
+        lines.append(f"Start URL: {data['start_url']}")
+    person = data.get("person") if isinstance(data.get("person"), dict) else {}
+    who, distinct_id = person.get("name"), data.get("distinct_id")
+    if who and distinct_id and who != distinct_id:
+        lines.append(f"Person: {who} (distinct id {distinct_id})")
+    elif who or distinct_id:
+        lines.append(f"Person: {who or distinct_id}")
+    if data.get("expiry_time"):
+        lines.append(f"Kept until {str(data['expiry_time'])[:10]}")
+    lines.append("Watch: " + ctx.ui(f"replay/{args.session_id}"))
+    return "\n".join(lines)
+
+
+ACTIONS = [
+    Action(
+        name="posthog_create_recording_playlist",
+        description=(
+            "Create a session replay playlist: a saved search (type filters) or a hand-picked "
+            "collection. Returns its link."
+        ),
+        args=CreateRecordingPlaylistArgs,
+        plan=http(
+            "POST", "/api/projects/{project_id}/session_recording_playlists/", body=_playlist_body
+        ),
+        render=_render_playlist,
+        scope="write",
+        catalogue="CREATE_SESSION_RECORDING_PLAYLIST",
+        api_scope="session_recording_playlist:write",
+        example={
+            "name": "Long checkout sessions",
+            "type": "filters",
+            "filters": {
+                "date_from": "-7d",
+                "min_duration_seconds": 30,
+                "filter_test_accounts": True,
+                "properties": [
+                    {"key": "$current_url", "operator": "icontains", "value": ["checkout"]}
+                ],
+            },
+        },
+    ),
+    Action(
+        name="posthog_get_session_recording",
+        description=(
+            "Get a session recording's metadata: duration, activity, console errors, start URL, "
+            "person, and a link to watch it."
+        ),
+        args=GetSessionRecordingArgs,
+        plan=http("GET", "/api/projects/{project_id}/session_recordings/{session_id}/"),
+        render=_render_recording,
+        catalogue="RETRIEVE_SESSION_RECORDING_DETAILS",
+        api_scope="session_recording:read",
+        not_found=NOT_FOUND,
+        example={"session_id": "0193a9f0-1b2c-7d3e-8f40-123456789abc"},
+    ),
+]
