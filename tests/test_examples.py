@@ -1,0 +1,79 @@
+"""Every example runs to its end offline, in-process, with sockets blocked."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Iterator
+from types import ModuleType
+
+import pytest
+
+from tests.conftest import ROOT
+
+EXAMPLES = ROOT / "examples"
+
+
+@pytest.fixture
+def load() -> Iterator[object]:
+    sys.path.insert(0, str(EXAMPLES))
+    loaded: list[str] = []
+
+    def _load(name: str) -> ModuleType:
+        loaded.append(name)
+        return importlib.import_module(name)
+
+    yield _load
+    sys.path.remove(str(EXAMPLES))
+    for name in [*loaded, "offline", "chatbot"]:
+        sys.modules.pop(name, None)
+
+
+def test_chatbot_demo_walks_through_a_whole_session(load, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert load("chatbot").main([]) == 0  # no keys in the environment: the demo
+    out = capsys.readouterr().out
+    assert "Offline demo" in out and "Demo finished." in out
+    for tool in (
+        "posthog_list_feature_flags",
+        "posthog_update_feature_flag",
+        "posthog_run_funnel",
+        "posthog_run_hogql_query",
+        "posthog_create_survey",
+    ):
+        assert f"-> {tool}(" in out, tool
+    assert "new-onboarding (id 1234)" in out
+    assert "20% of all users" in out
+    assert "Allow posthog_update_feature_flag?" in out  # writes wait for approval
+    assert "Allow posthog_create_survey?" in out
+    assert "Allow posthog_run_funnel?" not in out  # reads do not
+    assert "!!" not in out, "a demo step failed"
+    assert out.count("-> posthog_update_feature_flag(") == 1
+
+
+def test_rollout_graph_demo_approves_and_applies_one_stage(load, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert load("langgraph_rollout").main(["--demo"]) == 0
+    out = capsys.readouterr().out
+    assert "Flag: new-onboarding (id 1234)" in out
+    assert "Roll flag 1234 out to 20%?" in out
+    assert "Update: Updated flag new-onboarding (id 1234)" in out and "20% of all users" in out
+    assert "Rollout stopped" in out
+
+
+def test_analyst_demo_is_read_only(load, capsys) -> None:  # type: ignore[no-untyped-def]
+    analyst = load("analyst")
+    assert analyst.main(["--demo"]) == 0
+    out = capsys.readouterr().out
+    for tool in ("posthog_run_trends", "posthog_run_funnel", "posthog_run_hogql_query"):
+        assert f"-> {tool}" in out
+    assert out.count("A: From PostHog:") == 3
+    offline = sys.modules["offline"]
+    with offline.replay_toolkit(read_only=True) as toolkit:
+        assert all(t.metadata["read_only"] for t in toolkit.get_tools())
+
+
+def test_replay_answers_unknown_requests_with_a_posthog_style_404(load) -> None:  # type: ignore[no-untyped-def]
+    offline = load("offline")
+    with offline.replay_toolkit() as toolkit:
+        result = toolkit.execute("posthog_get_feature_flag", {"id": 424242})
+    assert not result.successful
+    assert "no recorded answer" in (result.error or "")
