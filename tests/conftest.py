@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -82,7 +83,8 @@ def _scrub_request(request: Any) -> Any:
         request.uri = _cassette_uri(request.uri)
     body = decode_body(request.body)
     if isinstance(body, dict | list):
-        request.body = json.dumps(redact(body, (PERSONAL_KEY, PROJECT_KEY))).encode()
+        scrubbed = _scrub_destination(redact(body, (PERSONAL_KEY, PROJECT_KEY)))
+        request.body = json.dumps(scrubbed).encode()
     return request
 
 
@@ -112,7 +114,11 @@ def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
     return response
 
 
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+
+
 def _scrub_emails(value: Any) -> Any:
+    """Real people's emails (under ``email``, or in names PostHog fills from them) go."""
     if isinstance(value, dict):
         return {
             k: "user@example.com" if k == "email" and v else _scrub_emails(v)
@@ -120,7 +126,28 @@ def _scrub_emails(value: Any) -> Any:
         }
     if isinstance(value, list):
         return [_scrub_emails(v) for v in value]
+    if isinstance(value, str):
+        return _EMAIL.sub(_example_email, value)
     return value
+
+
+def _example_email(match: re.Match[str]) -> str:
+    # Addresses at example domains are the hand-written cassettes' own; keep them.
+    return match.group(0) if match.group(0).endswith((".example.com", "@example.com")) else (
+        "user@example.com"
+    )
+
+
+# Destination fields PostHog treats as secret that are too generic to redact everywhere.
+_DESTINATION_SECRETS = frozenset({"user", "client_email"})
+
+
+def _scrub_destination(body: Any) -> Any:
+    config = body.get("destination", {}).get("config") if isinstance(body, dict) else None
+    if isinstance(config, dict):
+        for key in _DESTINATION_SECRETS & config.keys():
+            config[key] = REDACTED
+    return body
 
 
 @pytest.fixture(scope="session")

@@ -22,7 +22,7 @@ EVENT = {"event": "signed_up", "distinct_id": "user-42"}
 PERSON = {
     "id": 100234,
     "uuid": "01935c1e-9a1f-7d2e-8b3a-5c0f2e7d1a44",
-    "name": "ada@acme.com",
+    "name": "ada@example.com",
     "distinct_ids": ["user-42"],
     "properties": {"plan": "pro"},
     "created_at": "2025-06-01T08:00:00Z",

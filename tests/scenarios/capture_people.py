@@ -122,7 +122,7 @@ SCENARIOS = [
         "posthog_get_person.yaml",
         {"distinct_id": "user-42"},
         expect=(
-            f"Person ada@acme.com (id 100234, uuid {PERSON_UUID})",
+            f"Person ada@example.com (id 100234, uuid {PERSON_UUID})",
             "Distinct ids: user-42, ",
             "Created 2025-06-01T08:00:00Z; last seen 2026-11-19T17:42:00Z",
             "plan: pro",
@@ -137,7 +137,7 @@ SCENARIOS = [
         "posthog_get_person",
         "posthog_get_person.by_id.yaml",
         {"id": PERSON_UUID},
-        expect=("Person ada@acme.com (id 100234", "email: user@example.com", "/person/user-42"),
+        expect=("Person ada@example.com (id 100234", "email: user@example.com", "/person/user-42"),
         artifact_keys=("id", "uuid"),
     ),
     Scenario(
@@ -159,7 +159,7 @@ SCENARIOS = [
         "posthog_update_person_properties.yaml",
         {"distinct_id": "user-42", "set": {"plan": "enterprise"}},
         expect=(
-            "PostHog accepted the change to person ada@acme.com: set plan=enterprise",
+            "PostHog accepted the change to person ada@example.com: set plan=enterprise",
             "asynchronously",
             "may still show the old values",
         ),
@@ -169,7 +169,7 @@ SCENARIOS = [
         "posthog_update_person_properties",
         "posthog_update_person_properties.legacy.yaml",
         {"id": "100234", "set": {"plan": "enterprise", "seats": 25}},
-        expect=("person ada@acme.com: set plan=enterprise, seats=25", "asynchronously"),
+        expect=("person ada@example.com: set plan=enterprise, seats=25", "asynchronously"),
         artifact_keys=("person", "set"),
     ),
     Scenario(
