@@ -26,7 +26,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMe
 from langchain_core.tools import BaseTool
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Command
-from offline import ScriptedModel, call, first_line, head, keys_present, replay_toolkit
+from offline import ScriptedModel, call, head, keys_present, replay_toolkit
 
 from langchain_posthog import PostHogToolkit
 
@@ -57,7 +57,8 @@ def demo_model() -> ScriptedModel:
         results = [m for m in messages[asked:] if isinstance(m, ToolMessage)]
         if not results:
             return call(plan[question], call_id=f"call-{asked}")
-        return AIMessage(content="Here is what PostHog says: " + first_line(results[-1].content))
+        found = head(results[-1].content, 3).replace("\n", "\n  ")
+        return AIMessage(content=f"Here is what PostHog says:\n  {found}")
 
     return ScriptedModel(script=script)
 
@@ -68,7 +69,7 @@ def real_model() -> BaseChatModel:
     name = os.environ.get("POSTHOG_CHAT_MODEL", "openai:gpt-4.1-mini")
     try:
         return init_chat_model(name)
-    except Exception as error:  # noqa: BLE001 - one clear line for any setup problem
+    except Exception as error:
         provider = name.split(":")[0]
         raise SystemExit(
             f"Cannot start the chat model {name!r}: {error}. Install its package "

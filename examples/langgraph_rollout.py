@@ -63,7 +63,9 @@ def build(toolkit: PostHogToolkit, model: BaseChatModel, funnel: dict[str, Any])
         return {"next_stage": later[0] if later else None}
 
     def approve(state: Rollout) -> dict[str, Any]:
-        answer = interrupt({"question": f"Roll flag {state['flag_id']} out to {state['next_stage']}%?"})
+        answer = interrupt(
+            {"question": f"Roll flag {state['flag_id']} out to {state['next_stage']}%?"}
+        )
         return {"approved": bool(answer)}
 
     def plan(state: Rollout) -> dict[str, Any]:

@@ -149,11 +149,6 @@ def call(tool: str, args: dict[str, Any] | None = None, call_id: str = "demo") -
     return AIMessage(content="", tool_calls=[{"name": tool, "args": arguments, "id": call_id}])
 
 
-def first_line(text: Any, limit: int = 160) -> str:
-    """The first line of a tool result, for short progress output."""
-    return head(text, 1, limit)
-
-
 def head(text: Any, lines: int = 4, limit: int = 160) -> str:
     """The first few lines of a tool result, each cut at ``limit`` characters."""
     kept = [

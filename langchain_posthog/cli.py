@@ -70,7 +70,9 @@ def _tools(options: argparse.Namespace) -> int:
     rows += [(a.name, a.scope, f"POSTHOG_{a.catalogue}" if a.catalogue else "-") for a in ACTIONS]
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
     for row in rows:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+        print(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
     return 0
 
 

@@ -67,7 +67,7 @@ class PostHogAPIError(PostHogError):
         *,
         method: str,
         path: str,
-        type: str | None = None,  # noqa: A002 - PostHog's field name
+        type: str | None = None,
         code: str | None = None,
         detail: str | None = None,
         attr: str | None = None,

@@ -69,7 +69,9 @@ def page_note(
     return text
 
 
-def cut(lines: Sequence[str], limit: int = MAX_ITEMS, hint: str = "narrow the request") -> list[str]:
+def cut(
+    lines: Sequence[str], limit: int = MAX_ITEMS, hint: str = "narrow the request"
+) -> list[str]:
     """Keep at most ``limit`` lines, adding a note about the rest."""
     if len(lines) <= limit:
         return list(lines)
@@ -80,7 +82,10 @@ def clip(text: str, limit: int = MAX_TEXT) -> str:
     """Cut long text at ``limit`` characters with a note."""
     if len(text) <= limit:
         return text
-    return text[:limit] + f"\n... cut at {limit} of {len(text)} characters (full data in the artifact)."
+    return (
+        text[:limit]
+        + f"\n... cut at {limit} of {len(text)} characters (full data in the artifact)."
+    )
 
 
 def rollout_summary(filters: Mapping[str, Any] | None) -> str:

@@ -45,8 +45,8 @@ def redact(value: Any, secrets: Iterable[str] = ()) -> Any:
 def _redact(value: Any, secrets: tuple[str, ...]) -> Any:
     if isinstance(value, dict):
         return {
-            key: REDACTED
-            if key.lower() in SENSITIVE_KEYS and item not in (None, "")
+            _redact(key, secrets): REDACTED
+            if isinstance(key, str) and key.lower() in SENSITIVE_KEYS and item not in (None, "")
             else _redact(item, secrets)
             for key, item in value.items()
         }

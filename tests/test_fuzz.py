@@ -58,16 +58,9 @@ FUZZ = settings(
 )
 
 
-# Gaps the fuzzing found between an args model and PostHog's spec; each is pinned by a strict
-# xfail below, so fixing it makes that test fail until the entry is removed here.
-def _long_flag_key(problem: str, body: Any) -> bool:
-    return problem.startswith("request body: key: ") and len(str(body.get("key"))) > 400
-
-
-KNOWN_GAPS: dict[str, Callable[[str, Any], bool]] = {
-    "posthog_create_feature_flag": _long_flag_key,
-    "posthog_update_feature_flag": _long_flag_key,
-}
+# Gaps the fuzzing found between an args model and PostHog's spec, each with a predicate saying
+# which problems it excuses; pin each with a strict xfail, and remove it here once fixed.
+KNOWN_GAPS: dict[str, Callable[[str, Any], bool]] = {}
 
 
 class Recorder:
@@ -426,13 +419,6 @@ def test_an_overlong_url_is_refused_not_raised(
     assert not RECORDER.requests
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "FlagKey (feature_flags.py) has no max_length, but PostHog's FeatureFlag.key has "
-        "maxLength 400: a longer key passes validation, is sent, and PostHog refuses it"
-    ),
-)
 @pytest.mark.parametrize(
     ("name", "args"),
     [

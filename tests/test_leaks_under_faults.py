@@ -189,13 +189,6 @@ async def test_every_key_and_credential_was_really_sent(
         assert secret in wire, secret
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "redaction.redact masks the toolkit's keys in JSON values but not in JSON object keys: "
-        "an answer such as {'properties': {'phx_...': 1}} reaches the artifact with the key intact"
-    ),
-)
 async def test_a_key_echoed_as_an_object_key_is_masked(
     toolkit: PostHogToolkit, standin: StandIn
 ) -> None:

@@ -55,8 +55,5 @@ def http(
 
 def results(data: Any) -> list[dict[str, Any]]:
     """The items of a paginated PostHog list (or the list itself)."""
-    if isinstance(data, dict):
-        items = data.get("results") or []
-    else:
-        items = data or []
+    items = data.get("results") or [] if isinstance(data, dict) else data or []
     return [item for item in items if isinstance(item, dict)]

@@ -1,4 +1,4 @@
-"""PostHog's date strings: relative (``-7d``, ``-1m``, ``mStart``) or ISO, checked before sending."""
+"""PostHog's date strings (relative like ``-7d``, ``mStart``, or ISO), checked before sending."""
 
 from __future__ import annotations
 

@@ -36,7 +36,9 @@ def _render_projects(data: Any, args: ListProjectsArgs, ctx: Context) -> str:
 
 class GetCurrentUserArgs(ArgsModel):
     uuid: str = Field(
-        "@me", pattern=r"^(@me|[0-9a-fA-F-]{36})$", description="User UUID; '@me' for the key's owner."
+        "@me",
+        pattern=r"^(@me|[0-9a-fA-F-]{36})$",
+        description="User UUID; '@me' for the key's owner.",
     )
 
 

@@ -7,7 +7,6 @@ and any credential the caller sent is masked wherever it turns up in an answer o
 """
 
 # Argument models have no docstrings: pydantic would send them to the model as descriptions.
-# ruff: noqa: D101
 
 from __future__ import annotations
 

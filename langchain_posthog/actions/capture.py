@@ -71,14 +71,14 @@ EventProperties = Annotated[
 
 # Args models have no docstrings on purpose: pydantic would send them to the model in the
 # schema, paid in tokens on every call. Field descriptions say what is needed.
-class CaptureEventArgs(ArgsModel):  # noqa: D101
+class CaptureEventArgs(ArgsModel):
     event: str = Field(min_length=1, description="E.g. signed_up, $pageview.")
     distinct_id: str = Field(min_length=1, description="The user's distinct id.")
     properties: EventProperties | None = None
     timestamp: Timestamp | None = None
 
 
-class CaptureEventsArgs(ArgsModel):  # noqa: D101
+class CaptureEventsArgs(ArgsModel):
     events: list[CaptureEventArgs] = Field(min_length=1, max_length=MAX_BATCH)
 
 

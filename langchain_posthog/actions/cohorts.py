@@ -27,7 +27,7 @@ DEFAULT_DAYS = 30
 
 # Args models have no docstrings on purpose: pydantic would send them to the model in the
 # schema, paid in tokens on every call. Field descriptions say what is needed.
-class CohortCondition(ArgsModel):  # noqa: D101
+class CohortCondition(ArgsModel):
     property: str | None = Field(None, description="Person property.")
     operator: Operator | None = None  # exact
     value: Scalar | list[Scalar] | None = Field(None, json_schema_extra=lambda s: s.clear())
@@ -56,7 +56,7 @@ class CohortCondition(ArgsModel):  # noqa: D101
         return self
 
 
-class CreateCohortArgs(ArgsModel):  # noqa: D101
+class CreateCohortArgs(ArgsModel):
     name: str
     description: str | None = None
     groups: list[list[CohortCondition]] | None = Field(
@@ -89,7 +89,7 @@ class CreateCohortArgs(ArgsModel):  # noqa: D101
         return self
 
 
-class ListCohortsArgs(ArgsModel):  # noqa: D101
+class ListCohortsArgs(ArgsModel):
     limit: Limit = 50
     offset: Offset | None = None
 

@@ -1,7 +1,6 @@
 """Dashboards: create one, and read one with its tiles."""
 
 # Argument models have no docstrings: pydantic would send them to the model as descriptions.
-# ruff: noqa: D101
 
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from langchain_posthog.actions._common import Limit, Offset, http, results
 from langchain_posthog.client import Call, Plan, api_path
@@ -12,8 +12,18 @@ from langchain_posthog.errors import PostHogAPIError
 from langchain_posthog.output import page_note, rollout_summary
 from langchain_posthog.tool import Action, ArgsModel, Context
 
-FlagKey = Annotated[str, Field(pattern=r"^[a-zA-Z0-9_-]+$")]
-FlagId = Annotated[int, Field(ge=1, description="Flag id (not the key); see posthog_list_feature_flags.")]
+
+def _at_most_400(key: str) -> str:
+    # PostHog's limit; checked here rather than declared, to keep it out of the model's schema.
+    if len(key) > 400:
+        raise ValueError(f"a flag key has at most 400 characters, not {len(key)}")
+    return key
+
+
+FlagKey = Annotated[str, Field(pattern=r"^[a-zA-Z0-9_-]+$"), AfterValidator(_at_most_400)]
+FlagId = Annotated[
+    int, Field(ge=1, description="Flag id (not the key); see posthog_list_feature_flags.")
+]
 Percent = Annotated[int, Field(ge=0, le=100)]
 NOT_FOUND = "Find the flag's id with posthog_list_feature_flags (search by key)."
 
@@ -269,7 +279,9 @@ ACTIONS = [
     ),
     Action(
         name="posthog_get_feature_flag",
-        description="Get one feature flag by id: key, state, release conditions, variants, payloads.",
+        description=(
+            "Get one feature flag by id: key, state, release conditions, variants, payloads."
+        ),
         args=GetFeatureFlagArgs,
         plan=http("GET", "/api/projects/{project_id}/feature_flags/{id}/"),
         render=_render_flag,

@@ -29,7 +29,7 @@ from langchain_posthog.tool import Action, ArgsModel, Context
 INSIGHTS = "/api/projects/{project_id}/insights/"
 
 
-class CreateInsightArgs(ArgsModel):  # noqa: D101
+class CreateInsightArgs(ArgsModel):
     name: str = Field(min_length=1, max_length=400)
     query: InsightQuery
     description: str | None = Field(None, max_length=400)
@@ -120,7 +120,7 @@ def _short_id(value: str) -> str:
     return value
 
 
-class ListTrendInsightsArgs(ArgsModel):  # noqa: D101
+class ListTrendInsightsArgs(ArgsModel):
     short_id: Annotated[str, AfterValidator(_short_id)] | None = Field(
         None, description="From the insight's URL."
     )
@@ -232,7 +232,7 @@ NOT_FOUND = (
 # -- running a funnel -----------------------------------------------------------------------------
 
 
-class RunFunnelArgs(ArgsModel):  # noqa: D101 - a docstring would be sent to the model
+class RunFunnelArgs(ArgsModel):
     events: list[str] | None = Field(
         None, min_length=2, max_length=20, description="Steps, in order."
     )

@@ -62,11 +62,11 @@ class _PersonRef(ArgsModel):
         return self
 
 
-class GetPersonArgs(_PersonRef):  # noqa: D101
+class GetPersonArgs(_PersonRef):
     pass
 
 
-class UpdatePersonPropertiesArgs(_PersonRef):  # noqa: D101
+class UpdatePersonPropertiesArgs(_PersonRef):
     set: dict[str, Any] | None = None
     unset: list[str] | None = Field(None, description="Names to remove.")
 

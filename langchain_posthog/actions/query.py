@@ -123,7 +123,7 @@ MAX_POINTS = 60
 UNIQUE_MATH = frozenset({"dau", "weekly_active", "monthly_active", "unique_session"})
 
 
-class RunTrendsArgs(ArgsModel):  # noqa: D101
+class RunTrendsArgs(ArgsModel):
     series: list[BareSeries] = Field(min_length=1, max_length=10)
     date_from: PostHogDate | None = Field(None, description=DATE + " Default -7d.")
     date_to: PostHogDate | None = Field(None, description="Same forms; default now.")
@@ -218,7 +218,7 @@ HOGQL_FIX = (
 )
 
 
-class RunHogQLQueryArgs(ArgsModel):  # noqa: D101
+class RunHogQLQueryArgs(ArgsModel):
     query: str | None = Field(None, min_length=1, description="HogQL (ClickHouse SQL) SELECT.")
     limit: int = Field(100, ge=1, le=10000, description="Added as LIMIT if the SQL has none.")
     format: Literal["json", "csv"] | None = None

@@ -1,7 +1,6 @@
 """Session replay: save recording playlists, and read one recording's metadata."""
 
 # Argument models have no docstrings: pydantic would send them to the model as descriptions.
-# ruff: noqa: D101
 
 from __future__ import annotations
 
