@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import types
 import typing
@@ -10,8 +11,9 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Annotated, Any, Literal, Union
 
-from langchain_core.callbacks import AsyncCallbackManagerForToolRun, CallbackManagerForToolRun
-from langchain_core.tools import BaseTool, ToolException
+# From the defining module: importing through langchain_core.tools' lazy __getattr__ made
+# this package ~75 ms slower to import (benchmarks/import_time.py), for the same modules.
+from langchain_core.tools.base import BaseTool, ToolException
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, model_validator
 
 from langchain_posthog.client import Plan, PostHogClient
@@ -33,7 +35,9 @@ class ArgsModel(BaseModel):
     string that parses is accepted as what it encodes.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    # Validators are built on first use, not at import: the package defines ~60 models and a
+    # toolkit seldom uses them all (benchmarks/import_time.py).
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     @model_validator(mode="before")
     @classmethod
@@ -46,15 +50,25 @@ class ArgsModel(BaseModel):
         if not isinstance(data, dict):
             return data
         decoded = dict(data)
-        for name, info in cls.model_fields.items():
-            key = name if name in decoded else info.alias
+        for name, alias in _structured_fields(cls):
+            key = name if name in decoded else alias
             value = decoded.get(key) if key else None
-            if isinstance(value, str) and _wants_structure(info.annotation):
+            if isinstance(value, str):
                 try:
                     decoded[key] = json.loads(value)  # type: ignore[index]
                 except ValueError:
                     pass  # left as is: pydantic then names the field and the expected type
         return decoded
+
+
+@cache
+def _structured_fields(model: type[BaseModel]) -> tuple[tuple[str, str | None], ...]:
+    """Return (name, alias) of each field that takes objects or lists, once per model."""
+    return tuple(
+        (name, info.alias)
+        for name, info in model.model_fields.items()
+        if _wants_structure(info.annotation)
+    )
 
 
 def _wants_structure(annotation: Any) -> bool:
@@ -266,9 +280,9 @@ class PostHogTool(BaseTool):
         args = self.action.args.model_construct(**kwargs)
         return args, Context(project_id=str(project), app_url=self.client.app_url)
 
-    def _run(
-        self, run_manager: CallbackManagerForToolRun | None = None, **kwargs: Any
-    ) -> tuple[str, Any]:
+    # No run_manager parameter: the tool starts no child runs, and LangChain inspects this
+    # signature on every call (see _resolve_annotations_once below).
+    def _run(self, **kwargs: Any) -> tuple[str, Any]:
         args, ctx = self._prepare(kwargs)
         try:
             data = self.client.run(self.action.plan(args, ctx))
@@ -276,12 +290,26 @@ class PostHogTool(BaseTool):
             raise ToolException(explain(error, self.action, args, ctx)) from None
         return self.action.render(data, args, ctx), data
 
-    async def _arun(
-        self, run_manager: AsyncCallbackManagerForToolRun | None = None, **kwargs: Any
-    ) -> tuple[str, Any]:
+    async def _arun(self, **kwargs: Any) -> tuple[str, Any]:
         args, ctx = self._prepare(kwargs)
         try:
             data = await self.client.arun(self.action.plan(args, ctx))
         except PostHogError as error:
             raise ToolException(explain(error, self.action, args, ctx)) from None
         return self.action.render(data, args, ctx), data
+
+
+def _resolve_annotations_once(*methods: Callable[..., Any]) -> None:
+    """Store evaluated type hints and a ready signature on ``methods``.
+
+    On every invoke, LangChain calls ``inspect.signature`` on ``_run``/``_arun`` and
+    ``typing.get_type_hints`` on them (looking for ``run_manager`` and a ``RunnableConfig``
+    parameter). With postponed annotations that means compiling and evaluating strings each
+    time, about 0.13 ms per call; resolved once here, it costs a dictionary copy.
+    """
+    for method in methods:
+        method.__annotations__ = typing.get_type_hints(method)
+        method.__signature__ = inspect.signature(method)  # type: ignore[attr-defined]
+
+
+_resolve_annotations_once(PostHogTool._run, PostHogTool._arun)

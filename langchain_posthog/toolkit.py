@@ -9,7 +9,7 @@ from types import TracebackType
 from typing import Any, Self
 
 import httpx
-from langchain_core.tools import BaseTool, BaseToolkit, ToolException
+from langchain_core.tools.base import BaseTool, BaseToolkit, ToolException
 from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, ValidationError
 
 from langchain_posthog.actions import ACTIONS

@@ -1,0 +1,218 @@
+"""Per-call overhead: what a tool call costs on top of the HTTP request it makes.
+
+Against the loopback server (benchmarks/loopback.py, its own process, keep-alive, answering at
+once with PostHog's JSON for a feature flag), each round makes the same GET
+``/api/projects/2/feature_flags/1234/`` five ways, in an order that rotates every round so drift
+in the machine's load hits every side alike:
+
+- bare: ``httpx.Client.get(url, headers=...)`` then ``.json()``, with the headers our client
+  sends (User-Agent, Accept, Accept-Encoding, Authorization), on one kept-alive connection;
+- PostHogTool: ``tool.invoke({"id": 1234})``, the real tool (LangChain's callbacks, config and
+  validation, then our plan, client, redaction check and content);
+- StructuredTool: a trivial ``StructuredTool.from_function`` around the bare call, the way most
+  LangChain tools are written: what a typical tool pays for ``BaseTool.invoke``;
+- minimal BaseTool: a ``BaseTool`` subclass whose ``_run`` is the bare call, with no
+  annotations for LangChain to resolve: the least any LangChain tool pays for ``invoke``;
+- our code alone: ``tool._run(id=1234)``, without LangChain's invoke machinery.
+
+The same five run async (``ainvoke``/``_arun``, ``httpx.AsyncClient``). Medians per side.
+
+    python benchmarks/overhead.py [CALLS]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import statistics
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+from langchain_core.tools import BaseTool, StructuredTool
+from pydantic import BaseModel
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from loopback import serving
+
+from langchain_posthog import PostHogToolkit
+from langchain_posthog.client import USER_AGENT
+
+GOAL = 1.15
+KEY = "phx_benchmark"
+PATH = "/api/projects/2/feature_flags/1234/"
+HEADERS = {
+    "User-Agent": USER_AGENT,
+    "Accept": "application/json",
+    "Accept-Encoding": "gzip",
+    "Authorization": f"Bearer {KEY}",
+}
+WARMUP = 200
+COLUMNS = {
+    "bare": "bare httpx",
+    "posthog": "PostHogTool",
+    "structured": "StructuredTool",
+    "minimal": "minimal BaseTool",
+    "ours_alone": "our code alone (_run)",
+}
+
+
+class _FlagArgs(BaseModel):
+    id: int
+
+
+class _MinimalTool(BaseTool):
+    """The least a LangChain tool can be: its ``_run`` is the HTTP call."""
+
+    name: str = "get_flag"
+    description: str = "Get a feature flag."
+    args_schema: type[BaseModel] = _FlagArgs
+    call: Any = None
+    acall: Any = None
+
+    # Unannotated on purpose: LangChain resolves _run's type hints on every call.
+    def _run(self, id):  # type: ignore[no-untyped-def]  # "id": the tool's argument
+        return self.call(id)
+
+    async def _arun(self, id):  # type: ignore[no-untyped-def]
+        return await self.acall(id)
+
+
+def _toolkit(origin: str) -> PostHogToolkit:
+    return PostHogToolkit(personal_api_key=KEY, host=origin, project_id=2, max_retries=0)
+
+
+def _rounds(calls: int, sides: dict[str, Callable[[], Any]]) -> dict[str, float]:
+    names = list(sides)
+    for _ in range(WARMUP):
+        for name in names:
+            sides[name]()
+    timings: dict[str, list[int]] = {name: [] for name in names}
+    gc.collect()
+    clock = time.perf_counter_ns
+    for i in range(calls):
+        shift = i % len(names)
+        for name in names[shift:] + names[:shift]:
+            call = sides[name]
+            started = clock()
+            call()
+            timings[name].append(clock() - started)
+    return {name: statistics.median(values) / 1000 for name, values in timings.items()}
+
+
+async def _arounds(calls: int, sides: dict[str, Callable[[], Awaitable[Any]]]) -> dict[str, float]:
+    names = list(sides)
+    for _ in range(WARMUP):
+        for name in names:
+            await sides[name]()
+    timings: dict[str, list[int]] = {name: [] for name in names}
+    gc.collect()
+    clock = time.perf_counter_ns
+    for i in range(calls):
+        shift = i % len(names)
+        for name in names[shift:] + names[:shift]:
+            call = sides[name]
+            started = clock()
+            await call()
+            timings[name].append(clock() - started)
+    return {name: statistics.median(values) / 1000 for name, values in timings.items()}
+
+
+def measure_sync(origin: str, calls: int) -> dict[str, float]:
+    url = origin + PATH
+    with httpx.Client() as bare, _toolkit(origin) as toolkit:
+        tool = next(t for t in toolkit.get_tools() if t.name == "posthog_get_feature_flag")
+
+        def get_flag(id: int) -> Any:  # "id": the tool's argument name
+            """Get a feature flag."""
+            return bare.get(url, headers=HEADERS).json()
+
+        trivial = StructuredTool.from_function(get_flag, name="get_flag")
+        minimal = _MinimalTool(call=get_flag)
+        content, _ = tool._run(id=1234)
+        assert "new-onboarding (id 1234)" in content, content
+        return _rounds(
+            calls,
+            {
+                "bare": lambda: get_flag(1234),
+                "posthog": lambda: tool.invoke({"id": 1234}),
+                "structured": lambda: trivial.invoke({"id": 1234}),
+                "minimal": lambda: minimal.invoke({"id": 1234}),
+                "ours_alone": lambda: tool._run(id=1234),
+            },
+        )
+
+
+async def measure_async(origin: str, calls: int) -> dict[str, float]:
+    url = origin + PATH
+    async with httpx.AsyncClient() as bare, _toolkit(origin) as toolkit:
+        tool = next(t for t in toolkit.get_tools() if t.name == "posthog_get_feature_flag")
+
+        async def get_flag(id: int) -> Any:  # "id": the tool's argument name
+            """Get a feature flag."""
+            return (await bare.get(url, headers=HEADERS)).json()
+
+        trivial = StructuredTool.from_function(coroutine=get_flag, name="get_flag")
+        minimal = _MinimalTool(acall=get_flag)
+        content, _ = await tool._arun(id=1234)
+        assert "new-onboarding (id 1234)" in content, content
+        return await _arounds(
+            calls,
+            {
+                "bare": lambda: get_flag(1234),
+                "posthog": lambda: tool.ainvoke({"id": 1234}),
+                "structured": lambda: trivial.ainvoke({"id": 1234}),
+                "minimal": lambda: minimal.ainvoke({"id": 1234}),
+                "ours_alone": lambda: tool._arun(id=1234),
+            },
+        )
+
+
+def measure(calls: int = 2000) -> dict[str, Any]:
+    with serving() as origin:
+        sync = measure_sync(origin, calls)
+        asynchronous = asyncio.run(measure_async(origin, calls))
+    return {"calls": calls, "sync": sync, "async": asynchronous}
+
+
+def table(result: dict[str, Any]) -> str:
+    header = " | ".join(COLUMNS.values())
+    lines = [
+        f"| median of {result['calls']:,} calls per side | {header} |",
+        "| --- |" + " ---: |" * len(COLUMNS),
+    ]
+    labels = {"sync": "sync (invoke, httpx.Client)", "async": "async (ainvoke, AsyncClient)"}
+    for mode, label in labels.items():
+        m = result[mode]
+        cells = []
+        for key in COLUMNS:
+            ratio = f"{m[key] / m['bare']:.2f}"
+            cells.append(f"{m[key]:,.0f} µs ({f'**{ratio}**' if key == 'posthog' else ratio})")
+        lines.append(f"| {label} | {' | '.join(cells)} |")
+    lines += ["", f"Goal: PostHogTool / bare httpx <= {GOAL}."]
+    for mode in ("sync", "async"):
+        m = result[mode]
+        ratio = m["posthog"] / m["bare"]
+        lines.append(
+            f"- {mode}: {'met' if ratio <= GOAL else 'not met'} ({ratio:.2f}). The tool adds "
+            f"{m['posthog'] - m['bare']:,.0f} µs per call. LangChain's invoke alone costs "
+            f"{m['minimal'] - m['bare']:,.0f} µs even for a minimal BaseTool "
+            f"({m['minimal'] / m['bare']:.2f}x) and {m['structured'] - m['bare']:,.0f} µs for a "
+            f"StructuredTool ({m['structured'] / m['bare']:.2f}x); our code alone adds "
+            f"{m['ours_alone'] - m['bare']:,.0f} µs ({m['ours_alone'] / m['bare']:.2f}x)."
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    calls = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
+    print("## Per-call overhead (loopback server, keep-alive)\n")
+    print(table(measure(calls)))
+
+
+if __name__ == "__main__":
+    main()
