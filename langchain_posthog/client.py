@@ -159,7 +159,9 @@ def resolve_hosts(host: str | None, ingest_host: str | None = None) -> tuple[str
             raise PostHogConfigError(f"ingest_host must be an http(s) URL, not {ingest_raw!r}.")
         alias = _CLOUD_ALIASES.get(ingest_url.host)
         ingest = (
-            CLOUD_HOSTS[alias][1] if alias else f"{ingest_url.scheme}://{ingest_url.netloc.decode()}"
+            CLOUD_HOSTS[alias][1]
+            if alias
+            else f"{ingest_url.scheme}://{ingest_url.netloc.decode()}"
         )
     return app, ingest
 
@@ -208,8 +210,8 @@ class RetryPolicy:
             return None
         if retry_after is not None:
             return float(max(0.0, min(retry_after, self.max_retry_after)))
-        base = min(self.max_backoff, self.backoff * 2 ** (attempt - 1))
-        return base * (0.5 + random.random() / 2)  # noqa: S311 - jitter, not cryptography
+        base: float = min(self.max_backoff, self.backoff * 2.0 ** (attempt - 1))
+        return base * (0.5 + random.random() / 2)
 
 
 def is_idempotent(call: Call) -> bool:
@@ -514,17 +516,29 @@ class PostHogClient:
                     "personal_api_key='phx_...' (Settings -> Personal API keys)."
                 )
             headers["Authorization"] = f"Bearer {self._personal_key}"
-        content: bytes | None = None
-        if body is not None:
-            content = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
-            headers["Content-Type"] = "application/json"
-            if call.gzip:
-                content = gzip.compress(content, mtime=0)
-                headers["Content-Encoding"] = "gzip"
-        params = {k: _param(v) for k, v in (call.params or {}).items() if v is not None}
+        try:
+            content: bytes | None = None
+            if body is not None:
+                content = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+                headers["Content-Type"] = "application/json"
+                if call.gzip:
+                    content = gzip.compress(content, mtime=0)
+                    headers["Content-Encoding"] = "gzip"
+            params = {k: _param(v) for k, v in (call.params or {}).items() if v is not None}
+            url = httpx.URL(origin + call.path, params=params or None)
+        except UnicodeEncodeError:
+            raise PostHogConfigError(
+                "An argument holds text that is not valid Unicode (a lone surrogate such as "
+                "\\ud800); fix that text. Nothing was sent."
+            ) from None
+        except httpx.InvalidURL:
+            raise PostHogConfigError(
+                "The request would be too long to send (an argument that goes into the URL is "
+                "huge); shorten it. Nothing was sent."
+            ) from None
         return httpx.Request(
             method,
-            httpx.URL(origin + call.path, params=params or None),
+            url,
             headers=headers,
             content=content,
             extensions={"timeout": self._timeout.as_dict()},
@@ -561,12 +575,17 @@ class PostHogClient:
         if isinstance(body, dict):
             if body.get("type") == "multiple" and isinstance(body.get("list"), list):
                 parts = [
-                    f"{item.get('attr')}: {item.get('detail')}" if item.get("attr") else
-                    str(item.get("detail"))
+                    f"{item.get('attr')}: {item.get('detail')}"
+                    if item.get("attr")
+                    else str(item.get("detail"))
                     for item in body["list"]
                     if isinstance(item, dict)
                 ]
-                fields = {"type": "validation_error", "code": "multiple", "detail": "; ".join(parts)}
+                fields = {
+                    "type": "validation_error",
+                    "code": "multiple",
+                    "detail": "; ".join(parts),
+                }
             else:
                 detail = body.get("detail") or body.get("error") or body.get("error_message")
                 fields = {
@@ -577,8 +596,8 @@ class PostHogClient:
                 }
         else:
             fields = {"detail": _summarize_body(response)}
-        if fields.get("detail"):
-            fields["detail"] = mask_text(fields["detail"], self.secrets)
+        # PostHog may echo what it was sent in any of these fields, keys included.
+        fields = {k: mask_text(v, self.secrets) if v else v for k, v in fields.items()}
         retry_after = parse_retry_after(response.headers.get("Retry-After"), fields.get("detail"))
         return PostHogAPIError(
             response.status_code,
@@ -587,6 +606,7 @@ class PostHogClient:
             retry_after=retry_after,
             attempts=attempt,
             waited=waited,
+            safe_to_retry=is_idempotent(call),
             **fields,
         )
 

@@ -58,7 +58,9 @@ class PostHogAPIError(PostHogError):
 
     Attributes mirror PostHog's error body (``type``, ``code``, ``detail``, ``attr``), plus the
     HTTP ``status``, the request's ``method`` and ``path``, how many ``attempts`` were made and
-    how many seconds were spent ``waited`` between them, and the server's ``retry_after`` hint.
+    how many seconds were spent ``waited`` between them, the server's ``retry_after`` hint, and
+    whether sending the request again is ``safe_to_retry`` (false for a create, which PostHog
+    may have carried out before failing).
     """
 
     def __init__(
@@ -74,8 +76,10 @@ class PostHogAPIError(PostHogError):
         retry_after: float | None = None,
         attempts: int = 1,
         waited: float = 0.0,
+        safe_to_retry: bool = True,
     ) -> None:
         self.status = status
+        self.safe_to_retry = safe_to_retry
         self.method = method
         self.path = path
         self.type = type

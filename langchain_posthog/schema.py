@@ -18,7 +18,7 @@ _DROP = frozenset({"title", "additionalProperties"})
 
 def compact_schema(model: type[BaseModel]) -> dict[str, Any]:
     """The model's JSON schema, trimmed for a model to read; ``$defs`` used once are inlined."""
-    schema = model.model_json_schema()
+    schema: dict[str, Any] = model.model_json_schema()
     defs = schema.pop("$defs", {})
     uses: dict[str, int] = {}
     _count_refs(schema, uses)
@@ -39,7 +39,7 @@ def compact_schema(model: type[BaseModel]) -> dict[str, Any]:
                 return resolve(merged)
         return _compact(node, resolve)
 
-    out = resolve(schema)
+    out: dict[str, Any] = resolve(schema)
     kept = {name: resolve(body) for name, body in defs.items() if name not in inline}
     if kept:
         out["$defs"] = kept

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import json
 import types
@@ -16,7 +17,7 @@ from typing import Annotated, Any, Literal, Union
 from langchain_core.tools.base import BaseTool, ToolException
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, model_validator
 
-from langchain_posthog.client import Plan, PostHogClient
+from langchain_posthog.client import Plan, PostHogClient, logger
 from langchain_posthog.errors import PostHogAPIError, PostHogError
 from langchain_posthog.schema import compact_schema
 
@@ -25,7 +26,9 @@ Scope = Literal["read", "write", "destructive"]
 PROJECT_ID_DESCRIPTION = (
     "Project id from posthog_list_projects; '@current' is the key's current project."
 )
-ProjectId = Annotated[str, Field(pattern=r"^(\d+|@current)$", description=PROJECT_ID_DESCRIPTION)]
+ProjectId = Annotated[
+    str, Field(pattern=r"^(\d{1,20}|@current)$", description=PROJECT_ID_DESCRIPTION)
+]
 
 
 class ArgsModel(BaseModel):
@@ -54,10 +57,9 @@ class ArgsModel(BaseModel):
             key = name if name in decoded else alias
             value = decoded.get(key) if key else None
             if isinstance(value, str):
-                try:
-                    decoded[key] = json.loads(value)  # type: ignore[index]
-                except ValueError:
-                    pass  # left as is: pydantic then names the field and the expected type
+                # Left as is when it does not parse: pydantic then names the field and the type.
+                with contextlib.suppress(ValueError):
+                    decoded[key] = json.loads(value)
         return decoded
 
 
@@ -147,7 +149,7 @@ def args_schema(action: Action, bound: bool) -> type[ArgsModel]:
     """The arguments a model sees: the action's own, plus ``project_id`` when none is bound."""
     if bound or not action.project_scoped:
         return action.args
-    return create_model(  # type: ignore[call-overload,no-any-return]
+    return create_model(
         action.args.__name__,
         __base__=action.args,
         __module__=action.args.__module__,
@@ -160,6 +162,9 @@ def _model_schema(action: Action, bound: bool) -> dict[str, Any]:
     return compact_schema(args_schema(action, bound))
 
 
+_STRUCTURE_ERRORS = frozenset({"dict_type", "list_type", "model_type", "model_attributes_type"})
+
+
 def format_validation_error(error: ValidationError | Exception) -> str:
     """List each field's problem, for a model to correct its call."""
     if not isinstance(error, ValidationError):
@@ -170,9 +175,8 @@ def format_validation_error(error: ValidationError | Exception) -> str:
         message = item["msg"].removeprefix("Value error, ")
         if item["type"] == "extra_forbidden":
             message = "unknown argument; remove it"
-        elif item["type"] in {"dict_type", "list_type", "model_type", "model_attributes_type"}:
-            if isinstance(item.get("input"), str):
-                message += " (a string was given that is not valid JSON)"
+        elif item["type"] in _STRUCTURE_ERRORS and isinstance(item.get("input"), str):
+            message += " (a string was given that is not valid JSON)"
         lines.append(f"- {loc}: {message}")
     return "Invalid arguments, nothing was sent to PostHog:\n" + "\n".join(lines)
 
@@ -212,7 +216,7 @@ def explain(error: PostHogError, action: Action, args: Any, ctx: Context) -> str
         )
     if status == 429:
         waited = (
-            f" after {error.attempts} attempts over {error.waited:.0f} s"
+            f" after {error.attempts} attempts over {error.waited:.1f} s"
             if error.attempts > 1
             else ""
         )
@@ -221,12 +225,19 @@ def explain(error: PostHogError, action: Action, args: Any, ctx: Context) -> str
             if error.retry_after
             else " Wait a minute before calling PostHog again"
         )
-        return f"PostHog is rate limiting this key (429){waited}: {detail}.{later}, or do other work."
+        return (
+            f"PostHog is rate limiting this key (429){waited}: {detail}.{later}, or do other work."
+        )
     if status >= 500:
         tries = f" after {error.attempts} attempts" if error.attempts > 1 else ""
-        return (
-            f"PostHog had a server error ({status}){tries}: {detail or 'internal error'}. "
+        advice = (
             "It is usually transient; try again shortly."
+            if error.safe_to_retry
+            else "PostHog may or may not have applied it: check (get or list the object) "
+            "before trying again, or it may be done twice."
+        )
+        return (
+            f"PostHog had a server error ({status}){tries}: {detail or 'internal error'}. {advice}"
         )
     return str(error)
 
@@ -244,9 +255,7 @@ class PostHogTool(BaseTool):
 
     response_format: Literal["content", "content_and_artifact"] = "content_and_artifact"
     handle_tool_error: bool | str | Callable[[ToolException], str] | None = True
-    handle_validation_error: (
-        bool | str | Callable[[ValidationError], str] | None
-    ) = format_validation_error
+    handle_validation_error: bool | str | Callable[[Any], str] | None = format_validation_error
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
@@ -271,7 +280,7 @@ class PostHogTool(BaseTool):
         )
 
     @property
-    def tool_call_schema(self) -> dict[str, Any]:  # type: ignore[override]
+    def tool_call_schema(self) -> dict[str, Any]:
         """What the model receives: the args schema without pydantic's human-facing extras."""
         return _model_schema(self.action, self.bound_project is not None)
 
@@ -288,7 +297,7 @@ class PostHogTool(BaseTool):
             data = self.client.run(self.action.plan(args, ctx))
         except PostHogError as error:
             raise ToolException(explain(error, self.action, args, ctx)) from None
-        return self.action.render(data, args, ctx), data
+        return self._render(data, args, ctx), data
 
     async def _arun(self, **kwargs: Any) -> tuple[str, Any]:
         args, ctx = self._prepare(kwargs)
@@ -296,7 +305,21 @@ class PostHogTool(BaseTool):
             data = await self.client.arun(self.action.plan(args, ctx))
         except PostHogError as error:
             raise ToolException(explain(error, self.action, args, ctx)) from None
-        return self.action.render(data, args, ctx), data
+        return self._render(data, args, ctx), data
+
+    def _render(self, data: Any, args: Any, ctx: Context) -> str:
+        try:
+            return self.action.render(data, args, ctx)
+        except (AttributeError, KeyError, TypeError, IndexError, ValueError):
+            # A 2xx whose body is not the object this tool reads: an empty answer, or a proxy's
+            # page. The model gets a message; the traceback goes to the log, so that a bug in a
+            # renderer is still seen.
+            logger.warning("could not render PostHog's answer for %s", self.name, exc_info=True)
+            kind = "an empty answer" if data in (None, "", [], {}) else f"a {type(data).__name__}"
+            raise ToolException(
+                f"PostHog answered {self.name}'s request with {kind}, not what this tool reads. "
+                "Check POSTHOG_HOST points at PostHog itself; the request may have been applied."
+            ) from None
 
 
 def _resolve_annotations_once(*methods: Callable[..., Any]) -> None:

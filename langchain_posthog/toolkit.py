@@ -15,7 +15,7 @@ from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, ValidationError
 from langchain_posthog.actions import ACTIONS
 from langchain_posthog.client import PostHogClient, RetryPolicy
 from langchain_posthog.errors import PostHogConfigError, PostHogError
-from langchain_posthog.tool import Action, PostHogTool, format_validation_error
+from langchain_posthog.tool import Action, PostHogTool, args_schema, format_validation_error
 
 _PROJECT_ID = re.compile(r"^(\d+|@current)$")
 
@@ -192,7 +192,10 @@ class PostHogToolkit(BaseToolkit):
         return self
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         self.close()
 
@@ -200,7 +203,10 @@ class PostHogToolkit(BaseToolkit):
         return self
 
     async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         await self.aclose()
 
@@ -224,7 +230,9 @@ class PostHogToolkit(BaseToolkit):
             return False
         return not (self.exclude and action.name in {_canonical(n) for n in self.exclude})
 
-    def _prepare(self, name: str, args: dict[str, Any] | None) -> tuple[PostHogTool, dict[str, Any]]:
+    def _prepare(
+        self, name: str, args: dict[str, Any] | None
+    ) -> tuple[PostHogTool, dict[str, Any]]:
         action = _find(name)
         if action is None:
             raise PostHogConfigError(
@@ -234,9 +242,7 @@ class PostHogToolkit(BaseToolkit):
         if reason:
             raise PostHogConfigError(reason)
         tool = PostHogTool.from_action(action, self._client, self._bound)
-        schema = tool.args_schema
-        assert isinstance(schema, type)  # noqa: S101 - always a model class here
-        model = schema.model_validate(args or {})
+        model = args_schema(action, self._bound is not None).model_validate(args or {})
         return tool, {k: getattr(model, k) for k in type(model).model_fields}
 
 

@@ -133,8 +133,10 @@ def _scrub_emails(value: Any) -> Any:
 
 def _example_email(match: re.Match[str]) -> str:
     # Addresses at example domains are the hand-written cassettes' own; keep them.
-    return match.group(0) if match.group(0).endswith((".example.com", "@example.com")) else (
-        "user@example.com"
+    return (
+        match.group(0)
+        if match.group(0).endswith((".example.com", "@example.com"))
+        else ("user@example.com")
     )
 
 

@@ -31,7 +31,9 @@ def script() -> Iterator[BaseMessage]:
         [
             AIMessage(
                 content="",
-                tool_calls=[{"name": "posthog_get_feature_flag", "args": {"id": 99999}, "id": "c1"}],
+                tool_calls=[
+                    {"name": "posthog_get_feature_flag", "args": {"id": 99999}, "id": "c1"}
+                ],
             ),
             AIMessage(
                 content="",

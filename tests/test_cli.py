@@ -77,9 +77,19 @@ def test_check_without_a_key_says_where_to_get_one(capsys: pytest.CaptureFixture
 @pytest.mark.default_cassette("posthog_get_feature_flag.yaml")
 @pytest.mark.usefixtures("keys", "vcr")
 def test_call_prints_content_or_artifact(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--project-id", "2", "call", "posthog_get_feature_flag", "--args", '{"id": 1234}']) == 0
+    assert (
+        main(["--project-id", "2", "call", "posthog_get_feature_flag", "--args", '{"id": 1234}'])
+        == 0
+    )
     assert "new-onboarding (id 1234)" in capsys.readouterr().out
-    args = ["--project-id", "2", "call", "POSTHOG_GET_FEATURE_FLAG_DETAILS", "--args", '{"id": 1234}']
+    args = [
+        "--project-id",
+        "2",
+        "call",
+        "POSTHOG_GET_FEATURE_FLAG_DETAILS",
+        "--args",
+        '{"id": 1234}',
+    ]
     assert main([*args, "--artifact"]) == 0
     assert json.loads(capsys.readouterr().out)["key"] == "new-onboarding"
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import email.utils
-from datetime import UTC, datetime, timedelta
 import json
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -120,7 +120,9 @@ def test_gzip_body() -> None:
     import gzip
 
     server = Server(ok())
-    make_client(server).request(Call("POST", "/batch/", json={"batch": []}, host="ingest", gzip=True))
+    make_client(server).request(
+        Call("POST", "/batch/", json={"batch": []}, host="ingest", gzip=True)
+    )
     request = server.requests[0]
     assert request.headers["Content-Encoding"] == "gzip"
     assert json.loads(gzip.decompress(request.content)) == {"batch": []}
@@ -134,8 +136,16 @@ def test_gzip_body() -> None:
         ("EU", None, ("https://eu.posthog.com", "https://eu.i.posthog.com")),
         ("https://app.posthog.com/", None, ("https://us.posthog.com", "https://us.i.posthog.com")),
         ("https://eu.i.posthog.com", None, ("https://eu.posthog.com", "https://eu.i.posthog.com")),
-        ("https://ph.acme.dev:8443/", None, ("https://ph.acme.dev:8443", "https://ph.acme.dev:8443")),
-        ("ph.acme.dev", "https://capture.acme.dev", ("https://ph.acme.dev", "https://capture.acme.dev")),
+        (
+            "https://ph.acme.dev:8443/",
+            None,
+            ("https://ph.acme.dev:8443", "https://ph.acme.dev:8443"),
+        ),
+        (
+            "ph.acme.dev",
+            "https://capture.acme.dev",
+            ("https://ph.acme.dev", "https://capture.acme.dev"),
+        ),
         ("us", "https://us.posthog.com", ("https://us.posthog.com", "https://us.i.posthog.com")),
     ],
 )
@@ -272,7 +282,13 @@ def test_error_body_mapping() -> None:
     with pytest.raises(PostHogAPIError) as caught:
         make_client(server).request(CREATE)
     e = caught.value
-    assert (e.status, e.type, e.code, e.detail, e.attr) == (400, "validation_error", "unique", "Taken.", "key")
+    assert (e.status, e.type, e.code, e.detail, e.attr) == (
+        400,
+        "validation_error",
+        "unique",
+        "Taken.",
+        "key",
+    )
 
 
 def test_multiple_validation_errors_are_joined() -> None:
@@ -280,7 +296,12 @@ def test_multiple_validation_errors_are_joined() -> None:
         "type": "multiple",
         "list": [
             {"type": "validation_error", "code": "required", "detail": "Required.", "attr": "key"},
-            {"type": "validation_error", "code": "invalid", "detail": "Bad.", "attr": "filters__groups"},
+            {
+                "type": "validation_error",
+                "code": "invalid",
+                "detail": "Bad.",
+                "attr": "filters__groups",
+            },
         ],
     }
     with pytest.raises(PostHogAPIError) as caught:

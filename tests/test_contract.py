@@ -39,12 +39,18 @@ def test_checker_catches_departures() -> None:
     wrong_type = {**base, "request": {**base["request"], "body": '{"key": 12}'}}
     assert any("request body" in p for p in check(wrong_type))
     unknown_param = {
-        "request": {"method": "GET", "uri": "https://us.posthog.com/api/projects/2/feature_flags/?colour=red"},
+        "request": {
+            "method": "GET",
+            "uri": "https://us.posthog.com/api/projects/2/feature_flags/?colour=red",
+        },
         "response": {"status": {"code": 404}, "body": None},
     }
     assert any("colour" in p for p in check(unknown_param))
     wrong_host = {
-        "request": {"method": "GET", "uri": "https://us.i.posthog.com/api/projects/2/feature_flags/1/"},
+        "request": {
+            "method": "GET",
+            "uri": "https://us.i.posthog.com/api/projects/2/feature_flags/1/",
+        },
         "response": {"status": {"code": 404}, "body": None},
     }
     assert any("sent to" in p for p in check(wrong_host))

@@ -35,7 +35,11 @@ def test_ci_runs_the_readme_test_command() -> None:
     extraction = next(line for line in script.splitlines() if "test-command:start" in line)
     assert "README.md" in script and 'bash -euo pipefail -c "$command"' in script
     command = subprocess.run(
-        ["bash", "-c", extraction.split("$(", 1)[1].rstrip(" \\") + " | grep -v -e '<!--' -e '^```'"],
+        [
+            "bash",
+            "-c",
+            extraction.split("$(", 1)[1].rstrip(" \\") + " | grep -v -e '<!--' -e '^```'",
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -252,14 +252,6 @@ async def test_create_is_retried_when_the_connection_was_refused(mode: str) -> N
         await close_toolkit(kit)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "tool.explain words every 5xx as 'usually transient; try again shortly', even for a POST "
-        "the client refused to resend because a gateway error (502/504) leaves it unknown whether "
-        "PostHog created the object; a model that follows the advice creates a duplicate"
-    ),
-)
 @pytest.mark.parametrize("status", [502, 504])
 async def test_create_gateway_error_tells_the_model_to_check_before_retrying(
     toolkit: PostHogToolkit, standin: StandIn, status: int
@@ -384,14 +376,6 @@ async def test_each_failure_is_one_clear_line_and_the_next_call_works(
         await close_toolkit(kit)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "a 200 whose body is empty or not an object (a proxy, a captive portal) reaches the "
-        "row's render, which assumes PostHog's object: AttributeError escapes the tool and "
-        "execute() instead of a message; PostHogTool could turn a failing render into one"
-    ),
-)
 def test_an_answer_with_no_usable_body_is_a_message_not_a_crash(standin: StandIn) -> None:
     kit = make_toolkit(standin, max_retries=0)
     crashes = []

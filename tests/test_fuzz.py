@@ -370,14 +370,6 @@ def test_a_string_that_is_not_json_names_the_field() -> None:
     assert not RECORDER.requests
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "a lone surrogate (a model's JSON may hold '\\ud800') passes validation, then "
-        "PostHogClient._build's json.dumps(...).encode() raises UnicodeEncodeError, which is not a "
-        "PostHogError: it escapes the tool instead of becoming a message"
-    ),
-)
 @pytest.mark.parametrize(
     ("name", "args"),
     [
@@ -393,14 +385,6 @@ def test_a_lone_surrogate_is_refused_not_raised(name: str, args: dict[str, Any])
     assert not RECORDER.requests
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "an unbounded string that goes into the URL (a GET's query, or a 70 000-digit "
-        "project_id, which ProjectId's pattern allows) makes httpx raise InvalidURL('URL too "
-        "long') in PostHogClient._build; it is not a PostHogError, so it escapes the tool"
-    ),
-)
 @pytest.mark.parametrize(
     ("name", "bound", "args"),
     [

@@ -202,13 +202,6 @@ async def test_a_key_echoed_as_an_object_key_is_masked(
     assert PERSONAL_KEY not in json.dumps(result.data) + str(result.content)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "PostHogClient._api_error masks the toolkit's keys in the error's detail only; 'attr' "
-        "(and type, code) are kept as sent, and tool.explain quotes attr for 400/409/422"
-    ),
-)
 @pytest.mark.parametrize("status", [400, 409])
 async def test_a_key_echoed_in_the_error_field_name_is_masked(
     toolkit: PostHogToolkit, standin: StandIn, status: int

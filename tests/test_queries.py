@@ -353,4 +353,3 @@ def test_query_posts_are_reads() -> None:
     names = {t.name for t in toolkit.get_tools()}
     assert {"posthog_run_funnel", "posthog_run_trends", "posthog_run_hogql_query"} <= names
     assert "posthog_create_insight" not in names
-

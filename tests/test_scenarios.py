@@ -1,4 +1,4 @@
-"""Every recorded scenario, through the real tool, sync and async, with the cassette fully played."""
+"""Every recorded scenario through the real tool, sync and async, each cassette fully played."""
 
 from __future__ import annotations
 

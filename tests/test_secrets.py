@@ -43,8 +43,12 @@ def echoing_server(request: httpx.Request) -> httpx.Response:
     }
     status = 400 if request.method != "GET" else 200
     if status == 200:
-        body = {"results": [{"id": 1, "name": f"x {PERSONAL_KEY}", "api_token": PROJECT_KEY}],
-                "token": PERSONAL_KEY, "count": 1, "key": f"k{PROJECT_KEY}"}
+        body = {
+            "results": [{"id": 1, "name": f"x {PERSONAL_KEY}", "api_token": PROJECT_KEY}],
+            "token": PERSONAL_KEY,
+            "count": 1,
+            "key": f"k{PROJECT_KEY}",
+        }
     return httpx.Response(status, json=body, headers={"X-Echo": found[0] if found else ""})
 
 

@@ -57,7 +57,9 @@ def test_arguments_win_over_environment(monkeypatch: pytest.MonkeyPatch) -> None
         ({"include": ["posthog_fly_to_moon"]}, "unknown tools"),
     ],
 )
-def test_bad_settings_are_refused_with_advice_and_no_key(settings: dict[str, Any], message: str) -> None:
+def test_bad_settings_are_refused_with_advice_and_no_key(
+    settings: dict[str, Any], message: str
+) -> None:
     with pytest.raises(PostHogConfigError, match=message) as caught:
         PostHogToolkit(**settings)
     assert PERSONAL_KEY not in str(caught.value) and PROJECT_KEY not in str(caught.value)
@@ -80,7 +82,9 @@ def test_default_selection_read_and_write_but_not_destructive() -> None:
 
 
 def test_read_only_keeps_read_tools_only() -> None:
-    toolkit = PostHogToolkit(personal_api_key=PERSONAL_KEY, read_only=True, include_destructive=True)
+    toolkit = PostHogToolkit(
+        personal_api_key=PERSONAL_KEY, read_only=True, include_destructive=True
+    )
     tools = toolkit.get_tools()
     assert tools
     assert all(t.metadata and t.metadata["read_only"] for t in tools)
@@ -99,7 +103,8 @@ def test_include_and_exclude_take_tool_or_catalogue_names() -> None:
         "posthog_list_projects",
     }
     excluded = PostHogToolkit(
-        personal_api_key=PERSONAL_KEY, exclude=["POSTHOG_UPDATE_FEATURE_FLAG", "posthog_list_projects"]
+        personal_api_key=PERSONAL_KEY,
+        exclude=["POSTHOG_UPDATE_FEATURE_FLAG", "posthog_list_projects"],
     )
     assert "posthog_update_feature_flag" not in names(excluded)
     assert "posthog_list_projects" not in names(excluded)
@@ -157,7 +162,8 @@ def test_unbound_tools_use_the_project_the_model_names() -> None:
         return httpx.Response(200, json={"id": 5, "key": "k", "active": False})
 
     toolkit = PostHogToolkit(
-        personal_api_key=PERSONAL_KEY, http_client=httpx.Client(transport=httpx.MockTransport(handler))
+        personal_api_key=PERSONAL_KEY,
+        http_client=httpx.Client(transport=httpx.MockTransport(handler)),
     )
     assert toolkit.execute("posthog_get_feature_flag", {"id": 5, "project_id": "7"}).successful
     assert toolkit.execute("posthog_get_feature_flag", {"id": 5}).successful
@@ -177,7 +183,11 @@ def test_execute_returns_the_catalogue_fields_and_never_raises() -> None:
     )
     good = toolkit.execute("POSTHOG_GET_FEATURE_FLAG_DETAILS", {"id": 5})
     assert isinstance(good, ActionResult)
-    assert good.successful and good.error is None and good.data == {"id": 5, "key": "k", "active": True}
+    assert (
+        good.successful
+        and good.error is None
+        and good.data == {"id": 5, "key": "k", "active": True}
+    )
     assert good.content and "k (id 5)" in good.content
 
     for name, args, expected in [

@@ -72,10 +72,19 @@ RESPONSE_QUIRKS: dict[str, frozenset[str]] = {
     # Computed when the insight is calculated: lists, nulls and booleans, typed as strings.
     "Insight": frozenset(
         {
-            "alerts", "cache_target_age", "columns", "hasMore", "hogql", "is_cached",
-            "last_refresh", "next_allowed_client_refresh", "query_status", "result", "types",
+            "alerts",
+            "cache_target_age",
+            "columns",
+            "hasMore",
+            "hogql",
+            "is_cached",
+            "last_refresh",
+            "next_allowed_client_refresh",
+            "query_status",
+            "result",
+            "types",
         }
-    ),  # fmt: skip
+    ),
 }
 
 

@@ -31,8 +31,6 @@ class Scenario:
         return self.cassette.removesuffix(".yaml")
 
 
-
-
 def all_scenarios() -> list[Scenario]:
     found: list[Scenario] = []
     for module in pkgutil.iter_modules(__path__):

@@ -62,7 +62,12 @@ SCENARIOS = [
         "posthog_get_feature_flag",
         "posthog_get_feature_flag.yaml",
         {"id": 1234},
-        expect=("new-onboarding (id 1234)", "active", "0% of all users", "/project/2/feature_flags/1234"),
+        expect=(
+            "new-onboarding (id 1234)",
+            "active",
+            "0% of all users",
+            "/project/2/feature_flags/1234",
+        ),
         artifact_keys=("id", "key", "filters"),
     ),
     Scenario(
@@ -97,7 +102,11 @@ SCENARIOS = [
         "posthog_update_feature_flag",
         "posthog_update_feature_flag.yaml",
         {"id": 1234, "rollout_percentage": 20},
-        expect=("Updated flag new-onboarding (id 1234)", "20% of all users", "was: 0% of all users"),
+        expect=(
+            "Updated flag new-onboarding (id 1234)",
+            "20% of all users",
+            "was: 0% of all users",
+        ),
         artifact_keys=("flag", "before"),
     ),
     Scenario(
@@ -127,4 +136,3 @@ SCENARIOS = [
         artifact_keys=("deleted", "errors"),
     ),
 ]
-
