@@ -162,6 +162,8 @@ def _model_schema(action: Action, bound: bool) -> dict[str, Any]:
     return compact_schema(args_schema(action, bound))
 
 
+# Argument names that hold the id of the object a request is about, for 404 messages.
+_ID_FIELDS = ("id", "short_id", "session_id", "survey_id", "distinct_id")
 _STRUCTURE_ERRORS = frozenset({"dict_type", "list_type", "model_type", "model_attributes_type"})
 
 
@@ -202,7 +204,9 @@ def explain(error: PostHogError, action: Action, args: Any, ctx: Context) -> str
         return f"Permission denied (403) in {where}: {detail or 'forbidden'}.{scope}"
     if status == 404:
         hint = f" {action.not_found}" if action.not_found else ""
-        return f"Not found (404) in {where}: {detail or 'no such object'}.{hint}"
+        ident = next((getattr(args, n, None) for n in _ID_FIELDS if getattr(args, n, None)), None)
+        what = f"nothing with id {ident} exists" if ident is not None else "no such object"
+        return f"Not found (404) in {where}: {what} ({detail or 'not found'}).{hint}"
     if status in {400, 409, 422}:
         field_text = f"field {error.attr!r}: " if error.attr else ""
         return (
