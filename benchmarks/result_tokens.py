@@ -27,18 +27,14 @@ from langchain_core.messages import ToolMessage
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from langchain_posthog import PostHogToolkit  # noqa: E402
 from langchain_posthog.actions import ACTIONS  # noqa: E402
 from tests.conftest import (  # noqa: E402
     CASSETTES,
-    PERSONAL_KEY,
-    PROJECT_ID,
-    PROJECT_KEY,
     _scrub_request,
     _scrub_response,
     json_body_matcher,
 )
-from tests.scenarios import Scenario, all_scenarios  # noqa: E402
+from tests.scenarios import success_scenario  # noqa: E402
 
 GOAL = 0.5
 
@@ -57,28 +53,6 @@ def _vcr() -> vcr.VCR:
     return recorder
 
 
-def _scenario(tool: str) -> Scenario:
-    """The success scenario played by ``cassettes/<tool>.yaml``, or one made from the example."""
-    for scenario in all_scenarios():
-        if scenario.tool == tool and scenario.ok and scenario.cassette == f"{tool}.yaml":
-            return scenario
-    action = next(a for a in ACTIONS if a.name == tool)
-    return Scenario(tool, f"{tool}.yaml", dict(action.example))
-
-
-def _toolkit(scenario: Scenario) -> PostHogToolkit:
-    settings: dict[str, Any] = {
-        "personal_api_key": PERSONAL_KEY,
-        "project_api_key": PROJECT_KEY,
-        "include_destructive": True,
-        "max_retries": 0,
-        **scenario.toolkit,
-    }
-    if scenario.bound:
-        settings.setdefault("project_id", PROJECT_ID)
-    return PostHogToolkit(**settings)
-
-
 def success_cassettes() -> list[str]:
     """Tools that have both a row in the action table and a success cassette."""
     names = {a.name for a in ACTIONS}
@@ -87,8 +61,8 @@ def success_cassettes() -> list[str]:
 
 def play(tool: str) -> dict[str, Any]:
     """Run ``tool`` through its success cassette; return content, artifact and raw bodies."""
-    scenario = _scenario(tool)
-    toolkit = _toolkit(scenario)
+    scenario = success_scenario(tool)
+    toolkit = scenario.make_toolkit()
     chosen = {t.name: t for t in toolkit.get_tools()}[tool]
     call = {"name": tool, "args": scenario.args, "id": "call-1", "type": "tool_call"}
     path = str(CASSETTES / scenario.cassette)

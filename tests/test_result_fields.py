@@ -21,12 +21,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from langchain_core.messages import ToolMessage
 
-from langchain_posthog import PostHogToolkit
 from langchain_posthog.actions import ACTIONS
 from langchain_posthog.client import _may_hold_secrets
 from langchain_posthog.redaction import SENSITIVE_KEYS, redact
-from tests.conftest import CASSETTES, PERSONAL_KEY, PROJECT_ID, PROJECT_KEY
-from tests.scenarios import Scenario, all_scenarios
+from tests.conftest import CASSETTES
+from tests.scenarios import success_scenario
 
 Format = Callable[[Any], str | tuple[str, ...]]
 Field = str | tuple[str, Format]
@@ -219,14 +218,6 @@ def _with_success_cassette() -> list[str]:
     return [n for n in names if (CASSETTES / f"{n}.yaml").exists()]
 
 
-def _scenario(tool: str) -> Scenario:
-    for scenario in all_scenarios():
-        if scenario.tool == tool and scenario.ok and scenario.cassette == f"{tool}.yaml":
-            return scenario
-    action = next(a for a in ACTIONS if a.name == tool)
-    return Scenario(tool, f"{tool}.yaml", dict(action.example))
-
-
 def _appears(fact: tuple[str, ...], text: str) -> bool:
     return any(re.search(rf"(?<![\w-]){re.escape(alt)}(?![\w-])", text) for alt in fact)
 
@@ -247,17 +238,8 @@ def test_every_tool_with_a_success_cassette_has_pinned_fields() -> None:
     ],
 )
 async def test_content_keeps_the_pinned_fields(tool: str, vcr: Any) -> None:
-    scenario = _scenario(tool)
-    settings: dict[str, Any] = {
-        "personal_api_key": PERSONAL_KEY,
-        "project_api_key": PROJECT_KEY,
-        "include_destructive": True,
-        "max_retries": 0,
-        **scenario.toolkit,
-    }
-    if scenario.bound:
-        settings.setdefault("project_id", PROJECT_ID)
-    toolkit = PostHogToolkit(**settings)
+    scenario = success_scenario(tool)
+    toolkit = scenario.make_toolkit()
     chosen = {t.name: t for t in toolkit.get_tools()}[tool]
     try:
         message = chosen.invoke(

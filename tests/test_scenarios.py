@@ -9,7 +9,7 @@ import pytest
 from langchain_core.messages import ToolMessage
 
 from langchain_posthog import PostHogToolkit
-from tests.conftest import HOST, PERSONAL_KEY, PROJECT_ID, PROJECT_KEY
+from tests.conftest import PERSONAL_KEY, PROJECT_KEY
 from tests.scenarios import Scenario, all_scenarios
 
 SCENARIOS = all_scenarios()
@@ -28,23 +28,9 @@ def _params() -> list[Any]:
     ]
 
 
-def _toolkit(s: Scenario) -> PostHogToolkit:
-    settings: dict[str, Any] = {
-        "host": HOST,
-        "personal_api_key": PERSONAL_KEY,
-        "project_api_key": PROJECT_KEY,
-        "include_destructive": True,
-        "max_retries": 0,
-        **s.toolkit,
-    }
-    if s.bound:
-        settings.setdefault("project_id", PROJECT_ID)
-    return PostHogToolkit(**settings)
-
-
 @pytest.mark.parametrize(("scenario", "mode"), _params())
 async def test_scenario(scenario: Scenario, mode: str, vcr: Any) -> None:
-    toolkit = _toolkit(scenario)
+    toolkit = scenario.make_toolkit()
     tool = {t.name: t for t in toolkit.get_tools()}[scenario.tool]
     call = {"name": tool.name, "args": scenario.args, "id": "call-1", "type": "tool_call"}
     try:

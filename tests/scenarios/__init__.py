@@ -11,6 +11,9 @@ import pkgutil
 from dataclasses import dataclass, field
 from typing import Any
 
+from langchain_posthog import PostHogToolkit
+from langchain_posthog.actions import ACTIONS
+
 
 @dataclass(frozen=True)
 class Scenario:
@@ -30,9 +33,34 @@ class Scenario:
     def id(self) -> str:
         return self.cassette.removesuffix(".yaml")
 
+    def make_toolkit(self) -> PostHogToolkit:
+        """The toolkit this scenario's cassette was written for (every tool, no retries)."""
+        from tests.conftest import HOST, PERSONAL_KEY, PROJECT_ID, PROJECT_KEY
+
+        settings: dict[str, Any] = {
+            "host": HOST,
+            "personal_api_key": PERSONAL_KEY,
+            "project_api_key": PROJECT_KEY,
+            "include_destructive": True,
+            "max_retries": 0,
+            **self.toolkit,
+        }
+        if self.bound:
+            settings.setdefault("project_id", PROJECT_ID)
+        return PostHogToolkit(**settings)
+
 
 def all_scenarios() -> list[Scenario]:
     found: list[Scenario] = []
     for module in pkgutil.iter_modules(__path__):
         found += importlib.import_module(f"{__name__}.{module.name}").SCENARIOS
     return found
+
+
+def success_scenario(tool: str) -> Scenario:
+    """The success scenario ``cassettes/<tool>.yaml`` plays, or one made from the row's example."""
+    for scenario in all_scenarios():
+        if scenario.tool == tool and scenario.ok and scenario.cassette == f"{tool}.yaml":
+            return scenario
+    action = next(a for a in ACTIONS if a.name == tool)
+    return Scenario(tool, f"{tool}.yaml", dict(action.example))
