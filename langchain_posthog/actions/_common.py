@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from langchain_posthog.client import Call, Plan, api_path
 from langchain_posthog.tool import ArgsModel, Context
@@ -57,3 +57,25 @@ def results(data: Any) -> list[dict[str, Any]]:
     """The items of a paginated PostHog list (or the list itself)."""
     items = data.get("results") or [] if isinstance(data, dict) else data or []
     return [item for item in items if isinstance(item, dict)]
+
+
+def text_max(limit: int) -> Any:
+    """Check a text's length without a ``maxLength`` in the schema a model reads."""
+
+    def check(value: str | None) -> str | None:
+        if value is not None and not 0 < len(value) <= limit:
+            raise ValueError(f"must be 1 to {limit} characters")
+        return value
+
+    return AfterValidator(check)
+
+
+def positive(least: int) -> Any:
+    """Check a lower bound without a ``minimum`` in the schema a model reads."""
+
+    def check(value: int | None) -> int | None:
+        if value is not None and value < least:
+            raise ValueError(f"must be at least {least}")
+        return value
+
+    return AfterValidator(check)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field
 
 _RELATIVE = re.compile(r"^-(\d{1,4})([hdwmqy])$")
 _PERIOD_START = re.compile(r"^([dwmqy])Start$")
@@ -59,3 +59,39 @@ def check_order(date_from: str | None, date_to: str | None) -> None:
     """Refuse a range whose end comes before its start."""
     if date_from and date_to and parse_date(date_from) > parse_date(date_to):
         raise ValueError(f"date_from {date_from!r} is after date_to {date_to!r}")
+
+
+# -- moments: a point in time an object is set to start or end, 'now' included --------------
+
+
+def _now(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if text.lower() == "now":
+        return datetime.now(UTC)
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        # The value is not quoted: errors never echo input (it could be a pasted key).
+        raise ValueError("not a date-time: use ISO (2026-11-21T09:00:00Z) or 'now'") from None
+
+
+def _aware(value: datetime) -> datetime:
+    # PostHog stores UTC; a naive time would be read in the server's zone, so make it explicit.
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+# An ISO date-time, or "now" (models rarely know the time, and launching means now).
+Moment = Annotated[datetime, BeforeValidator(_now), AfterValidator(_aware)]
+
+
+def iso(moment: datetime) -> str:
+    """Write a moment as PostHog does (``2026-11-21T09:00:00Z``)."""
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def check_dates(start: datetime | None, end: datetime | None) -> None:
+    """Refuse an end that is not after the start."""
+    if start is not None and end is not None and end <= start:
+        raise ValueError(f"end_date {iso(end)} must be after start_date {iso(start)}")

@@ -3,65 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BeforeValidator, Field, model_validator
+from pydantic import Field, model_validator
 
-from langchain_posthog.actions._common import http
+from langchain_posthog.actions._common import http, text_max
+from langchain_posthog.actions._dates import Moment, check_dates, iso
 from langchain_posthog.errors import PostHogAPIError
 from langchain_posthog.output import cut
 from langchain_posthog.tool import Action, ArgsModel, Context
-
-
-def _now(value: Any) -> Any:
-    if not isinstance(value, str):
-        return value
-    text = value.strip()
-    if text.lower() == "now":
-        return datetime.now(UTC)
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        # The value is not quoted: errors never echo input (it could be a pasted key).
-        raise ValueError("not a date-time: use ISO (2026-11-21T09:00:00Z) or 'now'") from None
-
-
-def _aware(value: datetime) -> datetime:
-    # PostHog stores UTC; a naive time would be read in the server's zone, so make it explicit.
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-# An ISO date-time, or "now" (models rarely know the time, and launching means now).
-Moment = Annotated[datetime, BeforeValidator(_now), AfterValidator(_aware)]
-
-
-def iso(moment: datetime) -> str:
-    """Write a moment as PostHog does (``2026-11-21T09:00:00Z``)."""
-    return moment.isoformat().replace("+00:00", "Z")
-
-
-def text_max(limit: int) -> Any:
-    """Check a text's length without a ``maxLength`` in the schema a model reads."""
-
-    def check(value: str | None) -> str | None:
-        if value is not None and not 0 < len(value) <= limit:
-            raise ValueError(f"must be 1 to {limit} characters")
-        return value
-
-    return AfterValidator(check)
-
-
-def positive(least: int) -> Any:
-    """Check a lower bound without a ``minimum`` in the schema a model reads."""
-
-    def check(value: int | None) -> int | None:
-        if value is not None and value < least:
-            raise ValueError(f"must be at least {least}")
-        return value
-
-    return AfterValidator(check)
-
 
 Name = Annotated[str, text_max(400)]
 ExperimentId = Annotated[int, Field(ge=1)]
@@ -133,12 +83,6 @@ def _metric_json(metric: _Metric) -> dict[str, Any]:
     else:
         body["series"] = nodes
     return body
-
-
-def check_dates(start: datetime | None, end: datetime | None) -> None:
-    """Refuse an end that is not after the start."""
-    if start is not None and end is not None and end <= start:
-        raise ValueError(f"end_date {iso(end)} must be after start_date {iso(start)}")
 
 
 class _CreateExperimentArgs(ArgsModel):

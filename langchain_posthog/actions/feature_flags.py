@@ -4,23 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import Field, model_validator
 
-from langchain_posthog.actions._common import Limit, Offset, http, results
+from langchain_posthog.actions._common import Limit, Offset, http, results, text_max
 from langchain_posthog.client import Call, Plan, api_path
 from langchain_posthog.errors import PostHogAPIError
 from langchain_posthog.output import page_note, rollout_summary
 from langchain_posthog.tool import Action, ArgsModel, Context
 
-
-def _at_most_400(key: str) -> str:
-    # PostHog's limit; checked here rather than declared, to keep it out of the model's schema.
-    if len(key) > 400:
-        raise ValueError(f"a flag key has at most 400 characters, not {len(key)}")
-    return key
-
-
-FlagKey = Annotated[str, Field(pattern=r"^[a-zA-Z0-9_-]+$"), AfterValidator(_at_most_400)]
+# PostHog allows 400 characters; checked, not declared, to keep it out of the model's schema.
+FlagKey = Annotated[str, Field(pattern=r"^[a-zA-Z0-9_-]+$"), text_max(400)]
 FlagId = Annotated[
     int, Field(ge=1, description="Flag id (not the key); see posthog_list_feature_flags.")
 ]

@@ -7,8 +7,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, WithJsonSchema, field_validator, model_validator
 
-from langchain_posthog.actions._common import Uuid, http, results
-from langchain_posthog.actions.experiments import Moment, check_dates, positive, text_max
+from langchain_posthog.actions._common import Uuid, http, positive, results, text_max
+from langchain_posthog.actions._dates import Moment, check_dates
 from langchain_posthog.actions.feature_flags import ReleaseCondition
 from langchain_posthog.client import Call, Plan, api_path
 from langchain_posthog.errors import PostHogAPIError
