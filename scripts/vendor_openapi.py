@@ -1,13 +1,15 @@
-"""Make tests/contract/openapi-subset.json from PostHog's OpenAPI subset.
+"""Make tests/contract/openapi-subset.json from a trimmed copy of PostHog's OpenAPI schema.
 
-Source: PostHog's own OpenAPI schema ("PostHog API 1.0.0"), trimmed to the endpoints this
-package calls, as kept in the project's shared API notes (posthog-api/openapi-subset.json; see its
-info.description and info.x-upstream-fixes for where it came from and what was corrected).
+Source: PostHog's own OpenAPI 3 schema ("PostHog API 1.0.0", as shipped in the arcade-posthog-api
+0.2.1 wheel, moar/openapi.json), trimmed to the 37 operations this package calls, plus the
+routes PostHog serves but leaves out of it (the query POST, bulk_delete, the root project list,
+capture), each flagged x-langchain-posthog.synthesized with the PostHog source it was read from.
+info.x-upstream-fixes lists the corrections made to PostHog's schema.
 
 The copy keeps what validation needs and drops prose: string descriptions, summaries and
 vendor extensions other than x-langchain-posthog*. Run it again when the subset changes:
 
-    python scripts/vendor_openapi.py ../shared/posthog-api/openapi-subset.json
+    python scripts/vendor_openapi.py path/to/openapi-subset.json
 """
 
 from __future__ import annotations
@@ -39,7 +41,9 @@ def strip(node: Any, *, in_properties: bool = False) -> Any:
 
 
 def main() -> None:
-    source = Path(sys.argv[1] if len(sys.argv) > 1 else "../shared/posthog-api/openapi-subset.json")
+    if len(sys.argv) != 2:
+        sys.exit("usage: python scripts/vendor_openapi.py path/to/openapi-subset.json")
+    source = Path(sys.argv[1])
     spec = json.loads(source.read_text())
     info = spec.get("info", {})
     slim = strip(spec)

@@ -91,9 +91,9 @@ SECRETS = (
         if name in {"user", "password", "client_email", "private_key", "private_key_id", "token"}
     ),
 )
-# Fields PostHog hides per kind that redaction.py does not know by name (reported to the lead):
-# harmless in answers (PostHog leaves them out, and this module strips them), but a recorded
-# cassette for one of these kinds would hold them in its request body.
+# Fields PostHog hides per kind that redaction.py does not know by name (too generic to redact
+# everywhere): harmless in answers (PostHog leaves them out, and the batch-export module strips
+# them), and the recording hooks in conftest.py blank them in request bodies.
 NOT_IN_SENSITIVE_KEYS = {"user", "client_email", "token_uri"}
 
 
