@@ -7,6 +7,8 @@ get the rest. The full JSON stays in the tool's artifact.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -67,6 +69,13 @@ def page_note(
     if has_next or (count is not None and end < count):
         text += f" More exist: call again with offset={end}."
     return text
+
+
+def csv_text(rows: Iterable[Sequence[Any]]) -> str:
+    """Rows (the header first) as CSV text, one line per row."""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    return out.getvalue()
 
 
 def cut(

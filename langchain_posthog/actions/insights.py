@@ -23,7 +23,7 @@ from langchain_posthog.actions._nodes import (
 from langchain_posthog.actions.query import pending_text, period, query_explainer, run_query
 from langchain_posthog.client import Call, Plan, api_path
 from langchain_posthog.errors import PostHogAPIError
-from langchain_posthog.output import clip, cut, page_note
+from langchain_posthog.output import clip, csv_text, cut, page_note
 from langchain_posthog.tool import Action, ArgsModel, Context
 
 INSIGHTS = "/api/projects/{project_id}/insights/"
@@ -187,9 +187,9 @@ def _filter_csv(text: str) -> tuple[str, str]:
         return text, "CSV of every insight on the page (all kinds; no query kind column to filter)."
     index = rows[0].index(column)
     kept = [row for row in rows[1:] if len(row) > index and row[index] == "TrendsQuery"]
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerows([rows[0], *kept])
-    return out.getvalue(), f"CSV: {len(kept)} of {len(rows) - 1} insights on this page are trends."
+    return csv_text(
+        [rows[0], *kept]
+    ), f"CSV: {len(kept)} of {len(rows) - 1} insights on this page are trends."
 
 
 def _render_list(data: Any, args: ListTrendInsightsArgs, ctx: Context) -> str:
@@ -319,12 +319,8 @@ def _render_funnel(data: Any, args: RunFunnelArgs, ctx: Context) -> str:
     results = data.get("results") or []
     groups = results if results and isinstance(results[0], list) else [results]
     if args.format == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(["step", "name", "count", "pct_of_previous", "pct_of_first", "median_s"])
-        for group in groups:
-            writer.writerows(_funnel_rows(group))
-        return clip(out.getvalue())
+        header = ["step", "name", "count", "pct_of_previous", "pct_of_first", "median_s"]
+        return clip(csv_text([header, *(row for group in groups for row in _funnel_rows(group))]))
     window = f"{args.funnel_window_interval or 14} {args.funnel_window_interval_type or 'day'}(s)"
     lines = [f"Funnel{period(data)}, conversion window {window}:"]
     for group in groups:

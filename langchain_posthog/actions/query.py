@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 from collections.abc import Callable, Sequence
@@ -25,7 +23,7 @@ from langchain_posthog.actions._nodes import (
 )
 from langchain_posthog.client import Call, Plan, Sleep, api_path
 from langchain_posthog.errors import PostHogAPIError
-from langchain_posthog.output import clip, cut
+from langchain_posthog.output import clip, csv_text, cut
 from langchain_posthog.tool import Action, ArgsModel, Context
 
 QUERY = "/api/projects/{project_id}/query/"
@@ -268,11 +266,7 @@ def _render_hogql(data: Any, args: RunHogQLQueryArgs, ctx: Context) -> str:
     columns = [str(c) for c in data.get("columns") or []]
     rows = [r if isinstance(r, list) else [r] for r in data.get("results") or []]
     if args.format == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(columns)
-        writer.writerows([[_cell(v, "") for v in row] for row in rows])
-        return clip(out.getvalue())
+        return clip(csv_text([columns, *([_cell(v, "") for v in row] for row in rows)]))
     lines = [f"{len(rows)} row(s). Columns: {' | '.join(columns)}"]
     lines += cut(
         [" | ".join(_cell(v) for v in row) for row in rows],
