@@ -14,6 +14,10 @@ from typing import Annotated, Any, Literal, Union
 
 # From the defining module: importing through langchain_core.tools' lazy __getattr__ made
 # this package ~75 ms slower to import (benchmarks/import_time.py), for the same modules.
+from langchain_core.callbacks.manager import CallbackManager
+from langchain_core.messages.tool import ToolCall
+from langchain_core.runnables import RunnableConfig
+from langchain_core.runnables.config import ensure_config
 from langchain_core.tools.base import BaseTool, ToolException
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, model_validator
 
@@ -22,6 +26,20 @@ from langchain_posthog.errors import PostHogAPIError, PostHogError
 from langchain_posthog.schema import compact_schema
 
 Scope = Literal["read", "write", "destructive"]
+
+# What BaseTool.run does after _run returns or raises, so that a call taking the direct path
+# (PostHogTool.invoke) answers exactly as run() would. A LangChain release without them sends
+# every call down the full path.
+try:
+    from langchain_core.tools.base import (
+        _format_output,
+        _handle_tool_error,
+        _handle_validation_error,
+    )
+
+    _DIRECT = True
+except ImportError:  # pragma: no cover
+    _DIRECT = False
 
 PROJECT_ID_DESCRIPTION = (
     "Project id from posthog_list_projects; '@current' is the key's current project."
@@ -288,23 +306,119 @@ class PostHogTool(BaseTool):
         """What the model receives: the args schema without pydantic's human-facing extras."""
         return _model_schema(self.action, self.bound_project is not None)
 
+    # -- the direct path ---------------------------------------------------------------------
+
+    def invoke(
+        self,
+        input: str | dict[str, Any] | ToolCall,
+        config: RunnableConfig | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        """Run the tool; the same answer as ``BaseTool.invoke``, faster when nothing observes.
+
+        ``BaseTool.run`` starts a callback run, copies the config into a context variable,
+        inspects ``_run``'s signature and validates the input twice over, whether or not
+        anything observes the call: it costs more than this tool's own code
+        (benchmarks/overhead.py). When LangChain's own ``CallbackManager.configure`` finds no
+        handler for a call (no callbacks, tracer, verbose or debug output, or configure hook),
+        nothing can see those steps, so the input is validated once and ``_run`` runs directly.
+        Anything else (callbacks, tracing, extra run arguments, string input) goes through
+        ``BaseTool.invoke``.
+        """
+        direct = self._direct_call(input, config, kwargs)
+        if direct is None:
+            return super().invoke(input, config, **kwargs)
+        arguments, call_id = direct
+        try:
+            content, artifact = self._call(*self._parse(arguments))
+        except (ValidationError, ToolException) as error:
+            return self._failed(error, call_id)
+        return _format_output(content, artifact, call_id, self.name, "success")
+
+    async def ainvoke(
+        self,
+        input: str | dict[str, Any] | ToolCall,
+        config: RunnableConfig | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        """Run the tool asynchronously; see :meth:`invoke` for when LangChain's run is skipped."""
+        direct = self._direct_call(input, config, kwargs)
+        if direct is None:
+            return await super().ainvoke(input, config, **kwargs)
+        arguments, call_id = direct
+        try:
+            content, artifact = await self._acall(*self._parse(arguments))
+        except (ValidationError, ToolException) as error:
+            return self._failed(error, call_id)
+        return _format_output(content, artifact, call_id, self.name, "success")
+
+    def _direct_call(
+        self, input: Any, config: RunnableConfig | None, kwargs: dict[str, Any]
+    ) -> tuple[dict[str, Any], str | None] | None:
+        """``(arguments, tool call id)`` when nothing observes this call, else ``None``."""
+        if kwargs or not _DIRECT or not isinstance(input, dict):
+            return None
+        arguments: Any = input
+        call_id: str | None = None
+        if input.get("type") == "tool_call":
+            arguments, call_id = input.get("args"), input.get("id")
+            if not isinstance(arguments, dict):
+                return None
+        # Tags and metadata never add a handler; leaving them out halves configure's cost.
+        callbacks = CallbackManager.configure(
+            ensure_config(config).get("callbacks"), self.callbacks, self.verbose
+        )
+        return None if callbacks.handlers else (arguments, call_id)
+
+    def _parse(self, arguments: dict[str, Any]) -> tuple[Any, Context]:
+        """Validate once; the arguments and context ``_run`` would build from LangChain's."""
+        schema = self.args_schema
+        assert isinstance(schema, type) and issubclass(schema, BaseModel)
+        parsed = schema.model_validate(arguments)
+        if schema is self.action.args:
+            return parsed, self._context(None)
+        # BaseTool._parse_input hands _run every field, as validated: each field of these
+        # models is either required or has a default.
+        return self._prepare({name: getattr(parsed, name) for name in type(parsed).model_fields})
+
+    def _failed(self, error: ValidationError | ToolException, call_id: str | None) -> Any:
+        content: Any
+        if isinstance(error, ValidationError):
+            if not self.handle_validation_error:
+                raise error
+            content = _handle_validation_error(error, flag=self.handle_validation_error)
+        else:
+            if not self.handle_tool_error:
+                raise error
+            content = _handle_tool_error(error, flag=self.handle_tool_error)
+        return _format_output(content, None, call_id, self.name, "error")
+
+    # -- running the action -------------------------------------------------------------------
+
     def _prepare(self, kwargs: dict[str, Any]) -> tuple[Any, Context]:
-        project = kwargs.pop("project_id", None) or self.bound_project or "@current"
-        args = self.action.args.model_construct(**kwargs)
-        return args, Context(project_id=str(project), app_url=self.client.app_url)
+        project = kwargs.pop("project_id", None)
+        return self.action.args.model_construct(**kwargs), self._context(project)
+
+    def _context(self, project: str | None) -> Context:
+        project = project or self.bound_project or "@current"
+        return Context(project_id=str(project), app_url=self.client.app_url)
 
     # No run_manager parameter: the tool starts no child runs, and LangChain inspects this
     # signature on every call (see _resolve_annotations_once below).
     def _run(self, **kwargs: Any) -> tuple[str, Any]:
-        args, ctx = self._prepare(kwargs)
+        return self._call(*self._prepare(kwargs))
+
+    async def _arun(self, **kwargs: Any) -> tuple[str, Any]:
+        return await self._acall(*self._prepare(kwargs))
+
+    def _call(self, args: Any, ctx: Context) -> tuple[str, Any]:
         try:
             data = self.client.run(self.action.plan(args, ctx))
         except PostHogError as error:
             raise ToolException(explain(error, self.action, args, ctx)) from None
         return self._render(data, args, ctx), data
 
-    async def _arun(self, **kwargs: Any) -> tuple[str, Any]:
-        args, ctx = self._prepare(kwargs)
+    async def _acall(self, args: Any, ctx: Context) -> tuple[str, Any]:
         try:
             data = await self.client.arun(self.action.plan(args, ctx))
         except PostHogError as error:
