@@ -22,6 +22,7 @@ from http.cookiejar import CookieJar
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Literal, TypeVar
 from urllib.parse import quote
+from urllib.request import getproxies
 
 import httpx
 
@@ -415,7 +416,7 @@ class PostHogClient:
             self._async = httpx.AsyncClient(
                 timeout=self._timeout,
                 limits=self._limits,
-                transport=self._async_transport,
+                transport=self._async_transport or _spread_transport(self._limits),
                 cookies=_NoCookies(),
             )
             self._async_loop = loop
@@ -615,6 +616,24 @@ class PostHogClient:
             safe_to_retry=is_idempotent(call),
             **fields,
         )
+
+
+# Connections per pool of the async client's ShardedTransport.
+POOL_SHARD = 1
+
+
+def _spread_transport(limits: httpx.Limits) -> httpx.AsyncBaseTransport | None:
+    """Small pools for the async client (see langchain_posthog.pool), or ``None``.
+
+    ``None`` (httpx's own pool) when the environment names a proxy: httpx applies proxy
+    variables only to the transport it makes itself.
+    """
+    if any(getproxies().get(scheme) for scheme in ("http", "https", "all")):
+        return None
+    from langchain_posthog.pool import ShardedTransport
+
+    total = limits.max_connections or 50
+    return ShardedTransport(-(-total // POOL_SHARD), POOL_SHARD, httpx.create_ssl_context())
 
 
 class _NoCookies(CookieJar):

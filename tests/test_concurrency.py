@@ -12,15 +12,18 @@ from typing import Any
 import pytest
 
 from langchain_posthog import PostHogToolkit
+from langchain_posthog.pool import ShardedTransport
 from tests.conftest import PROJECT_ID
 from tests.standin import (
     LOOPBACK_ONLY,
     Received,
     StandIn,
     close_toolkit,
+    drop,
     error,
     make_toolkit,
     responses,
+    slow,
     throttle,
 )
 
@@ -140,3 +143,67 @@ def test_threads_sharing_one_sync_toolkit_each_get_their_own_answer(standin: Sta
         assert message.tool_call_id == f"t{flag_id}"
         assert f"flag-{flag_id} (id {flag_id})" in message.content
     assert len(standin.received("GET")) == 80
+
+
+# -- the async client's pools (langchain_posthog/pool.py) ------------------------------------
+
+
+def sharded(toolkit: PostHogToolkit) -> ShardedTransport:
+    transport = toolkit.client._async_client()._transport
+    assert isinstance(transport, ShardedTransport)
+    return transport
+
+
+async def test_calls_made_one_at_a_time_keep_one_connection(
+    toolkit: PostHogToolkit, standin: StandIn
+) -> None:
+    tool = tool_of(toolkit, "posthog_get_feature_flag")
+    for i in range(1, 8):
+        assert f"(id {i})" in await tool.ainvoke({"id": i})
+    assert standin.connections == 1
+    assert sharded(toolkit).in_flight == 0
+
+
+async def test_pools_are_freed_after_errors_timeouts_drops_and_cancellations(
+    standin: StandIn,
+) -> None:
+    kit = make_toolkit(standin, own_clients=True, timeout=0.3, max_retries=0)
+    try:
+        tool = tool_of(kit, "posthog_get_feature_flag")
+        faults = [error(503), drop(), slow(1.0)] * 5
+        standin.fail(None, *faults, method="GET")
+        standin.latency = 0.05
+        tasks = [asyncio.create_task(tool.ainvoke({"id": i})) for i in range(1, 61)]
+        await asyncio.sleep(0.02)
+        for task in tasks[::6]:
+            task.cancel()
+        done = await asyncio.gather(*tasks, return_exceptions=True)
+        assert sum(isinstance(d, asyncio.CancelledError) for d in done) == 10
+        failed = [d for d in done if isinstance(d, str) and "PostHog" in d and "(id" not in d]
+        assert failed, "no fault reached a call"
+        assert sharded(kit).in_flight == 0
+        # Every pool still serves: a burst as large as the limit all succeeds.
+        standin.latency = 0.02
+        again = await asyncio.gather(*(tool.ainvoke({"id": i}) for i in range(1, 51)))
+        assert all(f"(id {i})" in text for i, text in enumerate(again, start=1)), again
+        assert sharded(kit).in_flight == 0
+    finally:
+        await close_toolkit(kit)
+
+
+async def test_a_proxy_named_in_the_environment_is_used(
+    standin: StandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # httpx honours proxy variables only with its own transport, so the client keeps it then.
+    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy", "HTTPS_PROXY", "https_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", standin.url)
+    kit = make_toolkit("http://posthog.invalid", own_clients=True)
+    try:
+        assert not isinstance(kit.client._async_client()._transport, ShardedTransport)
+        tool = tool_of(kit, "posthog_get_feature_flag")
+        assert "(id 7)" in await tool.ainvoke({"id": 7})
+    finally:
+        await close_toolkit(kit)
+    (request,) = standin.received("GET")
+    assert request.headers["host"] == "posthog.invalid"

@@ -204,6 +204,7 @@ class StandIn:
         # a lower bound of how many connections the client had open at once.
         self.in_flight = 0
         self.peak_in_flight = 0
+        self.connections = 0  # connections accepted
         self.latency = 0.0  # seconds before every answer, to keep many requests in flight
         self.closing = threading.Event()
         responses.routes()  # parse the cassettes now, not while a client waits for an answer
@@ -332,6 +333,11 @@ def _handler(standin: StandIn) -> type[BaseHTTPRequestHandler]:
         protocol_version = "HTTP/1.1"
         disable_nagle_algorithm = True  # headers and body are separate writes: no 40 ms stalls
         timeout = 10  # a client that vanishes does not keep a thread forever
+
+        def setup(self) -> None:
+            super().setup()
+            with standin._lock:
+                standin.connections += 1
 
         def finish(self) -> None:
             with contextlib.suppress(OSError):

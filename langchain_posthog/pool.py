@@ -1,0 +1,85 @@
+"""An async transport that spreads requests over several small httpx connection pools.
+
+httpcore's pool (under every ``httpx.AsyncClient``) rescans all its connections for every
+queued request each time a request starts or ends, and while it holds more connections than
+its keep-alive limit it closes each connection that falls idle, so queued requests reconnect
+(encode/httpcore#1035). Past a few dozen concurrent calls the client's own bookkeeping, not
+the server, sets the pace: through one pool of 50 connections, 100 concurrent calls took 15
+times one call's latency once the pool was warm (benchmarks/overlap.py). Small pools keep
+each scan short and never outgrow their keep-alive limit.
+"""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import AsyncIterator, Callable
+
+import httpx
+
+
+class ShardedTransport(httpx.AsyncBaseTransport):
+    """``shards`` pools of ``per_shard`` kept-alive connections.
+
+    Each request goes to the least busy pool, the first on a tie, so that calls made one at a
+    time keep reusing one connection.
+    """
+
+    def __init__(self, shards: int, per_shard: int, ssl_context: ssl.SSLContext) -> None:
+        limits = httpx.Limits(max_connections=per_shard, max_keepalive_connections=per_shard)
+        self._pools = [
+            httpx.AsyncHTTPTransport(verify=ssl_context, limits=limits) for _ in range(shards)
+        ]
+        self._busy = [0] * shards
+
+    @property
+    def in_flight(self) -> int:
+        """Requests sent whose answers are not yet read and closed."""
+        return sum(self._busy)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Send ``request`` through the least busy pool; it stays busy until the body closes."""
+        busy = self._busy
+        shard = busy.index(min(busy))
+        busy[shard] += 1
+
+        def done() -> None:
+            busy[shard] -= 1
+
+        try:
+            response = await self._pools[shard].handle_async_request(request)
+        except BaseException:
+            done()
+            raise
+        assert isinstance(response.stream, httpx.AsyncByteStream)
+        return httpx.Response(
+            response.status_code,
+            headers=response.headers,
+            stream=_Counted(response.stream, done),
+            extensions=response.extensions,
+        )
+
+    async def aclose(self) -> None:
+        """Close every pool's connections."""
+        for pool in self._pools:
+            await pool.aclose()
+
+
+class _Counted(httpx.AsyncByteStream):
+    """A response body that tells its shard when it is closed, once."""
+
+    def __init__(self, stream: httpx.AsyncByteStream, done: Callable[[], None]) -> None:
+        self._stream = stream
+        self._done: Callable[[], None] | None = done
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for chunk in self._stream:
+            yield chunk
+
+    async def aclose(self) -> None:
+        """Close the body and free its shard."""
+        try:
+            await self._stream.aclose()
+        finally:
+            if self._done is not None:
+                self._done()
+                self._done = None
