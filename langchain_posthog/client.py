@@ -18,6 +18,7 @@ import re
 import time
 from collections.abc import Generator, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from http.cookiejar import CookieJar
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Literal, TypeVar
@@ -283,6 +284,7 @@ class PostHogClient:
     ) -> None:
         self._personal_key = personal_api_key or None
         self._project_key = project_api_key or None
+        self._secrets = tuple(k for k in (self._personal_key, self._project_key) if k)
         self.app_url, self.ingest_url = resolve_hosts(host, ingest_host)
         self.retry = retry or RetryPolicy()
         self.read_only = read_only
@@ -316,7 +318,7 @@ class PostHogClient:
     @property
     def secrets(self) -> tuple[str, ...]:
         """The keys this client holds, for masking."""
-        return tuple(k for k in (self._personal_key, self._project_key) if k)
+        return self._secrets
 
     # -- running plans ---------------------------------------------------------------------
 
@@ -665,6 +667,14 @@ _SENSITIVE_NAMES = _needles(SENSITIVE_KEYS)
 _PLAIN_SECRET = re.compile(r"[A-Za-z0-9_-]+")
 
 
+@cache
+def _literal(secrets: tuple[str, ...]) -> tuple[bytes, ...] | None:
+    """The keys as they would be spelled in plain JSON, or None if one could be escaped."""
+    if not all(_PLAIN_SECRET.fullmatch(secret) for secret in secrets):
+        return None
+    return tuple(secret.encode() for secret in secrets)
+
+
 def _may_hold_secrets(raw: bytes, secrets: tuple[str, ...]) -> bool:
     r"""Whether :func:`redact` could change the JSON parsed from ``raw``.
 
@@ -675,7 +685,8 @@ def _may_hold_secrets(raw: bytes, secrets: tuple[str, ...]) -> bool:
     """
     if not raw.isascii() or b"\\u" in raw or b"\x00" in raw:
         return True
-    if any(not _PLAIN_SECRET.fullmatch(secret) or secret.encode() in raw for secret in secrets):
+    literal = _literal(secrets)
+    if literal is None or any(map(raw.__contains__, literal)):
         return True
     lowered = raw.lower()
     return any(map(lowered.__contains__, _SENSITIVE_NAMES))
