@@ -22,7 +22,6 @@ from functools import cache
 from http.cookiejar import CookieJar
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Literal, TypeVar
-from urllib.parse import quote
 from urllib.request import getproxies
 
 import httpx
@@ -138,7 +137,7 @@ def api_path(template: str, **values: object) -> str:
             raise PostHogConfigError(
                 f"{name} {text!r} is not a valid id: use only letters, digits, '-', '_' or '@'."
             )
-        safe[name] = quote(text, safe="@:")
+        safe[name] = text  # every character the pattern allows is one a URL path keeps as is
     return template.format(**safe)
 
 
