@@ -26,6 +26,7 @@ from urllib.request import getproxies
 
 import httpx
 
+from langchain_posthog.deadline import aread_within, read_within
 from langchain_posthog.errors import (
     PostHogAPIError,
     PostHogConfigError,
@@ -259,7 +260,7 @@ class PostHogClient:
         project_api_key: the ``phc_`` key for event capture.
         host: ``"us"``, ``"eu"`` or a self-hosted URL.
         ingest_host: the capture origin, when it is not the one derived from ``host``.
-        timeout: seconds for each request.
+        timeout: seconds for each attempt, from sending a request to the last byte of its answer.
         retry: the retry policy.
         read_only: refuse every call that is not a read.
         http_client / async_http_client: ready-made httpx clients (not closed by this client).
@@ -288,6 +289,7 @@ class PostHogClient:
         self.retry = retry or RetryPolicy()
         self.read_only = read_only
         self._timeout = httpx.Timeout(timeout, connect=min(timeout, 10.0))
+        self._answer_seconds = timeout  # for a whole answer, from sending to the last byte
         self._limits = httpx.Limits(max_connections=50, max_keepalive_connections=20)
         self._owns_sync = http_client is None
         self._sync = http_client
@@ -336,8 +338,9 @@ class PostHogClient:
             if isinstance(step, float):
                 time.sleep(step)
                 continue
+            deadline = time.monotonic() + self._answer_seconds
             try:
-                reply = client.send(step)
+                reply = read_within(client.send(step, stream=True), deadline)
             except httpx.TransportError as exc:
                 failure = exc
 
@@ -356,8 +359,9 @@ class PostHogClient:
             if isinstance(step, float):
                 await asyncio.sleep(step)
                 continue
+            deadline = time.monotonic() + self._answer_seconds
             try:
-                reply = await client.send(step)
+                reply = await aread_within(await client.send(step, stream=True), deadline)
             except httpx.TransportError as exc:
                 failure = exc
 

@@ -54,7 +54,8 @@ class PostHogToolkit(BaseToolkit):
         read_only: only read tools, and the client refuses any write.
         include_destructive: add destructive tools (bulk delete).
         include / exclude: tool names or catalogue action names to keep or drop.
-        timeout, max_retries: per-request timeout in seconds, and retries of safe requests.
+        timeout, max_retries: seconds for each attempt, from sending a request to the last byte
+            of its answer; and retries of safe requests.
 
     Instantiate:
         .. code-block:: python

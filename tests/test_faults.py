@@ -392,13 +392,6 @@ def test_an_answer_with_no_usable_body_is_a_message_not_a_crash(standin: StandIn
     assert not crashes, "\n".join(crashes)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "the timeout is httpx's per-read timeout: an answer that trickles in a few bytes at a "
-        "time is never cut off, so one call can last far longer than timeout x attempts"
-    ),
-)
 async def test_the_timeout_bounds_a_whole_answer_not_each_read(standin: StandIn, mode: str) -> None:
     kit = make_toolkit(standin, timeout=0.3, max_retries=0)
     try:
@@ -409,3 +402,18 @@ async def test_the_timeout_bounds_a_whole_answer_not_each_read(standin: StandIn,
     finally:
         await close_toolkit(kit)
     assert elapsed < 0.9, f"one call with a 0.3 s timeout took {elapsed:.1f} s: {message.content}"
+    assert message.status == "error" and "timed out" in message.content, message.content
+
+
+async def test_an_answer_that_trickles_in_within_the_timeout_is_read_whole(
+    standin: StandIn, mode: str
+) -> None:
+    kit = make_toolkit(standin, timeout=2.0, max_retries=0)
+    try:
+        standin.fail(FLAG, trickle(0.3))
+        message = await invoke(mode, get_tool(kit, GET_FLAG), {"id": 7})
+    finally:
+        await close_toolkit(kit)
+    assert message.status == "success", message.content
+    assert "(id 7)" in message.content
+    assert len(standin.received("GET", FLAG)) == 1
