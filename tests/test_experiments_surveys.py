@@ -194,6 +194,13 @@ def test_bad_surveys_are_refused_and_nothing_is_sent(
             "end_date 2026-11-30T00:00:00Z must be after start_date 2026-12-01T00:00:00Z",
         ),
         ({"id": 77, "conclusion": "great"}, "- conclusion"),
+        ({"id": 77, "restart": False}, "give at least one field to change"),
+        (
+            {"id": 77, "restart": True, "end_date": "now", "conclusion": "won"},
+            "remove end_date and conclusion, or remove restart",
+        ),
+        ({"id": 77, "minimum_detectable_effect": 0}, "- minimum_detectable_effect"),
+        ({"id": 77, "minimum_detectable_effect": 101}, "- minimum_detectable_effect"),
     ],
 )
 def test_bad_experiment_updates_are_refused(

@@ -180,6 +180,12 @@ PINS: dict[str, tuple[Check, ...]] = {
         # A deleted tile is no longer on the dashboard: leaving it out is right.
         Each("tiles", ("insight.name", "insight.id"), where=lambda tile: not tile.get("deleted")),
     ),
+    "posthog_list_experiments": (
+        Each(
+            "results",
+            ("name", "id", "feature_flag_key", "conclusion", "start_date", "end_date"),
+        ),
+    ),
     "posthog_create_experiment": (One(EXPERIMENT),),
     "posthog_get_experiment": (One((*EXPERIMENT, "start_date")),),
     "posthog_update_experiment": (One((*EXPERIMENT, "start_date")),),

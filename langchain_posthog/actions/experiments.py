@@ -1,4 +1,4 @@
-"""PostHog experiments: create, read, launch, stop and archive."""
+"""PostHog experiments: list, create, read, launch, stop, restart and archive."""
 
 from __future__ import annotations
 
@@ -7,20 +7,19 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
-from langchain_posthog.actions._common import http, text_max
+from langchain_posthog.actions._common import Limit, Offset, http, results, text_max
 from langchain_posthog.actions._dates import Moment, check_dates, iso
+from langchain_posthog.client import Call, Plan, api_path
 from langchain_posthog.errors import PostHogAPIError
-from langchain_posthog.output import cut
+from langchain_posthog.output import cut, page_note
 from langchain_posthog.tool import Action, ArgsModel, Context
 
 Name = Annotated[str, text_max(400)]
 ExperimentId = Annotated[int, Field(ge=1)]
 VariantKey = Annotated[str, Field(pattern=r"^[a-zA-Z0-9_-]+$")]
-NOT_FOUND = (
-    "No tool lists experiments: ask the user for the id, or take it from the experiment's URL "
-    "(.../experiments/<id>)."
-)
+NOT_FOUND = "Find the experiment's id with posthog_list_experiments."
 _DATES = (("start_date", "Started"), ("end_date", "ended"))
+_CLEARED = ("end_date", "conclusion", "conclusion_comment")
 Conclusion = Literal["won", "lost", "inconclusive", "stopped_early", "invalid"]
 
 
@@ -107,6 +106,11 @@ class _CreateExperimentArgs(ArgsModel):
         return self
 
 
+class _ListExperimentsArgs(ArgsModel):
+    limit: Limit = 50
+    offset: Offset | None = None
+
+
 class _GetExperimentArgs(ArgsModel):
     id: ExperimentId
 
@@ -119,12 +123,21 @@ class _UpdateExperimentArgs(ArgsModel):
     end_date: Moment | None = Field(None, description="ISO or 'now': stops it.")
     conclusion: Conclusion | None = None
     conclusion_comment: str | None = None
+    restart: bool | None = Field(None, description="Clears end_date and conclusion.")
+    minimum_detectable_effect: int | None = Field(None, ge=1, le=100)  # percent
     archived: bool | None = None
 
     @model_validator(mode="after")
     def _something_to_change(self) -> _UpdateExperimentArgs:
-        if not self.model_dump(exclude_none=True, exclude={"id"}):
+        if not _update_body(self) and self.minimum_detectable_effect is None:
             raise ValueError("give at least one field to change")
+        if self.restart:
+            given = [f for f in _CLEARED if getattr(self, f) is not None]
+            if given:
+                raise ValueError(
+                    "restart clears end_date, conclusion and conclusion_comment itself: remove "
+                    f"{' and '.join(given)}, or remove restart to stop or conclude instead"
+                )
         check_dates(self.start_date, self.end_date)
         return self
 
@@ -140,12 +153,32 @@ def _create_body(args: _CreateExperimentArgs) -> dict[str, Any]:
 
 
 def _update_body(args: _UpdateExperimentArgs) -> dict[str, Any]:
-    return args.model_dump(exclude_none=True, exclude={"id"}, mode="json")
+    body = args.model_dump(
+        exclude_none=True, exclude={"id", "restart", "minimum_detectable_effect"}, mode="json"
+    )
+    if args.restart:
+        body.update(dict.fromkeys(_CLEARED))  # PostHog's restart: these three set to null
+    return body
 
 
-def _state(exp: dict[str, Any]) -> str:
+def _update_plan(args: _UpdateExperimentArgs, ctx: Context) -> Plan[Any]:
+    path = api_path(
+        "/api/projects/{project_id}/experiments/{id}/", project_id=ctx.project_id, id=args.id
+    )
+    body = _update_body(args)
+    if args.minimum_detectable_effect is not None:
+        # PATCH replaces parameters whole: keep the variants and the rest, change the effect.
+        current = (yield Call("GET", path)).data or {}
+        body["parameters"] = {
+            **(current.get("parameters") or {}),
+            "minimum_detectable_effect": args.minimum_detectable_effect,
+        }
+    return (yield Call("PATCH", path, json=body)).data
+
+
+def _state(exp: dict[str, Any], *, hint: bool = True) -> str:
     if not exp.get("start_date"):
-        state = "draft (not launched; set start_date to launch)"
+        state = "draft (not launched; set start_date to launch)" if hint else "draft"
     elif exp.get("end_date"):
         state = "stopped"
         if exp.get("conclusion"):
@@ -223,6 +256,29 @@ def _experiment_text(exp: dict[str, Any], ctx: Context) -> str:
     return "\n".join(lines)
 
 
+def _experiment_line(exp: dict[str, Any]) -> str:
+    flag = exp.get("feature_flag_key") or (exp.get("feature_flag") or {}).get("key")
+    parts = [_state(exp, hint=False)]
+    if flag:
+        parts.append(f"flag {flag}")
+    parts += [f"{word.lower()} {exp[key]}" for key, word in _DATES if exp.get(key)]
+    return f'- "{exp.get("name")}" (id {exp.get("id")}): ' + "; ".join(parts)
+
+
+def _render_list(data: Any, args: _ListExperimentsArgs, ctx: Context) -> str:
+    items = results(data)
+    note = page_note(
+        shown=len(items),
+        offset=args.offset or 0,
+        count=data.get("count"),
+        has_next=bool(data.get("next")),
+        noun="experiments",
+    )
+    if not items:
+        return note + " No experiments."
+    return "\n".join([note, *(_experiment_line(e) for e in items)])
+
+
 def _render_get(data: Any, args: Any, ctx: Context) -> str:
     return "Experiment " + _experiment_text(data, ctx)
 
@@ -233,6 +289,8 @@ def _render_created(data: Any, args: Any, ctx: Context) -> str:
 
 def _changes(args: _UpdateExperimentArgs) -> list[str]:
     changes = []
+    if args.restart:
+        changes.append("restarted: end and conclusion cleared")
     if args.start_date is not None:
         changes.append(f"launched: start_date set to {iso(args.start_date)}")
     if args.end_date is not None:
@@ -241,6 +299,8 @@ def _changes(args: _UpdateExperimentArgs) -> list[str]:
         changes.append(f"conclusion set to {args.conclusion}")
     if args.conclusion_comment is not None:
         changes.append("conclusion comment set")
+    if args.minimum_detectable_effect is not None:
+        changes.append(f"minimum detectable effect set to {args.minimum_detectable_effect}%")
     if args.archived is not None:
         changes.append("archived" if args.archived else "unarchived")
     if args.name is not None:
@@ -267,6 +327,15 @@ def _explain_create(error: PostHogAPIError, args: Any, ctx: Context) -> str | No
 
 
 ACTIONS = [
+    Action(
+        name="posthog_list_experiments",
+        description="List experiments with ids, state, flag keys and dates.",
+        args=_ListExperimentsArgs,
+        plan=http("GET", "/api/projects/{project_id}/experiments/"),
+        render=_render_list,
+        api_scope="experiment:read",
+        example={"limit": 50},
+    ),
     Action(
         name="posthog_create_experiment",
         description=(
@@ -312,7 +381,7 @@ ACTIONS = [
             "with end_date and a conclusion, archive with archived."
         ),
         args=_UpdateExperimentArgs,
-        plan=http("PATCH", "/api/projects/{project_id}/experiments/{id}/", body=_update_body),
+        plan=_update_plan,
         render=_render_updated,
         scope="write",
         catalogue="UPDATE_EXPERIMENT",

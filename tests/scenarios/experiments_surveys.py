@@ -8,9 +8,31 @@ NPS = "0193a1b2-3c4d-7e5f-8a9b-0c1d2e3f4a5b"
 UNKNOWN = "00000000-0000-4000-8000-000000000000"
 EXPERIMENT_LINK = "https://us.posthog.com/project/2/experiments/77"
 NPS_LINK = f"https://us.posthog.com/project/2/surveys/{NPS}"
-NO_LIST = "ask the user for the id, or take it from the experiment's URL"
+NO_LIST = "Find the experiment's id with posthog_list_experiments."
 
 SCENARIOS = [
+    Scenario(
+        "posthog_list_experiments",
+        "posthog_list_experiments.yaml",
+        {"limit": 50},
+        expect=(
+            "Experiments 1-3 of 3.",
+            '- "Pricing page v2" (id 77): running; flag pricing-page-v2; '
+            "started 2026-11-21T09:00:00Z",
+            '- "Onboarding checklist" (id 81): draft; flag onboarding-checklist',
+            '- "Signup button copy" (id 64): stopped, concluded lost, archived; '
+            "flag signup-button-copy; started 2026-09-01T08:00:00Z; ended 2026-09-29T16:30:00Z",
+        ),
+        forbid=("null", "None", "created_by", "example.com", "More exist"),
+        artifact_keys=("results", "count"),
+    ),
+    Scenario(
+        "posthog_list_experiments",
+        "posthog_list_experiments.forbidden.yaml",
+        {"limit": 50},
+        ok=False,
+        expect=("403", "experiment:read"),
+    ),
     Scenario(
         "posthog_create_experiment",
         "posthog_create_experiment.yaml",
@@ -99,6 +121,30 @@ SCENARIOS = [
             "Conclusion comment: Test lifted upgrades by 12%.",
         ),
         artifact_keys=("end_date", "conclusion"),
+    ),
+    Scenario(
+        "posthog_update_experiment",
+        "posthog_update_experiment.restart.yaml",
+        {"id": 77, "restart": True},
+        expect=(
+            "Updated (restarted: end and conclusion cleared).",
+            '"Pricing page v2" (id 77): running',
+            "Started 2026-11-21T09:00:00Z",
+        ),
+        forbid=("null", "None", "ended", "concluded", "Conclusion comment"),
+        artifact_keys=("id", "end_date", "conclusion"),
+    ),
+    Scenario(
+        "posthog_update_experiment",
+        "posthog_update_experiment.minimum_detectable_effect.yaml",
+        {"id": 77, "minimum_detectable_effect": 10},
+        expect=(
+            "Updated (minimum detectable effect set to 10%).",
+            "Variants: control 50%, test 50%",
+            "Minimum detectable effect: 10%",
+        ),
+        forbid=("null", "None", "30%"),
+        artifact_keys=("id", "parameters"),
     ),
     Scenario(
         "posthog_update_experiment",
