@@ -51,12 +51,8 @@ class ShardedTransport(httpx.AsyncBaseTransport):
             done()
             raise
         assert isinstance(response.stream, httpx.AsyncByteStream)
-        return httpx.Response(
-            response.status_code,
-            headers=response.headers,
-            stream=_Counted(response.stream, done),
-            extensions=response.extensions,
-        )
+        response.stream = _Counted(response.stream, done)
+        return response
 
     async def aclose(self) -> None:
         """Close every pool's connections."""

@@ -25,6 +25,7 @@ from tests.standin import (
     responses,
     slow,
     throttle,
+    trickle,
 )
 
 pytestmark = LOOPBACK_ONLY
@@ -164,13 +165,13 @@ async def test_calls_made_one_at_a_time_keep_one_connection(
     assert sharded(toolkit).in_flight == 0
 
 
-async def test_pools_are_freed_after_errors_timeouts_drops_and_cancellations(
+async def test_pools_are_freed_after_errors_timeouts_drops_trickles_and_cancellations(
     standin: StandIn,
 ) -> None:
     kit = make_toolkit(standin, own_clients=True, timeout=0.3, max_retries=0)
     try:
         tool = tool_of(kit, "posthog_get_feature_flag")
-        faults = [error(503), drop(), slow(1.0)] * 5
+        faults = [error(503), drop(), slow(1.0), trickle(1.0)] * 4
         standin.fail(None, *faults, method="GET")
         standin.latency = 0.05
         tasks = [asyncio.create_task(tool.ainvoke({"id": i})) for i in range(1, 61)]
