@@ -25,10 +25,10 @@ class ShardedTransport(httpx.AsyncBaseTransport):
     """
 
     def __init__(self, shards: int, per_shard: int, ssl_context: ssl.SSLContext) -> None:
-        limits = httpx.Limits(max_connections=per_shard, max_keepalive_connections=per_shard)
-        self._pools = [
-            httpx.AsyncHTTPTransport(verify=ssl_context, limits=limits) for _ in range(shards)
-        ]
+        self._limits = httpx.Limits(max_connections=per_shard, max_keepalive_connections=per_shard)
+        self._ssl_context = ssl_context
+        # Made when first needed: calls made one at a time only ever need the first.
+        self._pools: list[httpx.AsyncHTTPTransport | None] = [None] * shards
         self._busy = [0] * shards
 
     @property
@@ -45,8 +45,13 @@ class ShardedTransport(httpx.AsyncBaseTransport):
         def done() -> None:
             busy[shard] -= 1
 
+        pool = self._pools[shard]
+        if pool is None:
+            pool = self._pools[shard] = httpx.AsyncHTTPTransport(
+                verify=self._ssl_context, limits=self._limits
+            )
         try:
-            response = await self._pools[shard].handle_async_request(request)
+            response = await pool.handle_async_request(request)
         except BaseException:
             done()
             raise
@@ -57,7 +62,8 @@ class ShardedTransport(httpx.AsyncBaseTransport):
     async def aclose(self) -> None:
         """Close every pool's connections."""
         for pool in self._pools:
-            await pool.aclose()
+            if pool is not None:
+                await pool.aclose()
 
 
 class _Counted(httpx.AsyncByteStream):
