@@ -58,10 +58,12 @@ def fields(item: Mapping[str, Any], *names: str) -> str:
     return ", ".join(parts)
 
 
-def page_note(
-    *, shown: int, offset: int, count: int | None, has_next: bool, noun: str = "results"
-) -> str:
-    """The line that tells a model where this page sits and how to get the next one."""
+def page_note(data: Any, *, shown: int, offset: int | None, noun: str) -> str:
+    """Where this page of ``data`` (a PostHog list) sits, and how to get the next one."""
+    paged = data if isinstance(data, dict) else {}
+    count: int | None = paged.get("count")
+    has_next = bool(paged.get("next"))
+    offset = offset or 0
     start = offset + 1 if shown else offset
     end = offset + shown
     total = f" of {count}" if count is not None else ""

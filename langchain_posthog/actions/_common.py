@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, Field
 
 from langchain_posthog.client import Call, Plan, api_path
+from langchain_posthog.output import page_note
 from langchain_posthog.tool import ArgsModel, Context
 
 # An id that goes into a URL path: nothing that could add a segment, a query or a fragment.
@@ -57,6 +58,21 @@ def results(data: Any) -> list[dict[str, Any]]:
     """The items of a paginated PostHog list (or the list itself)."""
     items = data.get("results") or [] if isinstance(data, dict) else data or []
     return [item for item in items if isinstance(item, dict)]
+
+
+def listing(
+    data: Any,
+    offset: int | None,
+    noun: str,
+    line: Callable[[dict[str, Any]], str],
+    empty: str = "",
+) -> str:
+    """A page of a PostHog list: where it sits, then one line per item (or ``empty``)."""
+    items = results(data)
+    note = page_note(data, shown=len(items), offset=offset, noun=noun)
+    if not items and empty:
+        return f"{note} {empty}"
+    return "\n".join([note, *map(line, items)])
 
 
 def text_max(limit: int) -> Any:

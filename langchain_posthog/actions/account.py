@@ -6,8 +6,7 @@ from typing import Any
 
 from pydantic import Field
 
-from langchain_posthog.actions._common import Limit, Offset, http, results
-from langchain_posthog.output import page_note
+from langchain_posthog.actions._common import Limit, Offset, http, listing
 from langchain_posthog.tool import Action, ArgsModel, Context
 
 
@@ -16,22 +15,16 @@ class ListProjectsArgs(ArgsModel):
     offset: Offset = 0
 
 
-def _render_projects(data: Any, args: ListProjectsArgs, ctx: Context) -> str:
-    items = results(data)
-    lines = [
+def _project_line(p: dict[str, Any]) -> str:
+    return (
         f"- {p.get('name')} (id {p.get('id')}): timezone {p.get('timezone')}"
         + ("" if p.get("ingested_event") else ", no events yet")
         + (", demo" if p.get("is_demo") else "")
-        for p in items
-    ]
-    note = page_note(
-        shown=len(items),
-        offset=args.offset,
-        count=data.get("count") if isinstance(data, dict) else None,
-        has_next=bool(isinstance(data, dict) and data.get("next")),
-        noun="projects",
     )
-    return "\n".join([note, *lines])
+
+
+def _render_projects(data: Any, args: ListProjectsArgs, ctx: Context) -> str:
+    return listing(data, args.offset, "projects", _project_line)
 
 
 class GetCurrentUserArgs(ArgsModel):

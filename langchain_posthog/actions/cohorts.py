@@ -6,8 +6,8 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from langchain_posthog.actions._common import Limit, Offset, http, results
-from langchain_posthog.output import compact_json, page_note
+from langchain_posthog.actions._common import Limit, Offset, http, listing
+from langchain_posthog.output import compact_json
 from langchain_posthog.tool import Action, ArgsModel, Context
 
 # Negative operators (is_not, is_not_set...) are a positive one with negate=true: fewer enum
@@ -148,17 +148,7 @@ def _cohort_line(cohort: dict[str, Any]) -> str:
 
 
 def _render_list(data: Any, args: ListCohortsArgs, ctx: Context) -> str:
-    items = results(data)
-    note = page_note(
-        shown=len(items),
-        offset=args.offset or 0,
-        count=data.get("count"),
-        has_next=bool(data.get("next")),
-        noun="cohorts",
-    )
-    if not items:
-        return note + " No cohorts."
-    return "\n".join([note, *(_cohort_line(c) for c in items)])
+    return listing(data, args.offset, "cohorts", _cohort_line, "No cohorts.")
 
 
 def _describe(prop: dict[str, Any]) -> str:

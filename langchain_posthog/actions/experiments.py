@@ -7,11 +7,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
-from langchain_posthog.actions._common import Limit, Offset, http, results, text_max
+from langchain_posthog.actions._common import Limit, Offset, http, listing, text_max
 from langchain_posthog.actions._dates import Moment, check_dates, iso
 from langchain_posthog.client import Call, Plan, api_path
 from langchain_posthog.errors import PostHogAPIError
-from langchain_posthog.output import cut, page_note
+from langchain_posthog.output import cut
 from langchain_posthog.tool import Action, ArgsModel, Context
 
 Name = Annotated[str, text_max(400)]
@@ -266,17 +266,7 @@ def _experiment_line(exp: dict[str, Any]) -> str:
 
 
 def _render_list(data: Any, args: _ListExperimentsArgs, ctx: Context) -> str:
-    items = results(data)
-    note = page_note(
-        shown=len(items),
-        offset=args.offset or 0,
-        count=data.get("count"),
-        has_next=bool(data.get("next")),
-        noun="experiments",
-    )
-    if not items:
-        return note + " No experiments."
-    return "\n".join([note, *(_experiment_line(e) for e in items)])
+    return listing(data, args.offset, "experiments", _experiment_line, "No experiments.")
 
 
 def _render_get(data: Any, args: Any, ctx: Context) -> str:

@@ -6,10 +6,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
-from langchain_posthog.actions._common import Limit, Offset, http, results, text_max
+from langchain_posthog.actions._common import Limit, Offset, http, listing, results, text_max
 from langchain_posthog.client import Call, Plan, api_path
 from langchain_posthog.errors import PostHogAPIError
-from langchain_posthog.output import page_note, rollout_summary
+from langchain_posthog.output import rollout_summary
 from langchain_posthog.tool import Action, ArgsModel, Context
 
 # PostHog allows 400 characters; checked, not declared, to keep it out of the model's schema.
@@ -155,17 +155,7 @@ def _flag_text(flag: dict[str, Any], ctx: Context) -> str:
 
 
 def _render_list(data: Any, args: ListFeatureFlagsArgs, ctx: Context) -> str:
-    items = results(data)
-    note = page_note(
-        shown=len(items),
-        offset=args.offset,
-        count=data.get("count"),
-        has_next=bool(data.get("next")),
-        noun="feature flags",
-    )
-    if not items:
-        return note + " No flags match."
-    return "\n".join([note, *(_flag_line(f) for f in items)])
+    return listing(data, args.offset, "feature flags", _flag_line, "No flags match.")
 
 
 def _render_flag(data: Any, args: Any, ctx: Context) -> str:

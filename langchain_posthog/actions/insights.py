@@ -207,13 +207,7 @@ def _render_list(data: Any, args: ListTrendInsightsArgs, ctx: Context) -> str:
                 f"not a trend: {_summary(_source(insight))}."
             )
         return _insight_line(insight)[2:] + "\nOpen: " + ctx.ui(f"insights/{args.short_id}")
-    note = page_note(
-        shown=len(items),
-        offset=args.offset,
-        count=data.get("count"),
-        has_next=bool(data.get("next")),
-        noun="insights",
-    )
+    note = page_note(data, shown=len(items), offset=args.offset, noun="insights")
     lines = [
         note,
         f"{len(trends)} of {len(items)} insights on this page are trends "
