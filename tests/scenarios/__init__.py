@@ -57,10 +57,14 @@ def all_scenarios() -> list[Scenario]:
     return found
 
 
+def example(tool: str) -> dict[str, Any]:
+    """The arguments of ``tool``'s row example (what its docs and success cassette show)."""
+    return dict(next(a for a in ACTIONS if a.name == tool).example)
+
+
 def success_scenario(tool: str) -> Scenario:
     """The success scenario ``cassettes/<tool>.yaml`` plays, or one made from the row's example."""
     for scenario in all_scenarios():
         if scenario.tool == tool and scenario.ok and scenario.cassette == f"{tool}.yaml":
             return scenario
-    action = next(a for a in ACTIONS if a.name == tool)
-    return Scenario(tool, f"{tool}.yaml", dict(action.example))
+    return Scenario(tool, f"{tool}.yaml", example(tool))

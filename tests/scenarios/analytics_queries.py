@@ -2,18 +2,8 @@
 
 from __future__ import annotations
 
-from tests.scenarios import Scenario
+from tests.scenarios import Scenario, example
 
-WEEKLY_SIGNUPS = {
-    "name": "Weekly signups",
-    "query": {
-        "kind": "TrendsQuery",
-        "series": [{"event": "user signed up", "math": "dau"}],
-        "interval": "week",
-        "date_from": "-90d",
-        "filter_test_accounts": True,
-    },
-}
 PRICING_FUNNEL = {
     "name": "Pricing to signup",
     "dashboards": [999],
@@ -47,7 +37,7 @@ SCENARIOS = [
     Scenario(
         "posthog_create_insight",
         "posthog_create_insight.yaml",
-        WEEKLY_SIGNUPS,
+        example("posthog_create_insight"),
         expect=(
             "Created insight 'Weekly signups' (short_id aB3dE9fQ, id 5501)",
             "trends of user signed up (dau), by week, from -90d",
@@ -118,7 +108,7 @@ SCENARIOS = [
     Scenario(
         "posthog_run_funnel",
         "posthog_run_funnel.yaml",
-        {"events": ["$pageview", "user signed up"], "date_from": "-30d"},
+        example("posthog_run_funnel"),
         expect=(
             "Funnel 2026-10-21 to 2026-11-20, conversion window 14 day(s)",
             "1. $pageview: 1800",
@@ -148,14 +138,14 @@ SCENARIOS = [
     Scenario(
         "posthog_run_funnel",
         "posthog_run_funnel.forbidden.yaml",
-        {"events": ["$pageview", "user signed up"], "date_from": "-30d"},
+        example("posthog_run_funnel"),
         ok=False,
         expect=("403", "query:read"),
     ),
     Scenario(
         "posthog_run_trends",
         "posthog_run_trends.yaml",
-        {"series": [{"event": "user signed up"}], "date_from": "-7d"},
+        example("posthog_run_trends"),
         expect=(
             "Trends by day 2026-11-13 to 2026-11-20",
             "user signed up: total 240; 2026-11-13 28, 2026-11-14 31,",

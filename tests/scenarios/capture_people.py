@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-from tests.scenarios import Scenario
+from tests.scenarios import Scenario, example
 
 PERSON_UUID = "01935c1e-9a1f-7d2e-8b3a-5c0f2e7d1a44"
-COHORT = {
-    "name": "Pro users at risk",
-    "description": "Pro plan, no checkout in 30 days",
-    "groups": [
-        [{"property": "plan", "value": "pro"}, {"event": "checkout completed", "negate": True}]
-    ],
-}
 
 SCENARIOS = [
     Scenario(
         "posthog_capture_event",
         "posthog_capture_event.yaml",
-        {"event": "report_exported", "distinct_id": "user-42", "properties": {"format": "pdf"}},
+        example("posthog_capture_event"),
         expect=("Captured report_exported for user-42 (uuid ", "accepted", "few seconds"),
         forbid=("[redacted]", "api_key"),
         artifact_keys=("event", "response"),
@@ -25,7 +18,7 @@ SCENARIOS = [
     Scenario(
         "posthog_capture_event",
         "posthog_capture_event.invalid_key.yaml",
-        {"event": "report_exported", "distinct_id": "user-42", "properties": {"format": "pdf"}},
+        example("posthog_capture_event"),
         ok=False,
         expect=("401", "project API key", "not_ascii", "POSTHOG_PROJECT_API_KEY"),
         forbid=("POSTHOG_PERSONAL_API_KEY",),
@@ -97,7 +90,7 @@ SCENARIOS = [
     Scenario(
         "posthog_create_cohort",
         "posthog_create_cohort.yaml",
-        COHORT,
+        example("posthog_create_cohort"),
         expect=(
             'Created dynamic cohort "Pro users at risk" (id 31)',
             'plan exact ["pro"] and did not perform checkout completed in the last 30 days',

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.scenarios import Scenario
+from tests.scenarios import Scenario, example
 
 SESSION_ID = "0193a9f0-1b2c-7d3e-8f40-123456789abc"
 # Distinctive credentials: tests/test_batch_exports.py greps every output and cassette for them.
@@ -28,7 +28,7 @@ SCENARIOS = [
     Scenario(
         "posthog_create_dashboard",
         "posthog_create_dashboard.yaml",
-        {"name": "Growth", "description": "Weekly growth numbers", "tags": ["growth"]},
+        example("posthog_create_dashboard"),
         expect=(
             'Created dashboard "Growth" (id 12)',
             "https://us.posthog.com/project/2/dashboard/12",
@@ -40,7 +40,7 @@ SCENARIOS = [
     Scenario(
         "posthog_create_dashboard",
         "posthog_create_dashboard.forbidden.yaml",
-        {"name": "Growth", "description": "Weekly growth numbers", "tags": ["growth"]},
+        example("posthog_create_dashboard"),
         ok=False,
         expect=("403", "dashboard:write"),
     ),
@@ -73,18 +73,7 @@ SCENARIOS = [
     Scenario(
         "posthog_create_recording_playlist",
         "posthog_create_recording_playlist.yaml",
-        {
-            "name": "Long checkout sessions",
-            "type": "filters",
-            "filters": {
-                "date_from": "-7d",
-                "min_duration_seconds": 30,
-                "filter_test_accounts": True,
-                "properties": [
-                    {"key": "$current_url", "operator": "icontains", "value": ["checkout"]}
-                ],
-            },
-        },
+        example("posthog_create_recording_playlist"),
         expect=(
             '"Long checkout sessions" (short_id Xy12AbCd, type filters)',
             "Recordings: 14",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.scenarios import Scenario
+from tests.scenarios import Scenario, example
 
 NPS = "0193a1b2-3c4d-7e5f-8a9b-0c1d2e3f4a5b"
 UNKNOWN = "00000000-0000-4000-8000-000000000000"
@@ -36,18 +36,7 @@ SCENARIOS = [
     Scenario(
         "posthog_create_experiment",
         "posthog_create_experiment.yaml",
-        {
-            "name": "Pricing page v2",
-            "feature_flag_key": "pricing-page-v2",
-            "parameters": {
-                "feature_flag_variants": [
-                    {"key": "control", "rollout_percentage": 50},
-                    {"key": "test", "rollout_percentage": 50},
-                ],
-                "minimum_detectable_effect": 30,
-            },
-            "metrics": [{"name": "Upgrade rate", "events": ["pricing viewed", "upgraded"]}],
-        },
+        example("posthog_create_experiment"),
         expect=(
             'Created experiment "Pricing page v2" (id 77): draft',
             "set start_date to launch",
@@ -156,19 +145,7 @@ SCENARIOS = [
     Scenario(
         "posthog_create_survey",
         "posthog_create_survey.yaml",
-        {
-            "name": "NPS Q4",
-            "questions": [
-                {
-                    "type": "rating",
-                    "question": "How likely are you to recommend us?",
-                    "scale": 10,
-                    "lowerBoundLabel": "Unlikely",
-                    "upperBoundLabel": "Very likely",
-                },
-                {"type": "open", "question": "What should we improve?", "optional": True},
-            ],
-        },
+        example("posthog_create_survey"),
         expect=(
             f'Created survey "NPS Q4" (id {NPS}): popover, 2 questions, draft',
             "0. rating (number 0-10): How likely are you to recommend us?",

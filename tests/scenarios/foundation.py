@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.scenarios import Scenario
+from tests.scenarios import Scenario, example
 
 SCENARIOS = [
     Scenario(
@@ -87,14 +87,14 @@ SCENARIOS = [
     Scenario(
         "posthog_create_feature_flag",
         "posthog_create_feature_flag.yaml",
-        {"key": "new-onboarding", "name": "New onboarding flow", "rollout_percentage": 25},
+        example("posthog_create_feature_flag"),
         expect=("Created flag new-onboarding (id 1234)", "25% of all users"),
         artifact_keys=("id", "key"),
     ),
     Scenario(
         "posthog_create_feature_flag",
         "posthog_create_feature_flag.duplicate_key.yaml",
-        {"key": "new-onboarding", "name": "New onboarding flow", "rollout_percentage": 25},
+        example("posthog_create_feature_flag"),
         ok=False,
         expect=("400", "field 'key'", "There is already a feature flag with this key"),
     ),
