@@ -30,7 +30,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from loopback import serving
 
 from langchain_posthog import PostHogToolkit
-from langchain_posthog.client import POOL_SHARD
 
 DELAY = 0.05
 GOAL = 3.0
@@ -111,9 +110,8 @@ def table(rows: list[dict[str, Any]]) -> str:
         f"That burst used {cpu * 1000:.0f} ms of CPU in the calling process (bare httpx: "
         f"{bare_cpu * 1000:.0f} ms), against {budget * 1000:.0f} ms for the whole burst at "
         f"{GOAL:.0f}x. Limits: max_connections={limits.max_connections}; PostHogTool's async "
-        f"client spreads them over {limits.max_connections // POOL_SHARD} pools of "
-        f"{POOL_SHARD} (langchain_posthog/pool.py), the bare client has one pool with "
-        f"max_keepalive_connections={limits.max_keepalive_connections}.",
+        "client gives each its own pool (langchain_posthog/pool.py), the bare client has one "
+        f"pool with max_keepalive_connections={limits.max_keepalive_connections}.",
     ]
     return "\n".join(lines)
 

@@ -623,12 +623,8 @@ class PostHogClient:
         )
 
 
-# Connections per pool of the async client's ShardedTransport.
-POOL_SHARD = 1
-
-
 def _spread_transport(limits: httpx.Limits) -> httpx.AsyncBaseTransport | None:
-    """Small pools for the async client (see langchain_posthog.pool), or ``None``.
+    """A pool per connection for the async client (see langchain_posthog.pool), or ``None``.
 
     ``None`` (httpx's own pool) when the environment names a proxy: httpx applies proxy
     variables only to the transport it makes itself.
@@ -637,8 +633,7 @@ def _spread_transport(limits: httpx.Limits) -> httpx.AsyncBaseTransport | None:
         return None
     from langchain_posthog.pool import ShardedTransport
 
-    total = limits.max_connections or 50
-    return ShardedTransport(-(-total // POOL_SHARD), POOL_SHARD, httpx.create_ssl_context())
+    return ShardedTransport(limits.max_connections or 50, httpx.create_ssl_context())
 
 
 class _NoCookies(CookieJar):

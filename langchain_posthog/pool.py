@@ -1,12 +1,13 @@
-"""An async transport that spreads requests over several small httpx connection pools.
+"""An async transport that gives each connection an httpx connection pool of its own.
 
 httpcore's pool (under every ``httpx.AsyncClient``) rescans all its connections for every
 queued request each time a request starts or ends, and while it holds more connections than
 its keep-alive limit it closes each connection that falls idle, so queued requests reconnect
 (encode/httpcore#1035). Past a few dozen concurrent calls the client's own bookkeeping, not
 the server, sets the pace: through one pool of 50 connections, 100 concurrent calls took 15
-times one call's latency once the pool was warm (benchmarks/overlap.py). Small pools keep
-each scan short and never outgrow their keep-alive limit.
+times one call's latency once the pool was warm (benchmarks/overlap.py). A pool of one
+connection has nothing to rescan and never outgrows its keep-alive limit (pools of two to five
+measured alike).
 """
 
 from __future__ import annotations
@@ -18,18 +19,19 @@ import httpx
 
 
 class ShardedTransport(httpx.AsyncBaseTransport):
-    """``shards`` pools of ``per_shard`` kept-alive connections.
+    """At most ``connections`` kept-alive connections, each in a pool of its own.
 
     Each request goes to the least busy pool, the first on a tie, so that calls made one at a
     time keep reusing one connection.
     """
 
-    def __init__(self, shards: int, per_shard: int, ssl_context: ssl.SSLContext) -> None:
-        self._limits = httpx.Limits(max_connections=per_shard, max_keepalive_connections=per_shard)
+    _LIMITS = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+
+    def __init__(self, connections: int, ssl_context: ssl.SSLContext) -> None:
         self._ssl_context = ssl_context
         # Made when first needed: calls made one at a time only ever need the first.
-        self._pools: list[httpx.AsyncHTTPTransport | None] = [None] * shards
-        self._busy = [0] * shards
+        self._pools: list[httpx.AsyncHTTPTransport | None] = [None] * connections
+        self._busy = [0] * connections
 
     @property
     def in_flight(self) -> int:
@@ -48,7 +50,7 @@ class ShardedTransport(httpx.AsyncBaseTransport):
         pool = self._pools[shard]
         if pool is None:
             pool = self._pools[shard] = httpx.AsyncHTTPTransport(
-                verify=self._ssl_context, limits=self._limits
+                verify=self._ssl_context, limits=self._LIMITS
             )
         try:
             response = await pool.handle_async_request(request)
