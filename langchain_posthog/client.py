@@ -421,7 +421,7 @@ class PostHogClient:
             self._async = httpx.AsyncClient(
                 timeout=self._timeout,
                 limits=self._limits,
-                transport=self._async_transport or _spread_transport(self._limits),
+                transport=self._async_transport or _pooled_transport(self._limits),
                 cookies=_NoCookies(),
             )
             self._async_loop = loop
@@ -623,17 +623,17 @@ class PostHogClient:
         )
 
 
-def _spread_transport(limits: httpx.Limits) -> httpx.AsyncBaseTransport | None:
-    """A pool per connection for the async client (see langchain_posthog.pool), or ``None``.
+def _pooled_transport(limits: httpx.Limits) -> httpx.AsyncBaseTransport | None:
+    """The async client's pool (see langchain_posthog.pool), or ``None``.
 
     ``None`` (httpx's own pool) when the environment names a proxy: httpx applies proxy
     variables only to the transport it makes itself.
     """
     if any(getproxies().get(scheme) for scheme in ("http", "https", "all")):
         return None
-    from langchain_posthog.pool import ShardedTransport
+    from langchain_posthog.pool import PooledTransport
 
-    return ShardedTransport(limits.max_connections or 50, httpx.create_ssl_context())
+    return PooledTransport(limits.max_connections or 50, httpx.create_ssl_context())
 
 
 class _NoCookies(CookieJar):

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from langchain_posthog import PostHogToolkit
-from langchain_posthog.pool import ShardedTransport
+from langchain_posthog.pool import PooledTransport
 from tests.conftest import PROJECT_ID
 from tests.standin import (
     LOOPBACK_ONLY,
@@ -149,9 +149,9 @@ def test_threads_sharing_one_sync_toolkit_each_get_their_own_answer(standin: Sta
 # -- the async client's pools (langchain_posthog/pool.py) ------------------------------------
 
 
-def sharded(toolkit: PostHogToolkit) -> ShardedTransport:
+def sharded(toolkit: PostHogToolkit) -> PooledTransport:
     transport = toolkit.client._async_client()._transport
-    assert isinstance(transport, ShardedTransport)
+    assert isinstance(transport, PooledTransport)
     return transport
 
 
@@ -201,7 +201,7 @@ async def test_a_proxy_named_in_the_environment_is_used(
     monkeypatch.setenv("HTTP_PROXY", standin.url)
     kit = make_toolkit("http://posthog.invalid", own_clients=True)
     try:
-        assert not isinstance(kit.client._async_client()._transport, ShardedTransport)
+        assert not isinstance(kit.client._async_client()._transport, PooledTransport)
         tool = tool_of(kit, "posthog_get_feature_flag")
         assert "(id 7)" in await tool.ainvoke({"id": 7})
     finally:

@@ -1,0 +1,208 @@
+"""The async client's connection pool (langchain_posthog/pool.py) against a scripted server.
+
+Each test's server runs in the test's own event loop and answers each request with the next
+raw answer of its script, so chunked bodies, ``Connection: close``, bytes between answers,
+dropped connections and TLS can each be shown to do what HTTP/1.1 says.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import ssl
+import subprocess
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import httpx
+import pytest
+
+from langchain_posthog import pool
+from langchain_posthog.pool import PooledTransport
+from tests.standin import LOOPBACK_ONLY
+
+pytestmark = LOOPBACK_ONLY
+
+OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+CHUNKED = (
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+    b"5\r\nhello\r\n1\r\n \r\n5\r\nworld\r\n0\r\n\r\n"
+)
+CLOSING = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n" + OK
+
+# What the server does with a request: bytes to answer with, or a function of the connection.
+Answer = bytes | Callable[[asyncio.StreamWriter], None]
+
+
+class Scripted:
+    """A loopback HTTP/1.1 server that answers requests in order from ``script``, then ``OK``."""
+
+    def __init__(self, *script: Answer, tls: ssl.SSLContext | None = None) -> None:
+        self.script = list(script)
+        self.tls = tls
+        self.connections = 0
+        self.requests: list[bytes] = []
+        self.url = ""
+
+    async def __aenter__(self) -> Scripted:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0, ssl=self.tls)
+        port = self._server.sockets[0].getsockname()[1]
+        self.url = f"{'https' if self.tls else 'http'}://127.0.0.1:{port}"
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._server.close()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        try:
+            while head := await reader.readuntil(b"\r\n\r\n"):
+                self.requests.append(head.split(b"\r\n", 1)[0])
+                answer = self.script.pop(0) if self.script else OK
+                if callable(answer):
+                    answer(writer)
+                else:
+                    writer.write(answer)
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+
+@pytest.fixture
+async def client() -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(
+        transport=PooledTransport(4, httpx.create_ssl_context()), timeout=2.0
+    ) as c:
+        yield c
+
+
+async def test_a_chunked_answer_is_read_whole_and_the_connection_kept(
+    client: httpx.AsyncClient,
+) -> None:
+    async with Scripted(CHUNKED, CONTINUE) as server:
+        assert (await client.get(server.url + "/a")).text == "hello world"
+        assert (await client.get(server.url + "/b")).text == "ok"  # after a 100 Continue
+        assert (await client.get(server.url + "/c")).text == "ok"
+    assert server.connections == 1
+    assert server.requests == [b"GET /a HTTP/1.1", b"GET /b HTTP/1.1", b"GET /c HTTP/1.1"]
+
+
+async def test_connection_close_and_a_server_closing_an_idle_connection_reopen_it(
+    client: httpx.AsyncClient,
+) -> None:
+    def answer_and_hang_up(writer: asyncio.StreamWriter) -> None:
+        writer.write(OK)
+        writer.close()
+
+    async with Scripted(CLOSING, answer_and_hang_up) as server:
+        for _ in range(3):
+            assert (await client.get(server.url)).text == "ok"
+            await asyncio.sleep(0.05)  # let the client see the end of the connection
+    assert server.connections == 3
+
+
+async def test_bytes_between_answers_cost_the_connection_not_the_next_answer(
+    client: httpx.AsyncClient,
+) -> None:
+    def stray_bytes_later(writer: asyncio.StreamWriter) -> None:
+        writer.write(OK)
+        asyncio.get_running_loop().call_later(0.02, writer.write, b"HTTP/1.1 200 OK\r\n")
+
+    # Stray bytes in the same packet as the answer, then on an idle connection.
+    async with Scripted(OK + b"HTTP/1.1 200 OK\r\n", stray_bytes_later) as server:
+        for _ in range(3):
+            assert (await client.get(server.url)).text == "ok"
+            await asyncio.sleep(0.05)
+    assert server.connections == 3
+
+
+async def test_a_dropped_answer_is_a_transport_error_and_the_pool_recovers(
+    client: httpx.AsyncClient,
+) -> None:
+    def drop(writer: asyncio.StreamWriter) -> None:
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nok")
+        writer.close()
+
+    async with Scripted(lambda writer: writer.close(), drop) as server:
+        with pytest.raises(httpx.RemoteProtocolError):
+            await client.get(server.url)
+        with pytest.raises(httpx.RemoteProtocolError):
+            await client.get(server.url)
+        assert (await client.get(server.url)).text == "ok"
+    assert client._transport.in_flight == 0  # type: ignore[attr-defined]
+
+
+async def test_idle_connections_past_the_keepalive_limit_are_reopened(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with Scripted() as server:
+        await client.get(server.url)
+        await client.get(server.url)
+        monkeypatch.setattr(pool, "KEEPALIVE_SECONDS", 0.0)
+        await client.get(server.url)
+    assert server.connections == 2
+
+
+async def test_each_origin_keeps_its_own_connection(client: httpx.AsyncClient) -> None:
+    async with Scripted() as app, Scripted() as ingest:
+        for _ in range(3):
+            await client.get(app.url)
+            await client.get(ingest.url)
+    assert (app.connections, ingest.connections) == (1, 1)
+
+
+async def test_requests_queue_for_a_full_pool_and_time_out_waiting() -> None:
+    def late(writer: asyncio.StreamWriter) -> None:
+        asyncio.get_running_loop().call_later(0.3, writer.write, OK)
+
+    transport = PooledTransport(1, httpx.create_ssl_context())
+    async with Scripted(late) as server, httpx.AsyncClient(transport=transport) as client:
+        first = asyncio.create_task(client.get(server.url))
+        await asyncio.sleep(0.05)
+        with pytest.raises(httpx.PoolTimeout):
+            await client.get(server.url, timeout=httpx.Timeout(2.0, pool=0.05))
+        queued = asyncio.create_task(client.get(server.url))
+        assert (await first).text == "ok" and (await queued).text == "ok"
+    assert server.connections == 1 and transport.in_flight == 0
+
+
+async def test_nothing_listening_is_a_connect_error(client: httpx.AsyncClient) -> None:
+    async with Scripted() as server:
+        url = server.url
+    with pytest.raises(httpx.ConnectError):
+        await client.get(url)
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if shutil.which("openssl") is None:
+        pytest.skip("needs the openssl command to make a certificate")
+    folder = tmp_path_factory.mktemp("tls")
+    command = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1"
+    command += " -addext subjectAltName=IP:127.0.0.1 -keyout key.pem -out cert.pem"
+    subprocess.run(
+        command.split(),
+        cwd=folder,
+        check=True,
+        capture_output=True,
+    )
+    return folder
+
+
+async def test_https_is_verified_against_the_clients_certificates(certificate: Path) -> None:
+    served = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    served.load_cert_chain(certificate / "cert.pem", certificate / "key.pem")
+    trusting = ssl.create_default_context(cafile=str(certificate / "cert.pem"))
+    async with Scripted(tls=served) as server:
+        async with httpx.AsyncClient(transport=PooledTransport(2, trusting)) as client:
+            assert (await client.get(server.url)).text == "ok"
+            assert (await client.get(server.url)).text == "ok"
+        async with httpx.AsyncClient(
+            transport=PooledTransport(2, httpx.create_ssl_context())
+        ) as client:
+            with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
+                await client.get(server.url)
+    assert server.requests == [b"GET / HTTP/1.1", b"GET / HTTP/1.1"]
