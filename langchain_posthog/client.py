@@ -633,7 +633,7 @@ def _pooled_transport(limits: httpx.Limits) -> httpx.AsyncBaseTransport | None:
         return None
     from langchain_posthog.pool import PooledTransport
 
-    return PooledTransport(limits.max_connections or 50, httpx.create_ssl_context())
+    return PooledTransport(limits.max_connections or 50)
 
 
 class _NoCookies(CookieJar):

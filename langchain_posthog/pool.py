@@ -36,10 +36,15 @@ _Origin = tuple[bytes, bytes, int | None]
 
 
 class PooledTransport(httpx.AsyncHTTPTransport):
-    """``httpx.AsyncHTTPTransport`` over :class:`Pool`: at most ``connections`` at once."""
+    """``httpx.AsyncHTTPTransport`` over :class:`Pool`: at most ``connections`` at once.
 
-    def __init__(self, connections: int, ssl_context: ssl.SSLContext) -> None:
-        super().__init__(verify=ssl_context)
+    HTTPS is verified with ``ssl_context``, by default httpx's (certifi's certificates), made
+    when the first HTTPS connection opens: loading certificates takes tens of milliseconds.
+    """
+
+    def __init__(self, connections: int, ssl_context: ssl.SSLContext | None = None) -> None:
+        # httpx's own pool, replaced below, gets a context that loads nothing and trusts nothing.
+        super().__init__(verify=ssl_context or ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT))
         # httpx's transport calls only handle_async_request, aclose and async with on its pool.
         self._own_pool = Pool(connections, ssl_context)
         self._pool = self._own_pool  # type: ignore[assignment]
@@ -57,10 +62,16 @@ class Pool:
     else waits for the least busy, so calls made one at a time keep reusing one connection.
     """
 
-    def __init__(self, size: int, ssl_context: ssl.SSLContext) -> None:
+    def __init__(self, size: int, ssl_context: ssl.SSLContext | None = None) -> None:
         self._size = size
         self._ssl_context = ssl_context
         self._connections: list[_Connection] = []
+
+    def ssl_context(self) -> ssl.SSLContext:
+        """The context HTTPS connections are verified with, made on first use."""
+        if self._ssl_context is None:
+            self._ssl_context = httpx.create_ssl_context()
+        return self._ssl_context
 
     @property
     def in_flight(self) -> int:
@@ -102,7 +113,7 @@ class Pool:
         if closed is not None:
             return closed
         if len(self._connections) < self._size:
-            self._connections.append(_Connection(self._ssl_context))
+            self._connections.append(_Connection(self))
             return self._connections[-1]
         return elsewhere or min(self._connections, key=attrgetter("busy"))
 
@@ -110,8 +121,8 @@ class Pool:
 class _Connection:
     """One connection slot: requests take turns on its socket, reopened when needed."""
 
-    def __init__(self, ssl_context: ssl.SSLContext) -> None:
-        self._ssl_context = ssl_context
+    def __init__(self, pool: Pool) -> None:
+        self._pool = pool
         self._turn = asyncio.Lock()
         self._socket: _Socket | None = None
         self._origin: _Origin | None = None
@@ -150,7 +161,7 @@ class _Connection:
             origin = (url.scheme, url.host, url.port)
             if not self.ready_for(origin, time.monotonic()):
                 self.close()
-                self._socket = await _open(origin, self._ssl_context, timeouts.get("connect"))
+                self._socket = await _open(origin, self._pool, timeouts.get("connect"))
                 self._origin = origin
             assert self._socket is not None
             head = await self._socket.send(request, timeouts)
@@ -214,7 +225,7 @@ class _Body:
             self._connection._release(reuse)
 
 
-async def _open(origin: _Origin, ssl_context: ssl.SSLContext, timeout: float | None) -> _Socket:
+async def _open(origin: _Origin, pool: Pool, timeout: float | None) -> _Socket:
     scheme, raw_host, port = origin
     host = raw_host.decode("ascii")
     tls = scheme == b"https"
@@ -225,7 +236,7 @@ async def _open(origin: _Origin, ssl_context: ssl.SSLContext, timeout: float | N
                 _Socket,
                 host,
                 port or (443 if tls else 80),
-                ssl=ssl_context if tls else None,
+                ssl=pool.ssl_context() if tls else None,
                 server_hostname=host if tls else None,
             )
     except TimeoutError:

@@ -73,9 +73,7 @@ class Scripted:
 
 @pytest.fixture
 async def client() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(
-        transport=PooledTransport(4, httpx.create_ssl_context()), timeout=2.0
-    ) as c:
+    async with httpx.AsyncClient(transport=PooledTransport(4), timeout=2.0) as c:
         yield c
 
 
@@ -158,7 +156,7 @@ async def test_requests_queue_for_a_full_pool_and_time_out_waiting() -> None:
     def late(writer: asyncio.StreamWriter) -> None:
         asyncio.get_running_loop().call_later(0.3, writer.write, OK)
 
-    transport = PooledTransport(1, httpx.create_ssl_context())
+    transport = PooledTransport(1)
     async with Scripted(late) as server, httpx.AsyncClient(transport=transport) as client:
         first = asyncio.create_task(client.get(server.url))
         await asyncio.sleep(0.05)
@@ -200,9 +198,8 @@ async def test_https_is_verified_against_the_clients_certificates(certificate: P
         async with httpx.AsyncClient(transport=PooledTransport(2, trusting)) as client:
             assert (await client.get(server.url)).text == "ok"
             assert (await client.get(server.url)).text == "ok"
-        async with httpx.AsyncClient(
-            transport=PooledTransport(2, httpx.create_ssl_context())
-        ) as client:
+        # By default, httpx's certificates: a self-signed one is refused.
+        async with httpx.AsyncClient(transport=PooledTransport(2)) as client:
             with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
                 await client.get(server.url)
     assert server.requests == [b"GET / HTTP/1.1", b"GET / HTTP/1.1"]
