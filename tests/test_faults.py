@@ -417,3 +417,19 @@ async def test_an_answer_that_trickles_in_within_the_timeout_is_read_whole(
     assert message.status == "success", message.content
     assert "(id 7)" in message.content
     assert len(standin.received("GET", FLAG)) == 1
+
+
+async def test_cookies_the_server_sets_are_never_sent_back(standin: StandIn, mode: str) -> None:
+    # A Django session cookie would turn on CSRF checks for writes: keys alone authenticate.
+    kit = make_toolkit(standin, own_clients=True)
+    standin.set_cookie = "sessionid=abc123; Path=/"
+    try:
+        for _ in range(3):
+            message = await invoke(mode, get_tool(kit, GET_FLAG), {"id": 7})
+            assert message.status == "success", message.content
+        client = kit.client._sync_client() if mode == "sync" else kit.client._async_client()
+        assert not client.cookies, "the client kept a cookie"
+    finally:
+        await close_toolkit(kit)
+    sent = [request.headers for request in standin.received("GET", FLAG)]
+    assert len(sent) == 3 and not any("cookie" in headers for headers in sent), sent

@@ -206,6 +206,7 @@ class StandIn:
         self.peak_in_flight = 0
         self.connections = 0  # connections accepted
         self.latency = 0.0  # seconds before every answer, to keep many requests in flight
+        self.set_cookie: str | None = None  # a Set-Cookie header on every answer
         self.closing = threading.Event()
         responses.routes()  # parse the cassettes now, not while a client waits for an answer
         self._server = _Server(("127.0.0.1", 0), _handler(self))
@@ -464,6 +465,8 @@ def _handler(standin: StandIn) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Length", str(len(body)))
             for name, value in (headers or {}).items():
                 self.send_header(name, value)
+            if standin.set_cookie:
+                self.send_header("Set-Cookie", standin.set_cookie)
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(body)
