@@ -289,7 +289,7 @@ class PostHogClient:
         self.read_only = read_only
         self._timeout = httpx.Timeout(timeout, connect=min(timeout, 10.0))
         self._answer_seconds = timeout  # for a whole answer, from sending to the last byte
-        self._limits = httpx.Limits(max_connections=50, max_keepalive_connections=20)
+        self._limits = httpx.Limits(max_connections=100, max_keepalive_connections=20)  # httpx's
         self._owns_sync = http_client is None
         self._sync = http_client
         self._transport = transport
@@ -628,7 +628,7 @@ def _pooled_transport(limits: httpx.Limits) -> httpx.AsyncBaseTransport | None:
         return None
     from langchain_posthog.pool import PooledTransport
 
-    return PooledTransport(limits.max_connections or 50)
+    return PooledTransport(limits.max_connections or 100)
 
 
 class _NoCookies(httpx.Cookies):

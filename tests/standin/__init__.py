@@ -47,7 +47,7 @@ FaultKind = Literal[
 ]
 
 # What PostHogClient uses for the clients it makes.
-LIMITS = httpx.Limits(max_connections=50, max_keepalive_connections=20)
+LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
 
 THROTTLED = "Request was throttled. Expected available in {} seconds."
 
