@@ -1,14 +1,17 @@
 """Overlap: many concurrent ``ainvoke`` calls against a server that takes 50 ms to answer.
 
 The loopback server (benchmarks/loopback.py, its own process) answers every request after
-50 ms. One call's latency is the median of 10 sequential calls on a warm client; then N calls
+50 ms. One call's latency is measured with 10 sequential calls on a warm client; then N calls
 start at once with ``asyncio.gather`` and the wall time until the last returns is compared with
 it. Calls that overlap finish in little more than one latency; calls serialised somewhere (a
 lock, a sync client in a thread, a small pool) take up to N of them. Each size makes two
-bursts: the first opens connections, the second finds them open (kept alive). A full garbage
-collection runs before each measurement, so that one owed by the setup (the toolkit, LangChain's
-imports) does not land in whichever burst comes next; the collections a burst causes itself
-still count.
+bursts: the first opens connections, the second finds them open (kept alive).
+
+A burst is CPU-bound, so the machine's load moves it: each size is measured in 5 rounds, each
+with fresh clients, and the table gives medians (of the 50 single calls, and of each burst
+over the rounds). A full garbage collection runs before each measurement, so that one owed by
+the setup (the toolkit, LangChain's imports) does not land in whichever burst comes next; the
+collections a burst causes itself still count.
 
 The same bursts are made with a bare ``httpx.AsyncClient`` configured with the pool limits our
 client uses, so the table separates what httpx's connection pool costs from what the tool adds.
@@ -37,11 +40,12 @@ from langchain_posthog import PostHogToolkit
 
 DELAY = 0.05
 GOAL = 3.0
+ROUNDS = 5
 PATH = "/api/projects/2/feature_flags/1234/"
 
 
 async def _burst(call: Callable[[], Awaitable[Any]], n: int) -> dict[str, Any]:
-    """One call's latency, then the wall and CPU time of a first and a second burst of ``n``."""
+    """One call's latencies, then the wall and CPU time of a first and a second burst of ``n``."""
     single = []
     gc.collect()
     for _ in range(10):
@@ -55,30 +59,41 @@ async def _burst(call: Callable[[], Awaitable[Any]], n: int) -> dict[str, Any]:
         await asyncio.gather(*(call() for _ in range(n)))
         walls.append(time.perf_counter() - started)
         cpus.append(time.process_time() - cpu)
-    return {"single": statistics.median(single), "walls": walls, "cpus": cpus}
+    return {"single": single, "walls": walls, "cpus": cpus}
 
 
-async def _measure(origin: str, sizes: list[int]) -> list[dict[str, Any]]:
+def _medians(rounds: list[dict[str, Any]]) -> dict[str, Any]:
+    """One call's median latency, and each burst's median wall and CPU time, over the rounds."""
+    return {
+        "single": statistics.median(t for r in rounds for t in r["single"]),
+        "walls": [statistics.median(r["walls"][i] for r in rounds) for i in range(2)],
+        "cpus": [statistics.median(r["cpus"][i] for r in rounds) for i in range(2)],
+    }
+
+
+async def _measure(origin: str, sizes: list[int], rounds: int) -> list[dict[str, Any]]:
     rows = []
     for n in sizes:
-        # Fresh clients for every size, so each burst starts from one warm connection.
-        async with PostHogToolkit(
-            personal_api_key="phx_benchmark", host=origin, project_id=2, max_retries=0
-        ) as toolkit:
-            tool = next(t for t in toolkit.get_tools() if t.name == "posthog_get_feature_flag")
-            content = await tool.ainvoke({"id": 1234})
-            assert "new-onboarding (id 1234)" in content, content
-            limits = toolkit.client._limits
-            ours = await _burst(lambda t=tool: t.ainvoke({"id": 1234}), n)
-        async with httpx.AsyncClient(limits=limits) as bare:
-            theirs = await _burst(lambda c=bare: c.get(origin + PATH), n)
-        rows.append({"n": n, "ours": ours, "bare": theirs, "limits": limits})
+        ours, theirs = [], []
+        for _ in range(rounds):
+            # Fresh clients every round, so each first burst starts from one warm connection.
+            async with PostHogToolkit(
+                personal_api_key="phx_benchmark", host=origin, project_id=2, max_retries=0
+            ) as toolkit:
+                tool = next(t for t in toolkit.get_tools() if t.name == "posthog_get_feature_flag")
+                content = await tool.ainvoke({"id": 1234})
+                assert "new-onboarding (id 1234)" in content, content
+                limits = toolkit.client._limits
+                ours.append(await _burst(lambda t=tool: t.ainvoke({"id": 1234}), n))
+            async with httpx.AsyncClient(limits=limits) as bare:
+                theirs.append(await _burst(lambda c=bare: c.get(origin + PATH), n))
+        rows.append({"n": n, "ours": _medians(ours), "bare": _medians(theirs), "limits": limits})
     return rows
 
 
-def measure(sizes: list[int] | None = None) -> list[dict[str, Any]]:
+def measure(sizes: list[int] | None = None, rounds: int = ROUNDS) -> list[dict[str, Any]]:
     with serving(DELAY) as origin:
-        return asyncio.run(_measure(origin, sizes or [10, 25, 50, 100]))
+        return asyncio.run(_measure(origin, sizes or [10, 25, 50, 100], rounds))
 
 
 def _cells(side: dict[str, Any]) -> str:
