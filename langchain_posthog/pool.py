@@ -238,6 +238,9 @@ async def _open(origin: _Origin, pool: Pool, timeout: float | None) -> _Socket:
                 port or (443 if tls else 80),
                 ssl=pool.ssl_context() if tls else None,
                 server_hostname=host if tls else None,
+                # Try the next address (IPv4 after IPv6) after 250 ms, as anyio does for httpx's
+                # own pool: a network that drops IPv6 silently would otherwise cost a timeout.
+                happy_eyeballs_delay=0.25,
             )
     except TimeoutError:
         raise httpcore.ConnectTimeout("connecting took longer than the timeout") from None
