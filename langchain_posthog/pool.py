@@ -21,8 +21,8 @@ from __future__ import annotations
 import asyncio
 import ssl
 import time
+from collections import deque
 from collections.abc import AsyncIterator
-from operator import attrgetter
 
 import h11
 import httpcore
@@ -56,16 +56,18 @@ class PooledTransport(httpx.AsyncHTTPTransport):
 
 
 class Pool:
-    """Up to ``size`` kept-alive connections, made when first needed.
+    """Up to ``size`` kept-alive connections, made when first needed, one request on each.
 
-    A request takes an idle connection already open to its origin, else an idle or new one,
-    else waits for the least busy, so calls made one at a time keep reusing one connection.
+    A request takes an idle connection already open to its origin, else a closed or new one,
+    else an idle one open elsewhere, so calls made one at a time keep reusing one connection.
+    When all are taken, requests wait in one queue and each takes the first to come free.
     """
 
     def __init__(self, size: int, ssl_context: ssl.SSLContext | None = None) -> None:
         self._size = size
         self._ssl_context = ssl_context
         self._connections: list[_Connection] = []
+        self._waiting: deque[asyncio.Future[_Connection]] = deque()
 
     def ssl_context(self) -> ssl.SSLContext:
         """The context HTTPS connections are verified with, made on first use."""
@@ -76,13 +78,24 @@ class Pool:
     @property
     def in_flight(self) -> int:
         """Requests holding or waiting for a connection."""
-        return sum(c.busy for c in self._connections)
+        return sum(c.taken for c in self._connections) + len(self._waiting)
 
     async def handle_async_request(self, request: httpcore.Request) -> httpcore.Response:
         """Send ``request`` on a connection; it stays taken until the body is closed."""
         url = request.url
-        connection = self._pick((url.scheme, url.host, url.port))
-        return await connection.exchange(request)
+        origin = (url.scheme, url.host, url.port)
+        timeouts = request.extensions.get("timeout", {})
+        connection = self._take(origin) or await self._wait(timeouts.get("pool"))
+        return await connection.exchange(request, origin, timeouts)
+
+    def release(self, connection: _Connection) -> None:
+        """Hand a connection whose request is over to the longest waiting request, if any."""
+        while self._waiting:
+            waiter = self._waiting.popleft()
+            if not waiter.done():
+                waiter.set_result(connection)
+                return
+        connection.taken = False
 
     async def aclose(self) -> None:
         """Close every connection."""
@@ -95,14 +108,16 @@ class Pool:
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
 
-    def _pick(self, origin: _Origin) -> _Connection:
+    def _take(self, origin: _Origin) -> _Connection | None:
+        """A free connection for ``origin``, now taken; ``None`` if every one is taken."""
         now = time.monotonic()
-        closed: _Connection | None = None  # idle, nothing to close before reopening
-        elsewhere: _Connection | None = None  # idle, open to another origin
+        closed: _Connection | None = None  # nothing to close before reopening
+        elsewhere: _Connection | None = None  # open to another origin
         for connection in self._connections:
-            if connection.busy:
+            if connection.taken:
                 continue
             if connection.ready_for(origin, now):
+                connection.taken = True
                 return connection
             if connection.is_open and connection.expired(now):
                 connection.close()
@@ -110,24 +125,39 @@ class Pool:
                 closed = closed or connection
             else:
                 elsewhere = elsewhere or connection
-        if closed is not None:
-            return closed
-        if len(self._connections) < self._size:
-            self._connections.append(_Connection(self))
-            return self._connections[-1]
-        return elsewhere or min(self._connections, key=attrgetter("busy"))
+        if closed is None and len(self._connections) < self._size:
+            closed = _Connection(self)
+            self._connections.append(closed)
+        chosen = closed or elsewhere
+        if chosen is not None:
+            chosen.taken = True
+        return chosen
+
+    async def _wait(self, timeout: float | None) -> _Connection:
+        waiter: asyncio.Future[_Connection] = asyncio.get_running_loop().create_future()
+        self._waiting.append(waiter)
+        try:
+            async with asyncio.timeout(timeout):
+                return await waiter
+        except BaseException as exc:
+            if waiter.done() and not waiter.cancelled():
+                self.release(waiter.result())  # handed over just as the wait ended
+            else:
+                waiter.cancel()
+            if isinstance(exc, TimeoutError):
+                raise httpcore.PoolTimeout("no connection came free in time") from None
+            raise
 
 
 class _Connection:
-    """One connection slot: requests take turns on its socket, reopened when needed."""
+    """One connection slot: one request at a time on its socket, reopened when needed."""
 
     def __init__(self, pool: Pool) -> None:
         self._pool = pool
-        self._turn = asyncio.Lock()
         self._socket: _Socket | None = None
         self._origin: _Origin | None = None
         self._idle_since = 0.0
-        self.busy = 0
+        self.taken = False
 
     @property
     def is_open(self) -> bool:
@@ -140,38 +170,25 @@ class _Connection:
         """Whether the socket can take a request for ``origin`` without reopening."""
         return self.is_open and self._origin == origin and not self.expired(now)
 
-    async def exchange(self, request: httpcore.Request) -> httpcore.Response:
-        """Send ``request`` in this slot's turn and return the answer's head with its body."""
-        timeouts = request.extensions.get("timeout", {})
-        self.busy += 1
+    async def exchange(
+        self, request: httpcore.Request, origin: _Origin, timeouts: dict[str, float | None]
+    ) -> httpcore.Response:
+        """Send ``request`` (this slot is taken) and return the answer's head with its body."""
         try:
-            if self._turn.locked():
-                try:
-                    async with asyncio.timeout(timeouts.get("pool")):
-                        await self._turn.acquire()
-                except TimeoutError:
-                    raise httpcore.PoolTimeout("no connection became free in time") from None
-            else:
-                await self._turn.acquire()
-        except BaseException:
-            self.busy -= 1
-            raise
-        try:
-            url = request.url
-            origin = (url.scheme, url.host, url.port)
             if not self.ready_for(origin, time.monotonic()):
                 self.close()
                 self._socket = await _open(origin, self._pool, timeouts.get("connect"))
                 self._origin = origin
-            assert self._socket is not None
-            head = await self._socket.send(request, timeouts)
+            socket = self._socket
+            assert socket is not None
+            head = await socket.send(request, timeouts)
         except BaseException:
-            self._release(reuse=False)
+            self.release(reuse=False)
             raise
         return httpcore.Response(
             head.status_code,
             headers=head.headers.raw_items(),
-            content=_Body(self, self._socket, timeouts.get("read")),
+            content=_Body(self, socket, timeouts.get("read")),
             extensions={"http_version": b"HTTP/" + head.http_version, "reason_phrase": head.reason},
         )
 
@@ -180,15 +197,14 @@ class _Connection:
             self._socket.close()
             self._socket = None
 
-    def _release(self, reuse: bool) -> None:
-        """End a request's turn; keep the socket only if both sides finished cleanly."""
+    def release(self, reuse: bool) -> None:
+        """End a request; keep the socket only if both sides finished cleanly."""
         socket = self._socket
         if reuse and socket is not None and socket.next_cycle():
             self._idle_since = time.monotonic()
         else:
             self.close()
-        self.busy -= 1
-        self._turn.release()
+        self._pool.release(self)
 
 
 class _Body:
@@ -222,7 +238,7 @@ class _Body:
     def _end(self, reuse: bool) -> None:
         if self._open:
             self._open = False
-            self._connection._release(reuse)
+            self._connection.release(reuse)
 
 
 async def _open(origin: _Origin, pool: Pool, timeout: float | None) -> _Socket:

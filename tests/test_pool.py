@@ -167,6 +167,25 @@ async def test_requests_queue_for_a_full_pool_and_time_out_waiting() -> None:
     assert server.connections == 1 and transport.in_flight == 0
 
 
+async def test_a_waiting_request_takes_the_first_connection_to_come_free() -> None:
+    def late(writer: asyncio.StreamWriter) -> None:
+        asyncio.get_running_loop().call_later(0.5, writer.write, OK)
+
+    finished: list[str] = []
+    async with Scripted(late) as server, httpx.AsyncClient(transport=PooledTransport(2)) as client:
+
+        async def get(name: str) -> None:
+            assert (await client.get(f"{server.url}/{name}")).text == "ok"
+            finished.append(name)
+
+        slow = asyncio.create_task(get("slow"))
+        await asyncio.sleep(0.05)
+        # Both connections are taken when "queued" starts: it waits for the first to come free.
+        await asyncio.gather(slow, get("fast"), get("queued"))
+    assert finished == ["fast", "queued", "slow"]
+    assert server.connections == 2
+
+
 async def test_nothing_listening_is_a_connect_error(client: httpx.AsyncClient) -> None:
     async with Scripted() as server:
         url = server.url
