@@ -19,6 +19,7 @@ proxy.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import ssl
 import time
 from collections import deque
@@ -254,15 +255,24 @@ async def _open(origin: _Origin, pool: Pool, timeout: float | None) -> _Socket:
                 port or (443 if tls else 80),
                 ssl=pool.ssl_context() if tls else None,
                 server_hostname=host if tls else None,
-                # Try the next address (IPv4 after IPv6) after 250 ms, as anyio does for httpx's
-                # own pool: a network that drops IPv6 silently would otherwise cost a timeout.
-                happy_eyeballs_delay=0.25,
+                # A name's next address (IPv4 after IPv6, say) is tried after 250 ms, as anyio does
+                # for httpx's own pool: a network that drops IPv6 silently would otherwise cost a
+                # timeout. An address has nothing to race, and the race costs a task per connect.
+                happy_eyeballs_delay=None if _is_address(host) else 0.25,
             )
     except TimeoutError:
         raise httpcore.ConnectTimeout("connecting took longer than the timeout") from None
     except OSError as exc:
         raise httpcore.ConnectError(str(exc) or type(exc).__name__) from None
     return socket
+
+
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 class _Socket(asyncio.Protocol):
