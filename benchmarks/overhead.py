@@ -229,10 +229,10 @@ def table(result: dict[str, Any]) -> str:
         m = result[mode]
         ratio = m["posthog"] / m["bare"]
         lines.append(
-            f"- {mode}: {'met' if ratio <= GOAL else 'not met'} ({ratio:.2f}). The tool adds "
-            f"{m['posthog'] - m['bare']:,.0f} µs per call, of which our code alone "
-            f"{m['ours_alone'] - m['bare']:,.0f} µs ({m['ours_alone'] / m['bare']:.2f}x). "
-            f"Observed (callbacks, tracing) it adds {m['observed'] - m['bare']:,.0f} µs "
+            f"- {mode}: {'met' if ratio <= GOAL else 'not met'} ({ratio:.2f}). The tool "
+            f"{_change(m['posthog'] - m['bare'])} per call; our code alone (_run) "
+            f"{_change(m['ours_alone'] - m['bare'])} ({m['ours_alone'] / m['bare']:.2f}x). "
+            f"Observed (callbacks, tracing) it {_change(m['observed'] - m['bare'])} "
             f"({m['observed'] / m['bare']:.2f}x): BaseTool.run costs "
             f"{m['minimal'] - m['bare']:,.0f} µs even for a minimal BaseTool "
             f"({m['minimal'] / m['bare']:.2f}x) and {m['structured'] - m['bare']:,.0f} µs for a "
@@ -240,12 +240,18 @@ def table(result: dict[str, Any]) -> str:
         )
     m = result["async"]
     lines.append(
-        f"- async, against httpx over the same pool as the toolkit's: the tool adds "
-        f"{m['posthog'] - m['bare_pooled']:,.0f} µs per call "
+        f"- async, against httpx over the same pool as the toolkit's: the tool "
+        f"{_change(m['posthog'] - m['bare_pooled'])} per call "
         f"({m['posthog'] / m['bare_pooled']:.2f}x), our code alone "
-        f"{m['ours_alone'] - m['bare_pooled']:,.0f} µs ({m['ours_alone'] / m['bare_pooled']:.2f}x)."
+        f"{_change(m['ours_alone'] - m['bare_pooled'])} "
+        f"({m['ours_alone'] / m['bare_pooled']:.2f}x)."
     )
     return "\n".join(lines)
+
+
+def _change(micros: float) -> str:
+    """``adds 33 µs`` or, when the side is faster than the bare call, ``saves 79 µs``."""
+    return f"adds {micros:,.0f} µs" if micros >= 0 else f"saves {-micros:,.0f} µs"
 
 
 def main() -> None:
