@@ -25,7 +25,7 @@ from urllib.request import getproxies
 
 import httpx
 
-from langchain_posthog.deadline import aread_within, read_within
+from langchain_posthog.deadline import read_within
 from langchain_posthog.errors import (
     PostHogAPIError,
     PostHogConfigError,
@@ -358,11 +358,27 @@ class PostHogClient:
             if isinstance(step, float):
                 await asyncio.sleep(step)
                 continue
-            deadline = time.monotonic() + self._answer_seconds
             try:
-                reply = await aread_within(await client.send(step, stream=True), deadline)
+                reply = await self._answer(client, step)
             except httpx.TransportError as exc:
                 failure = exc
+
+    async def _answer(self, client: httpx.AsyncClient, request: httpx.Request) -> httpx.Response:
+        """Send ``request`` and read its whole answer, headers and body, within the timeout."""
+        response: httpx.Response | None = None
+        try:
+            async with asyncio.timeout(self._answer_seconds):
+                response = await client.send(request, stream=True)
+                await response.aread()
+        except BaseException as exc:
+            if response is not None:
+                await response.aclose()
+            if isinstance(exc, TimeoutError):
+                raise httpx.ReadTimeout(
+                    "the whole answer took longer than the timeout", request=request
+                ) from None
+            raise
+        return response
 
     def request(self, call: Call) -> Reply:
         """Make one call (with retries) and return PostHog's reply."""

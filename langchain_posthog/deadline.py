@@ -1,15 +1,16 @@
-"""Reading an answer within a deadline.
+"""Reading an answer within a deadline, for the sync client.
 
 httpx's timeouts bound connecting and each read, not a whole answer: a server or proxy that
 sends a few bytes at a time keeps every read short and the call alive for as long as it likes.
-The client reads each body through one of these streams, which give up between two chunks once
-the answer's deadline has passed, as httpx would on a read that took too long.
+The sync client reads each body through one of these streams, which give up between two chunks
+once the answer's deadline has passed, as httpx would on a read that took too long. (The async
+client bounds the whole exchange, headers included, with ``asyncio.timeout``.)
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 
 import httpx
 
@@ -26,23 +27,6 @@ def read_within(response: httpx.Response, deadline: float) -> httpx.Response:
     return response
 
 
-async def aread_within(response: httpx.Response, deadline: float) -> httpx.Response:
-    """Async :func:`read_within`."""
-    assert isinstance(response.stream, httpx.AsyncByteStream)
-    response.stream = _Async(response.stream, deadline, response.request)
-    try:
-        await response.aread()
-    except BaseException:
-        await response.aclose()
-        raise
-    return response
-
-
-def _check(deadline: float, request: httpx.Request) -> None:
-    if time.monotonic() > deadline:
-        raise httpx.ReadTimeout("the whole answer took longer than the timeout", request=request)
-
-
 class _Sync(httpx.SyncByteStream):
     def __init__(
         self, stream: httpx.SyncByteStream, deadline: float, request: httpx.Request
@@ -51,23 +35,11 @@ class _Sync(httpx.SyncByteStream):
 
     def __iter__(self) -> Iterator[bytes]:
         for chunk in self._stream:
-            _check(self._deadline, self._request)
+            if time.monotonic() > self._deadline:
+                raise httpx.ReadTimeout(
+                    "the whole answer took longer than the timeout", request=self._request
+                )
             yield chunk
 
     def close(self) -> None:
         self._stream.close()
-
-
-class _Async(httpx.AsyncByteStream):
-    def __init__(
-        self, stream: httpx.AsyncByteStream, deadline: float, request: httpx.Request
-    ) -> None:
-        self._stream, self._deadline, self._request = stream, deadline, request
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        async for chunk in self._stream:
-            _check(self._deadline, self._request)
-            yield chunk
-
-    async def aclose(self) -> None:
-        await self._stream.aclose()

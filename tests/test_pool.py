@@ -11,14 +11,16 @@ import asyncio
 import shutil
 import ssl
 import subprocess
+import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import httpx
 import pytest
 
-from langchain_posthog import pool
+from langchain_posthog import PostHogToolkit, pool
 from langchain_posthog.pool import PooledTransport
+from tests.conftest import PERSONAL_KEY, PROJECT_ID
 from tests.standin import LOOPBACK_ONLY
 
 pytestmark = LOOPBACK_ONLY
@@ -184,6 +186,34 @@ async def test_a_waiting_request_takes_the_first_connection_to_come_free() -> No
         await asyncio.gather(slow, get("fast"), get("queued"))
     assert finished == ["fast", "queued", "slow"]
     assert server.connections == 2
+
+
+async def test_the_timeout_bounds_an_answer_whose_headers_trickle_in() -> None:
+    # Each read is quick, so httpx's read timeout never fires; the whole answer's deadline does.
+    async def trickle(writer: asyncio.StreamWriter) -> None:
+        writer.write(b"HTTP/1.1 200 OK\r\n")
+        while not writer.is_closing():
+            await asyncio.sleep(0.05)
+            writer.write(b"X-Slow: 1\r\n")
+
+    def trickling(writer: asyncio.StreamWriter) -> None:
+        asyncio.get_running_loop().create_task(trickle(writer))
+
+    async with Scripted(trickling) as server:
+        toolkit = PostHogToolkit(
+            personal_api_key=PERSONAL_KEY,
+            host=server.url,
+            project_id=PROJECT_ID,
+            timeout=0.3,
+            max_retries=0,
+        )
+        async with toolkit:
+            tool = next(t for t in toolkit.get_tools() if t.name == "posthog_get_feature_flag")
+            started = time.monotonic()
+            content = await asyncio.wait_for(tool.ainvoke({"id": 7}), 5)
+            elapsed = time.monotonic() - started
+    assert "timed out" in content, content
+    assert elapsed < 1.0, f"a 0.3 s timeout took {elapsed:.1f} s"
 
 
 async def test_nothing_listening_is_a_connect_error(client: httpx.AsyncClient) -> None:
