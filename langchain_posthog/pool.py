@@ -86,7 +86,7 @@ class Pool:
         connection = self._take(origin) or await self._wait(timeouts.get("pool"))
         return await connection.exchange(request, origin, timeouts)
 
-    def release(self, connection: _Connection) -> None:
+    def free(self, connection: _Connection) -> None:
         """Hand a connection whose request is over to the longest waiting request, if any."""
         while self._waiting:
             waiter = self._waiting.popleft()
@@ -139,7 +139,7 @@ class Pool:
                 return await waiter
         except BaseException as exc:
             if waiter.done() and not waiter.cancelled():
-                self.release(waiter.result())  # handed over just as the wait ended
+                self.free(waiter.result())  # handed over just as the wait ended
             else:
                 waiter.cancel()
             if isinstance(exc, TimeoutError):
@@ -204,4 +204,4 @@ class _Connection:
             self._idle_since = time.monotonic()
         else:
             self.close()
-        self._pool.release(self)
+        self._pool.free(self)
