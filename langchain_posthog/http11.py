@@ -165,13 +165,13 @@ class Socket(asyncio.Protocol):
             self._transport.close()
         self._wake()
 
-    # -- internals ----------------------------------------------------------------------------
-
     def failure(self, what: str) -> httpcore.NetworkError | httpcore.ProtocolError:
         """The error for an answer cut short: ``what`` happened, or the connection failed."""
         if self._error is not None:  # the connection failed (reset, TLS error), not the server
             return httpcore.ReadError(str(self._error) or type(self._error).__name__)
         return httpcore.RemoteProtocolError(what)
+
+    # -- internals ----------------------------------------------------------------------------
 
     def _closed_by_peer(self, exc: Exception | None) -> None:
         if not self.lost:
