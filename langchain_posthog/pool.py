@@ -3,8 +3,9 @@
 httpx keeps its client, transport and exceptions, and hands each request to a pool (httpcore's,
 under every ``httpx.AsyncClient``). httpcore's async pool runs every read, write and lock
 through anyio's cancel scopes and rescans all its connections whenever a request starts or
-ends (encode/httpcore#1035): about 1.6 ms of CPU per request on a 2-core machine, so past a few
-dozen calls at once the client, not the server, sets the pace (``benchmarks/overlap.py``).
+ends (encode/httpcore#1035): more than a millisecond of CPU per request on a 2-core machine, so
+past a few dozen calls at once the client, not the server, sets the pace
+(``benchmarks/overlap.py``).
 
 This pool does the same job with less: each connection is an asyncio protocol that feeds h11,
 the HTTP/1.1 state machine httpcore itself uses (``langchain_posthog.http11``), and each wait is
