@@ -485,9 +485,11 @@ def make_toolkit(
 ) -> PostHogToolkit:
     """A toolkit talking to ``server`` (or a URL) for app and ingest, with short retry waits.
 
-    Unless ``own_clients``, it is handed httpx clients that skip loading CA certificates (a
-    tenth of a second each on a small machine, for a plain-http server); timeouts still come
-    from the toolkit, which sets them on every request. Close it with :func:`close_toolkit`.
+    Unless ``own_clients``, it is handed a sync httpx client that skips loading CA certificates
+    (a tenth of a second on a small machine, for a plain-http server); timeouts still come from
+    the toolkit, which sets them on every request. Its async client is always its own, the pool
+    every async call takes (langchain_posthog/pool.py), which loads certificates only for HTTPS.
+    Close it with :func:`close_toolkit`.
     """
     url = server if isinstance(server, str) else server.url
     options: dict[str, Any] = {
@@ -502,7 +504,6 @@ def make_toolkit(
     }
     if not own_clients:
         options["http_client"] = httpx.Client(verify=False, limits=LIMITS)
-        options["async_http_client"] = httpx.AsyncClient(verify=False, limits=LIMITS)
     options.update(settings)
     toolkit = PostHogToolkit(**options)
     fast(toolkit)
