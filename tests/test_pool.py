@@ -8,6 +8,7 @@ dropped connections and TLS can each be shown to do what HTTP/1.1 says.
 from __future__ import annotations
 
 import asyncio
+import re
 import shutil
 import ssl
 import subprocess
@@ -45,6 +46,8 @@ class Scripted:
         self.tls = tls
         self.connections = 0
         self.requests: list[bytes] = []
+        self.bodies: list[int] = []  # the length of each request's body
+        self.read_bodies = True  # False: leave bodies unread, as a stalled server does
         self.url = ""
 
     async def __aenter__(self) -> Scripted:
@@ -61,6 +64,11 @@ class Scripted:
         try:
             while head := await reader.readuntil(b"\r\n\r\n"):
                 self.requests.append(head.split(b"\r\n", 1)[0])
+                length = re.search(rb"(?i)content-length: *(\d+)", head)
+                if length and not self.read_bodies:
+                    await asyncio.sleep(60)
+                if length:
+                    self.bodies.append(len(await reader.readexactly(int(length.group(1)))))
                 answer = self.script.pop(0) if self.script else OK
                 if callable(answer):
                     answer(writer)
@@ -214,6 +222,20 @@ async def test_the_timeout_bounds_an_answer_whose_headers_trickle_in() -> None:
             elapsed = time.monotonic() - started
     assert "timed out" in content, content
     assert elapsed < 1.0, f"a 0.3 s timeout took {elapsed:.1f} s"
+
+
+async def test_a_large_body_is_sent_whole_and_one_that_cannot_be_sent_times_out(
+    client: httpx.AsyncClient,
+) -> None:
+    # 8 MB is far past asyncio's write buffer limit: sending waits for the server to read.
+    async with Scripted() as server:
+        assert (await client.post(server.url, content=b"x" * 8_000_000)).text == "ok"
+        assert (await client.get(server.url)).text == "ok"
+        assert server.bodies == [8_000_000] and server.connections == 1
+        server.read_bodies = False
+        with pytest.raises(httpx.WriteTimeout):
+            await client.post(server.url, content=b"x" * 64_000_000, timeout=0.3)
+    assert client._transport.in_flight == 0  # type: ignore[attr-defined]
 
 
 async def test_nothing_listening_is_a_connect_error(client: httpx.AsyncClient) -> None:
