@@ -19,6 +19,7 @@ import time
 from collections.abc import Generator, Mapping
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
+from http.cookiejar import Cookie, CookieJar
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Literal, TypeVar
 from urllib.request import getproxies
@@ -647,6 +648,16 @@ def _pooled_transport(limits: httpx.Limits) -> httpx.AsyncBaseTransport | None:
     return PooledTransport(limits.max_connections or 100)
 
 
+class _EmptyJar(CookieJar):
+    """A cookie jar that keeps nothing it is given."""
+
+    def set_cookie(self, cookie: Cookie) -> None:
+        return None
+
+    def extract_cookies(self, response: Any, request: Any) -> None:
+        return None
+
+
 class _NoCookies(httpx.Cookies):
     """A cookie store that stays empty: every request is authenticated by its key alone.
 
@@ -655,10 +666,10 @@ class _NoCookies(httpx.Cookies):
     ``Set-Cookie`` also saves each answer about 40 µs of httpx wrapping it for ``http.cookiejar``.
     """
 
-    def extract_cookies(self, response: httpx.Response) -> None:
-        return None
+    def __init__(self) -> None:
+        super().__init__(_EmptyJar())
 
-    def set(self, name: str, value: str, domain: str = "", path: str = "/") -> None:
+    def extract_cookies(self, response: httpx.Response) -> None:
         return None
 
 
