@@ -112,6 +112,20 @@ async def test_connection_close_and_a_server_closing_an_idle_connection_reopen_i
     assert server.connections == 3
 
 
+async def test_an_answer_that_ends_when_the_connection_closes_is_read_whole(
+    client: httpx.AsyncClient,
+) -> None:
+    def until_closed(writer: asyncio.StreamWriter) -> None:
+        writer.write(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nno length, ")
+        writer.write(b"read to the end")
+        writer.close()
+
+    async with Scripted(until_closed) as server:
+        assert (await client.get(server.url)).text == "no length, read to the end"
+        assert (await client.get(server.url)).text == "ok"
+    assert server.connections == 2
+
+
 async def test_bytes_between_answers_cost_the_connection_not_the_next_answer(
     client: httpx.AsyncClient,
 ) -> None:
