@@ -108,7 +108,7 @@ async def test_connection_close_and_a_server_closing_an_idle_connection_reopen_i
     async with Scripted(CLOSING, answer_and_hang_up) as server:
         for _ in range(3):
             assert (await client.get(server.url)).text == "ok"
-            await asyncio.sleep(0.05)  # let the client see the end of the connection
+            await asyncio.sleep(0.2)  # let the client see the end of the connection
     assert server.connections == 3
 
 
@@ -137,7 +137,7 @@ async def test_bytes_between_answers_cost_the_connection_not_the_next_answer(
     async with Scripted(OK + b"HTTP/1.1 200 OK\r\n", stray_bytes_later) as server:
         for _ in range(3):
             assert (await client.get(server.url)).text == "ok"
-            await asyncio.sleep(0.05)
+            await asyncio.sleep(0.2)
     assert server.connections == 3
 
 
