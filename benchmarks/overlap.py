@@ -13,8 +13,8 @@ over the rounds). A full garbage collection runs before each measurement, so tha
 the setup (the toolkit, LangChain's imports) does not land in whichever burst comes next; the
 collections a burst causes itself still count.
 
-The same bursts are made with a bare ``httpx.AsyncClient`` configured with the pool limits our
-client uses, so the table separates what httpx's connection pool costs from what the tool adds.
+The same bursts are made with a bare ``httpx.AsyncClient`` with the same connection limits: what
+a caller gets from httpx's own pool, against the tool over the toolkit's pool (pool.py).
 
     python benchmarks/overlap.py [N ...]      # default: 10 25 50 100
 """

@@ -290,7 +290,8 @@ class PostHogClient:
         self.read_only = read_only
         self._timeout = httpx.Timeout(timeout, connect=min(timeout, 10.0))
         self._answer_seconds = timeout  # for a whole answer, from sending to the last byte
-        self._limits = httpx.Limits(max_connections=100, max_keepalive_connections=20)  # httpx's
+        # httpx's default limits; the async pool keeps all its connections alive.
+        self._limits = httpx.Limits(max_connections=100, max_keepalive_connections=20)
         self._owns_sync = http_client is None
         self._sync = http_client
         self._transport = transport

@@ -146,10 +146,10 @@ def test_threads_sharing_one_sync_toolkit_each_get_their_own_answer(standin: Sta
     assert len(standin.received("GET")) == 80
 
 
-# -- the async client's pools (langchain_posthog/pool.py) ------------------------------------
+# -- the async client's pool (langchain_posthog/pool.py) -------------------------------------
 
 
-def sharded(toolkit: PostHogToolkit) -> PooledTransport:
+def pooled(toolkit: PostHogToolkit) -> PooledTransport:
     transport = toolkit.client._async_client()._transport
     assert isinstance(transport, PooledTransport)
     return transport
@@ -162,10 +162,10 @@ async def test_calls_made_one_at_a_time_keep_one_connection(
     for i in range(1, 8):
         assert f"(id {i})" in await tool.ainvoke({"id": i})
     assert standin.connections == 1
-    assert sharded(toolkit).in_flight == 0
+    assert pooled(toolkit).in_flight == 0
 
 
-async def test_pools_are_freed_after_errors_timeouts_drops_trickles_and_cancellations(
+async def test_the_pool_is_freed_after_errors_timeouts_drops_trickles_and_cancellations(
     standin: StandIn,
 ) -> None:
     kit = make_toolkit(standin, own_clients=True, timeout=0.3, max_retries=0)
@@ -182,12 +182,12 @@ async def test_pools_are_freed_after_errors_timeouts_drops_trickles_and_cancella
         assert sum(isinstance(d, asyncio.CancelledError) for d in done) == 10
         failed = [d for d in done if isinstance(d, str) and "PostHog" in d and "(id" not in d]
         assert failed, "no fault reached a call"
-        assert sharded(kit).in_flight == 0
-        # Every pool still serves: a burst as large as the limit all succeeds.
+        assert pooled(kit).in_flight == 0
+        # Every connection still serves: a burst as large as the limit all succeeds.
         standin.latency = 0.02
         again = await asyncio.gather(*(tool.ainvoke({"id": i}) for i in range(1, 101)))
         assert all(f"(id {i})" in text for i, text in enumerate(again, start=1)), again
-        assert sharded(kit).in_flight == 0
+        assert pooled(kit).in_flight == 0
     finally:
         await close_toolkit(kit)
 
