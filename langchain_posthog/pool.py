@@ -7,11 +7,12 @@ ends (encode/httpcore#1035): more than a millisecond of CPU per request on a 2-c
 past a few dozen calls at once the client, not the server, sets the pace
 (``benchmarks/overlap.py``).
 
-This pool does the same job with less: each connection is an asyncio protocol that feeds h11,
-the HTTP/1.1 state machine httpcore itself uses (``langchain_posthog.http11``), and each wait is
-one future with one timer. ``PooledTransport`` is an ``httpx.AsyncHTTPTransport`` whose pool is
-this one, so httpx still maps requests, responses and errors, and tools that patch that
-transport (vcrpy records and replays cassettes that way) still see every request.
+This pool does the same job with less: each connection is an asyncio protocol
+(``langchain_posthog.protocol``) that reads answers as they arrive
+(``langchain_posthog.http11``), and each wait is one future with one timer.
+``PooledTransport`` is an ``httpx.AsyncHTTPTransport`` whose pool is this one, so httpx still
+maps requests, responses and errors, and tools that patch that transport (vcrpy records and
+replays cassettes that way) still see every request.
 
 No proxy and no HTTP/2: the client keeps httpx's own transport when the environment names a
 proxy.
@@ -27,7 +28,7 @@ from collections import deque
 import httpcore
 import httpx
 
-from langchain_posthog.http11 import Body, Origin, Socket, connect
+from langchain_posthog.protocol import Body, Origin, Socket, connect
 
 # Idle connections older than this are reopened rather than reused: servers and load balancers
 # drop idle connections, some without a word (httpx's default).
@@ -187,10 +188,10 @@ class _Connection:
             self.release(reuse=False)
             raise
         return httpcore.Response(
-            head.status_code,
-            headers=head.headers.raw_items(),
+            head.status,
+            headers=head.headers,
             content=Body(socket, timeouts.get("read"), self.release),
-            extensions={"http_version": b"HTTP/" + head.http_version, "reason_phrase": head.reason},
+            extensions={"http_version": b"HTTP/" + head.version, "reason_phrase": head.reason},
         )
 
     def close(self) -> None:

@@ -1,4 +1,4 @@
-"""The async client's connection pool (pool.py, http11.py) against a scripted server.
+"""The async client's connection pool (pool.py, protocol.py) against a scripted server.
 
 Each test's server runs in the test's own event loop and answers each request with the next
 raw answer of its script, so chunked bodies, ``Connection: close``, bytes between answers,
