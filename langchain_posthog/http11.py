@@ -15,7 +15,7 @@ that. Where RFC 9112 leaves a choice, the rules are h11's: a head of at most 16 
 line folding unfolded, a Transfer-Encoding other than ``chunked`` refused, chunk terminators
 checked. tests/test_http11.py reads every answer with h11 too, as an oracle.
 
-Errors are httpcore's, so httpx maps them to its own as it does for its own pool.
+Errors are httpx's own, as httpx raises them for its own pool.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-import httpcore
+import httpx
 
 MAX_HEAD = 16 * 1024  # h11's limit on an answer's head, so httpx's own pool takes no more
 
@@ -63,13 +63,13 @@ class Head(NamedTuple):
 def encode(method: bytes, target: bytes, headers: list[tuple[bytes, bytes]], body: bytes) -> bytes:
     """A request's bytes, framed as its headers say; raise LocalProtocolError for bad parts."""
     if not _TOKEN.fullmatch(method) or not target or _BAD_TARGET.search(target):
-        raise httpcore.LocalProtocolError("invalid request line")
+        raise httpx.LocalProtocolError("invalid request line")
     # Names joined are one token exactly when each is one, none of them empty.
     names = b"".join([name for name, _ in headers])
     if not all(name for name, _ in headers) or not _TOKEN.fullmatch(names or b"-"):
-        raise httpcore.LocalProtocolError("invalid header name")
+        raise httpx.LocalProtocolError("invalid header name")
     if _BAD_VALUE.search(b"\t".join([value for _, value in headers])):
-        raise httpcore.LocalProtocolError("invalid header value")
+        raise httpx.LocalProtocolError("invalid header value")
     length, chunked = _framing(headers)
     parts = [method, b" ", target, b" HTTP/1.1\r\n"]
     for name, value in headers:
@@ -80,7 +80,7 @@ def encode(method: bytes, target: bytes, headers: list[tuple[bytes, bytes]], bod
             parts += (b"%x\r\n" % len(body), body, b"\r\n")
         parts.append(b"0\r\n\r\n")
     elif (length or b"0") != b"%d" % len(body):
-        raise httpcore.LocalProtocolError("the body's length is not its Content-Length")
+        raise httpx.LocalProtocolError("the body's length is not its Content-Length")
     else:
         parts.append(body)
     return b"".join(parts)
@@ -95,7 +95,7 @@ def _framing(headers: list[tuple[bytes, bytes]]) -> tuple[bytes | None, bool]:
             length = value.strip()
         elif lowered == b"transfer-encoding":
             if value.strip().lower() != b"chunked":
-                raise httpcore.LocalProtocolError("only chunked Transfer-Encoding can be sent")
+                raise httpx.LocalProtocolError("only chunked Transfer-Encoding can be sent")
             chunked = True
     return length, chunked
 
@@ -112,7 +112,7 @@ class Reader:
     """The answers arriving on one connection, read from its bytes as they come; no I/O.
 
     ``head()`` then ``body()`` until it returns ``b""``; both return ``None`` while they need
-    more bytes, and raise httpcore.RemoteProtocolError for an answer that breaks HTTP/1.1 or is
+    more bytes, and raise httpx.RemoteProtocolError for an answer that breaks HTTP/1.1 or is
     cut short by the end of the connection (``feed_eof``).
     """
 
@@ -155,7 +155,7 @@ class Reader:
             if head.status >= 200:
                 break
             if head.status == 101:
-                raise httpcore.RemoteProtocolError("the server switched protocols")
+                raise httpx.RemoteProtocolError("the server switched protocols")
         framing: dict[bytes, list[bytes]] = {}
         for name, value in _FRAMING.findall(fields):
             framing.setdefault(name.lower(), []).extend(_tokens(value))
@@ -163,11 +163,11 @@ class Reader:
             self._left = 0
         elif encodings := framing.get(b"transfer-encoding"):
             if encodings != [b"chunked"]:
-                raise httpcore.RemoteProtocolError("unsupported Transfer-Encoding")
+                raise httpx.RemoteProtocolError("unsupported Transfer-Encoding")
             self._left = _CHUNKED
         elif lengths := framing.get(b"content-length"):
             if len(set(lengths)) != 1 or not lengths[0].isdigit() or len(lengths[0]) > 18:
-                raise httpcore.RemoteProtocolError("bad Content-Length")
+                raise httpx.RemoteProtocolError("bad Content-Length")
             self._left = int(lengths[0])
         else:
             self._left = _UNTIL_CLOSE
@@ -211,25 +211,25 @@ class Reader:
         end = _BLANK_LINE.search(buffer)
         if end is None:
             if len(buffer) > MAX_HEAD:
-                raise httpcore.RemoteProtocolError("the answer's head is over 16 KiB")
+                raise httpx.RemoteProtocolError("the answer's head is over 16 KiB")
             if self._eof:
                 message = "the server closed the connection without answering"
-                raise httpcore.RemoteProtocolError(message)
+                raise httpx.RemoteProtocolError(message)
             return None
         if end.start() > MAX_HEAD:
-            raise httpcore.RemoteProtocolError("the answer's head is over 16 KiB")
+            raise httpx.RemoteProtocolError("the answer's head is over 16 KiB")
         block = bytes(buffer[: end.start()]).replace(b"\r\n", b"\n").removesuffix(b"\r")
         del buffer[: end.end()]
         first, _, fields = block.partition(b"\n")
         status = _STATUS_LINE.fullmatch(first)
         if status is None:
-            raise httpcore.RemoteProtocolError("the answer does not start with an HTTP/1 status")
+            raise httpx.RemoteProtocolError("the answer does not start with an HTTP/1 status")
         if fields[:1] in (b" ", b"\t"):
-            raise httpcore.RemoteProtocolError("the answer's headers start with a folded line")
+            raise httpx.RemoteProtocolError("the answer's headers start with a folded line")
         if b"\n " in fields or b"\n\t" in fields:  # obsolete line folding: one value, on
             fields = _FOLD.sub(b" ", fields)
         if fields and not _FIELDS.fullmatch(fields):
-            raise httpcore.RemoteProtocolError("a header line of the answer is malformed")
+            raise httpx.RemoteProtocolError("a header line of the answer is malformed")
         version, code, reason = status.groups()
         return Head(int(code), reason or b"", version, _FIELD.findall(fields)), fields
 
@@ -251,12 +251,12 @@ class Reader:
                 break
             if self._chunk == _DATA_END:
                 if line not in (b"", b"\r"):
-                    raise httpcore.RemoteProtocolError("a chunk's data runs past its size")
+                    raise httpx.RemoteProtocolError("a chunk's data runs past its size")
                 self._chunk = 0
             elif self._chunk == 0:
                 size = _CHUNK_SIZE.fullmatch(line)
                 if size is None:
-                    raise httpcore.RemoteProtocolError("a chunk's size line is malformed")
+                    raise httpx.RemoteProtocolError("a chunk's size line is malformed")
                 self._chunk = int(size.group(1), 16) or _TRAILERS
             elif line in (b"", b"\r"):  # the blank line after the trailers ends the body
                 self._ended = True
@@ -272,7 +272,7 @@ class Reader:
         end = buffer.find(b"\n", 0, _MAX_LINE)
         if end < 0:
             if len(buffer) >= _MAX_LINE:
-                raise httpcore.RemoteProtocolError("a line of the answer's body is too long")
+                raise httpx.RemoteProtocolError("a line of the answer's body is too long")
             return None
         line = bytes(buffer[:end])
         del buffer[: end + 1]
@@ -286,7 +286,7 @@ class Reader:
     def _fail_if_cut_short(self) -> None:
         """Called when the body's next bytes have not arrived: they never will after the end."""
         if self._eof:
-            raise httpcore.RemoteProtocolError("the connection closed before the body's end")
+            raise httpx.RemoteProtocolError("the connection closed before the body's end")
 
 
 def _tokens(value: bytes) -> list[bytes]:

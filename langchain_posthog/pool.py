@@ -21,14 +21,17 @@ proxy.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import ssl
 import time
 from collections import deque
+from typing import Any
 
 import httpcore
 import httpx
 
-from langchain_posthog.protocol import Body, Origin, Socket, connect
+from langchain_posthog.http11 import Head
+from langchain_posthog.protocol import Body, Origin, Request, Socket, Timeouts, connect
 
 # Idle connections older than this are reopened rather than reused: servers and load balancers
 # drop idle connections, some without a word (httpx's default).
@@ -40,6 +43,13 @@ class PooledTransport(httpx.AsyncHTTPTransport):
 
     HTTPS is verified with ``ssl_context``, by default httpx's (certifi's certificates), made
     when the first HTTPS connection opens: loading certificates takes tens of milliseconds.
+
+    A request goes straight to the pool, and an answer whose body has already arrived (most
+    of PostHog's) comes back read: httpx's own mapping through httpcore's request and response
+    types, and its chain of body streams, cost more than the pool. Tools that intercept httpx's
+    transport (vcrpy records and replays cassettes that way) replace
+    ``httpx.AsyncHTTPTransport.handle_async_request``; while one does, requests go through it
+    and httpx's mapping, to the same pool, so it sees every request.
     """
 
     def __init__(self, connections: int, ssl_context: ssl.SSLContext | None = None) -> None:
@@ -49,10 +59,25 @@ class PooledTransport(httpx.AsyncHTTPTransport):
         self._own_pool = Pool(connections, ssl_context)
         self._pool = self._own_pool  # type: ignore[assignment]
 
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Send ``request`` on the pool; the answer's body is read already if it has arrived."""
+        if _intercepted():
+            return await super().handle_async_request(request)
+        return await self._own_pool.send(request)
+
     @property
     def in_flight(self) -> int:
         """Requests sent whose answers are not yet read and closed."""
         return self._own_pool.in_flight
+
+
+def _intercepted() -> bool:
+    """Whether something has replaced ``httpx.AsyncHTTPTransport.handle_async_request``."""
+    return httpx.AsyncHTTPTransport.handle_async_request is not _HTTPX_OWN
+
+
+# httpx's own method, even if this module is imported while vcrpy has it wrapped.
+_HTTPX_OWN = inspect.unwrap(httpx.AsyncHTTPTransport.handle_async_request)
 
 
 class Pool:
@@ -80,13 +105,45 @@ class Pool:
         """Requests holding or waiting for a connection."""
         return sum(c.taken for c in self._connections) + len(self._waiting)
 
+    async def send(self, request: httpx.Request) -> httpx.Response:
+        """Send ``request`` on a connection, taken until the answer's body is read or closed.
+
+        An answer whose body has all arrived comes back read, and its connection free.
+        """
+        url = request.url
+        origin = (url.raw_scheme, url.raw_host, url.port)
+        timeouts = request.extensions.get("timeout", {})
+        connection = self._take(origin) or await self._wait(timeouts.get("pool"))
+        stream = request.stream
+        assert isinstance(stream, httpx.AsyncByteStream)  # as httpx's own transport asserts
+        sent = (request.method.encode(), url.raw_path, request.headers.raw, stream)
+        head, body = await connection.exchange(sent, origin, timeouts)
+        extensions = {"http_version": b"HTTP/" + head.version, "reason_phrase": head.reason}
+        if isinstance(body, Body):
+            return httpx.Response(
+                head.status, headers=head.headers, stream=body, extensions=extensions
+            )
+        response = httpx.Response(
+            head.status, headers=head.headers, stream=httpx.ByteStream(body), extensions=extensions
+        )
+        response.read()  # decodes the body as reading the stream would
+        return response
+
     async def handle_async_request(self, request: httpcore.Request) -> httpcore.Response:
-        """Send ``request`` on a connection; it stays taken until the body is closed."""
+        """The same for httpx's own transport code, in httpcore's types; the body is streamed."""
         url = request.url
         origin = (url.scheme, url.host, url.port)
         timeouts = request.extensions.get("timeout", {})
         connection = self._take(origin) or await self._wait(timeouts.get("pool"))
-        return await connection.exchange(request, origin, timeouts)
+        stream: Any = request.stream
+        sent = (request.method, url.target, request.headers, stream)
+        head, body = await connection.exchange(sent, origin, timeouts, whole=False)
+        return httpcore.Response(
+            head.status,
+            headers=head.headers,
+            content=body,
+            extensions={"http_version": b"HTTP/" + head.version, "reason_phrase": head.reason},
+        )
 
     def free(self, connection: _Connection) -> None:
         """Hand a connection whose request is over to the longest waiting request, if any."""
@@ -145,7 +202,7 @@ class Pool:
             else:
                 waiter.cancel()
             if isinstance(exc, TimeoutError):
-                raise httpcore.PoolTimeout("no connection came free in time") from None
+                raise httpx.PoolTimeout("no connection came free in time") from None
             raise
 
 
@@ -171,9 +228,13 @@ class _Connection:
         return self.is_open and self._origin == origin and not self.expired(now)
 
     async def exchange(
-        self, request: httpcore.Request, origin: Origin, timeouts: dict[str, float | None]
-    ) -> httpcore.Response:
-        """Send ``request`` (this slot is taken) and return the answer's head with its body."""
+        self, request: Request, origin: Origin, timeouts: Timeouts, whole: bool = True
+    ) -> tuple[Head, bytes | Body]:
+        """Send ``request`` (this slot is taken); the answer's head, and its body.
+
+        The body is its bytes when ``whole`` allows and all have arrived (the slot is then
+        free), else a stream to read them as they come.
+        """
         try:
             if not self.ready_for(origin, time.monotonic()):
                 self.close()
@@ -184,15 +245,14 @@ class _Connection:
             socket = self._socket
             assert socket is not None
             head = await socket.send(request, timeouts)
+            data, complete = socket.arrived() if whole else (b"", False)
         except BaseException:
             self.release(reuse=False)
             raise
-        return httpcore.Response(
-            head.status,
-            headers=head.headers,
-            content=Body(socket, timeouts.get("read"), self.release),
-            extensions={"http_version": b"HTTP/" + head.version, "reason_phrase": head.reason},
-        )
+        if complete:
+            self.release(reuse=True)
+            return head, data
+        return head, Body(socket, timeouts.get("read"), self.release, first=data)
 
     def close(self) -> None:
         if self._socket is not None:

@@ -1,8 +1,7 @@
 """One connection of the async pool (langchain_posthog.pool): an asyncio protocol.
 
 Incoming bytes go from asyncio's callbacks straight to an ``http11.Reader``; each wait for
-them is one future with one timer. Errors are httpcore's, so httpx maps them to its own as it
-does for its own pool.
+them is one future with one timer. Errors are httpx's own, as httpx raises them for its pool.
 """
 
 from __future__ import annotations
@@ -11,14 +10,17 @@ import asyncio
 import functools
 import ipaddress
 import ssl
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterable, AsyncIterator, Callable
 from typing import TypeVar
 
-import httpcore
+import httpx
 
 from langchain_posthog.http11 import Head, Reader, encode, keeps_alive
 
-Origin = tuple[bytes, bytes, int | None]
+Origin = tuple[bytes, bytes, int | None]  # scheme, host, port
+# What is sent: method, target, headers and the body's stream.
+Request = tuple[bytes, bytes, list[tuple[bytes, bytes]], AsyncIterable[bytes]]
+Timeouts = dict[str, float | None]  # httpx's "timeout" extension: connect, read, write, pool
 
 T = TypeVar("T")
 
@@ -45,9 +47,9 @@ async def connect(
                 happy_eyeballs_delay=None if _is_address(host) else 0.25,
             )
     except TimeoutError:
-        raise httpcore.ConnectTimeout("connecting took longer than the timeout") from None
+        raise httpx.ConnectTimeout("connecting took longer than the timeout") from None
     except OSError as exc:
-        raise httpcore.ConnectError(str(exc) or type(exc).__name__) from None
+        raise httpx.ConnectError(str(exc) or type(exc).__name__) from None
     return socket
 
 
@@ -108,22 +110,29 @@ class Socket(asyncio.Protocol):
 
     # -- used by the pool -------------------------------------------------------------------
 
-    async def send(self, request: httpcore.Request, timeouts: dict[str, float | None]) -> Head:
+    async def send(self, request: Request, timeouts: Timeouts) -> Head:
         """Write ``request`` whole and wait for the head of its answer."""
         self._active = True
-        body = b"".join([chunk async for chunk in request.stream])  # type: ignore[union-attr]
-        headers = request.headers
+        method, target, headers, stream = request
+        body = b"".join([chunk async for chunk in stream])
         assert self._transport is not None
-        self._transport.write(encode(request.method, request.url.target, headers, body))
+        self._transport.write(encode(method, target, headers, body))
         while self._paused and not self.lost:
             if not await self._wait(timeouts.get("write")):
-                raise httpcore.WriteTimeout("sending took longer than the timeout")
-        reader, method, keep_alive = self._reader, request.method, keeps_alive(headers)
+                raise httpx.WriteTimeout("sending took longer than the timeout")
+        reader, keep_alive = self._reader, keeps_alive(headers)
         return await self._read(lambda: reader.head(method, keep_alive), timeouts.get("read"))
 
     async def read(self, timeout: float | None) -> bytes:
         """The body's next bytes, ``b""`` at its end."""
         return await self._read(self._reader.body, timeout)
+
+    def arrived(self) -> tuple[bytes, bool]:
+        """The body's bytes that have arrived, and whether they are all of it (no wait)."""
+        data = self._reader.body()
+        if data is None:
+            return b"", False
+        return data, data == b"" or self._reader.body() == b""
 
     def next_cycle(self) -> bool:
         """Make the socket ready for the next request, if the last one ended cleanly."""
@@ -143,23 +152,23 @@ class Socket(asyncio.Protocol):
     # -- internals ----------------------------------------------------------------------------
 
     async def _read(self, take: Callable[[], T | None], timeout: float | None) -> T:
-        """What ``take`` returns once it is not ``None``; raise httpcore's errors otherwise."""
+        """What ``take`` returns once it is not ``None``; raise httpx's errors otherwise."""
         while True:
             try:
                 got = take()
-            except httpcore.RemoteProtocolError as exc:
+            except httpx.RemoteProtocolError as exc:
                 raise self._failure(str(exc)) from None
             if got is not None:
                 return got
             if self.lost:
                 raise self._failure("the connection was closed")
             if not await self._wait(timeout):
-                raise httpcore.ReadTimeout("no data arrived within the timeout")
+                raise httpx.ReadTimeout("no data arrived within the timeout")
 
-    def _failure(self, what: str) -> httpcore.NetworkError | httpcore.ProtocolError:
+    def _failure(self, what: str) -> httpx.TransportError:
         if self._error is not None:  # the connection failed (reset, TLS error), not the server
-            return httpcore.ReadError(str(self._error) or type(self._error).__name__)
-        return httpcore.RemoteProtocolError(what)
+            return httpx.ReadError(str(self._error) or type(self._error).__name__)
+        return httpx.RemoteProtocolError(what)
 
     def _closed_by_peer(self, exc: Exception | None) -> None:
         if not self.lost:
@@ -192,16 +201,29 @@ def _expire(waiter: asyncio.Future[bool]) -> None:
         waiter.set_result(False)
 
 
-class Body:
-    """An answer's body, read as it arrives; ``done(reuse)`` runs once, when it ends."""
+class Body(httpx.AsyncByteStream):
+    """An answer's body, read as it arrives, after ``first``; ``done(reuse)`` runs once, at its end.
 
-    def __init__(self, socket: Socket, timeout: float | None, done: Callable[[bool], None]) -> None:
+    An ``httpx.AsyncByteStream`` (the stream of an ``httpx.Response``) and an async iterable of
+    bytes (the content of an ``httpcore.Response``).
+    """
+
+    def __init__(
+        self,
+        socket: Socket,
+        timeout: float | None,
+        done: Callable[[bool], None],
+        first: bytes = b"",
+    ) -> None:
         self._done: Callable[[bool], None] | None = done
         self._socket = socket
         self._timeout = timeout
+        self._first = first
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         try:
+            if self._first:
+                yield self._first
             while data := await self._socket.read(self._timeout):
                 yield data
         except BaseException:

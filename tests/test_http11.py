@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 
 import h11
-import httpcore
+import httpx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -212,7 +212,7 @@ def test_answers_that_break_http_are_refused_as_h11_refuses_them(
     with pytest.raises(h11.RemoteProtocolError):
         read_with_h11(answer, method)
     for step in (None, 1):
-        with pytest.raises(httpcore.RemoteProtocolError):
+        with pytest.raises(httpx.RemoteProtocolError):
             read(answer, method, step)
 
 
@@ -228,17 +228,17 @@ def test_answers_that_break_http_are_refused_as_h11_refuses_them(
     ids=["before the head", "in the head", "in a body", "in a chunk", "before the last chunk"],
 )
 def test_an_answer_cut_short_by_the_end_of_the_connection_is_refused(answer: bytes) -> None:
-    with pytest.raises(httpcore.RemoteProtocolError):
+    with pytest.raises(httpx.RemoteProtocolError):
         read(answer, b"GET")
 
 
 def test_heads_and_chunk_lines_past_their_limits_are_refused() -> None:
     endless = b"HTTP/1.1 200 OK\r\n" + b"X-A: " + b"a" * MAX_HEAD
     for answer in (endless, endless + b"\r\n\r\n"):
-        with pytest.raises(httpcore.RemoteProtocolError, match="16 KiB"):
+        with pytest.raises(httpx.RemoteProtocolError, match="16 KiB"):
             read(answer, b"GET")
     chunked = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1;" + b"x" * 5000
-    with pytest.raises(httpcore.RemoteProtocolError, match="too long"):
+    with pytest.raises(httpx.RemoteProtocolError, match="too long"):
         read(chunked, b"GET")
 
 
@@ -306,7 +306,7 @@ def test_requests_are_written_as_their_headers_frame_them() -> None:
 def test_requests_that_would_break_http_are_never_written(
     method: bytes, target: bytes, headers: list[tuple[bytes, bytes]], body: bytes
 ) -> None:
-    with pytest.raises(httpcore.LocalProtocolError):
+    with pytest.raises(httpx.LocalProtocolError):
         encode(method, target, headers, body)
 
 

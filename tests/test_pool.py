@@ -8,6 +8,8 @@ dropped connections and TLS can each be shown to do what HTTP/1.1 says.
 from __future__ import annotations
 
 import asyncio
+import functools
+import gzip
 import re
 import shutil
 import ssl
@@ -250,6 +252,51 @@ async def test_a_large_body_is_sent_whole_and_one_that_cannot_be_sent_times_out(
         with pytest.raises(httpx.WriteTimeout):
             await client.post(server.url, content=b"x" * 64_000_000, timeout=0.3)
     assert client._transport.in_flight == 0  # type: ignore[attr-defined]
+
+
+async def test_an_answer_that_has_arrived_is_read_at_once_and_one_still_arriving_streams(
+    client: httpx.AsyncClient,
+) -> None:
+    text = b'{"results": [' + b",".join(b'{"id": %d}' % i for i in range(2000)) + b"]}"
+    packed = gzip.compress(text)
+    zipped = b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %d\r\n\r\n" % len(
+        packed
+    )
+
+    def in_two_parts(writer: asyncio.StreamWriter) -> None:
+        writer.write(zipped + packed[:100])
+        asyncio.get_running_loop().call_later(0.05, writer.write, packed[100:])
+
+    async with Scripted(zipped + packed, in_two_parts) as server:
+        # The first has arrived whole: read at once, its connection free before it is read.
+        for in_flight in (0, 1):
+            async with client.stream("GET", server.url) as response:
+                assert client._transport.in_flight == in_flight  # type: ignore[attr-defined]
+                assert await response.aread() == text
+        assert (await client.get(server.url)).text == "ok"
+    assert server.connections == 1 and client._transport.in_flight == 0  # type: ignore[attr-defined]
+
+
+async def test_tools_that_intercept_httpxs_transport_see_every_request(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # vcrpy records cassettes by wrapping httpx's transport method and calling the original.
+    seen: list[str] = []
+    original = httpx.AsyncHTTPTransport.handle_async_request
+
+    @functools.wraps(original)
+    async def recording(self: httpx.AsyncHTTPTransport, request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.path)
+        return await original(self, request)
+
+    monkeypatch.setattr(httpx.AsyncHTTPTransport, "handle_async_request", recording)
+    async with Scripted(CHUNKED, CONTINUE) as server:
+        assert (await client.get(server.url + "/a")).text == "hello world"
+        assert (await client.get(server.url + "/b")).text == "ok"
+        monkeypatch.undo()
+        assert (await client.get(server.url + "/c")).text == "ok"
+    assert seen == ["/a", "/b"]
+    assert server.connections == 1  # one pool on either path
 
 
 async def test_nothing_listening_is_a_connect_error(client: httpx.AsyncClient) -> None:
