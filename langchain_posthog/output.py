@@ -124,3 +124,22 @@ def rollout_summary(filters: Mapping[str, Any] | None) -> str:
             f"{v.get('key')} {v.get('rollout_percentage')}%" for v in variants
         )
     return text
+
+
+def duration(seconds: Any) -> str:
+    """A span of seconds in its two largest units: "1d 3h", "2h 5m", "4m 12s", "37s".
+
+    ``""`` for anything but a number.
+    """
+    if not isinstance(seconds, int | float) or isinstance(seconds, bool):
+        return ""
+    total = round(seconds)
+    for unit, size, smaller, small_size in (
+        ("d", 86400, "h", 3600),
+        ("h", 3600, "m", 60),
+        ("m", 60, "s", 1),
+    ):
+        if total >= size:
+            rest = (total % size) // small_size
+            return f"{total // size}{unit}" + (f" {rest}{smaller}" if rest else "")
+    return f"{total}s"

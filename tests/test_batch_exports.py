@@ -359,6 +359,6 @@ def test_recording_names_the_person() -> None:
     }
     args = GetSessionRecordingArgs.model_validate({"session_id": session})
     text = _render_recording(data, args, Context(project_id="2", app_url="https://eu.posthog.com"))
-    assert "1h 2m 5s, still ongoing" in text
+    assert "1h 2m, still ongoing" in text
     assert "Person: ada@example.com (distinct id user-42)" in text
     assert f"https://eu.posthog.com/project/2/replay/{session}" in text

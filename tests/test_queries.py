@@ -14,6 +14,7 @@ import pytest
 from langchain_posthog import PostHogToolkit
 from langchain_posthog.actions.insights import CreateInsightArgs
 from langchain_posthog.actions.query import POLL_WAITS, with_limit
+from langchain_posthog.output import duration
 from tests.conftest import PERSONAL_KEY, PROJECT_ID
 from tests.contract import validate
 
@@ -353,3 +354,13 @@ def test_query_posts_are_reads() -> None:
     names = {t.name for t in toolkit.get_tools()}
     assert {"posthog_run_funnel", "posthog_run_trends", "posthog_run_hogql_query"} <= names
     assert "posthog_create_insight" not in names
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [(37, "37s"), (59.6, "1m"), (252, "4m 12s"), (3600, "1h"), (7530, "2h 5m"), (97200, "1d 3h")],
+)
+def test_durations_read_in_their_two_largest_units(seconds: float, text: str) -> None:
+    # Funnels' time to convert and recordings' lengths both use it.
+    assert duration(seconds) == text
+    assert duration("12") == duration(None) == duration(True) == ""

@@ -23,7 +23,7 @@ from langchain_posthog.actions._nodes import (
 from langchain_posthog.actions.query import pending_text, period, query_explainer, run_query
 from langchain_posthog.client import Call, Plan, api_path
 from langchain_posthog.errors import PostHogAPIError
-from langchain_posthog.output import clip, csv_text, cut, page_note
+from langchain_posthog.output import clip, csv_text, cut, duration, page_note
 from langchain_posthog.tool import Action, ArgsModel, Context
 
 INSIGHTS = "/api/projects/{project_id}/insights/"
@@ -269,17 +269,6 @@ def _funnel_plan(args: RunFunnelArgs, ctx: Context) -> Plan[dict[str, Any]]:
     return (yield from run_query(ctx, drop_none(query), "funnel"))
 
 
-def _duration(seconds: Any) -> str:
-    if not isinstance(seconds, int | float):
-        return ""
-    total = round(seconds)
-    for unit, size, smaller, small_size in (("d", 86400, "h", 3600), ("h", 3600, "m", 60)):
-        if total >= size:
-            rest = (total % size) // small_size
-            return f"{total // size}{unit}" + (f" {rest}{smaller}" if rest else "")
-    return f"{total // 60}m {total % 60}s" if total >= 60 else f"{total}s"
-
-
 def _pct(part: Any, whole: Any) -> str:
     if not isinstance(part, int | float) or not isinstance(whole, int | float) or not whole:
         return "n/a"
@@ -327,7 +316,7 @@ def _render_funnel(data: Any, args: RunFunnelArgs, ctx: Context) -> str:
             if number > 1:
                 text += f" ({prev} of previous, {first} of first)"
             if median is not None:
-                text += f"; median {_duration(median)} to convert"
+                text += f"; median {duration(median)} to convert"
             lines.append(text)
     if not any(groups):
         lines.append("No steps returned: check the event names and the date range.")

@@ -11,6 +11,7 @@ from pydantic import Field, model_validator
 
 from langchain_posthog.actions._common import http
 from langchain_posthog.actions._dates import PostHogDate, check_order
+from langchain_posthog.output import duration
 from langchain_posthog.tool import Action, ArgsModel, Context
 
 NOT_FOUND = (
@@ -124,25 +125,14 @@ def _render_playlist(data: Any, args: CreateRecordingPlaylistArgs, ctx: Context)
     return "\n".join(lines)
 
 
-def _duration(seconds: Any) -> str:
-    if not isinstance(seconds, int | float):
-        return "unknown"
-    total = int(seconds)
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{hours}h {minutes}m {secs}s"
-    return f"{minutes}m {secs}s" if minutes else f"{secs}s"
-
-
 def _count(n: Any, label: str) -> str:
     return f"{n} {label.removesuffix('s') if n == 1 else label}"
 
 
 def _render_recording(data: Any, args: GetSessionRecordingArgs, ctx: Context) -> str:
-    head = f"Recording {args.session_id}: {_duration(data.get('recording_duration'))}"
-    if data.get("active_seconds") is not None:
-        head += f" ({_duration(data['active_seconds'])} active)"
+    head = f"Recording {args.session_id}: {duration(data.get('recording_duration')) or 'unknown'}"
+    if active := duration(data.get("active_seconds")):
+        head += f" ({active} active)"
     if data.get("ongoing"):
         head += ", still ongoing"
     lines = [head]
