@@ -27,18 +27,20 @@ import httpx
 
 MAX_HEAD = 16 * 1024  # h11's limit on an answer's head, so httpx's own pool takes no more
 
-_TOKEN = re.compile(rb"[-!#$%&'*+.^_`|~0-9A-Za-z]+")
-# What h11 refuses in a header value or a reason phrase: NUL and line breaks.
-_BAD_VALUE = re.compile(rb"[\x00\n\r\x0b\x0c]")
+# A header name (RFC 9110's token), and what h11 allows in a header value or a reason phrase:
+# anything but NUL and line breaks.
+_TOKEN_CHARS = rb"[-!#$%&'*+.^_`|~0-9A-Za-z]"
+_VALUE_CHARS = rb"[^\x00\n\r\x0b\x0c]"
+_LINE = _TOKEN_CHARS + rb"+:" + _VALUE_CHARS + rb"*"
+
+_TOKEN = re.compile(_TOKEN_CHARS + rb"+")
+_BAD_VALUE = re.compile(rb"[\x00\n\r\x0b\x0c]")  # the complement of _VALUE_CHARS
 _BAD_TARGET = re.compile(rb"[\x00-\x20\x7f]")
-_STATUS_LINE = re.compile(rb"HTTP/(\d\.\d) (\d{3})(?: ([^\x00\n\r\x0b\x0c]*))?")
+_STATUS_LINE = re.compile(rb"HTTP/(\d\.\d) (\d{3})(?: (" + _VALUE_CHARS + rb"*))?")
 _BLANK_LINE = re.compile(rb"\n\r?\n")  # the end of a head; bare LF line ends are read too
 _FOLD = re.compile(rb"[ \t]*\n[ \t]+")
 # An answer's header lines, LF-ended: validated whole, then each split into name and value.
-_FIELDS = re.compile(
-    rb"(?:[-!#$%&'*+.^_`|~0-9A-Za-z]+:[^\x00\n\r\x0b\x0c]*\n)*"
-    rb"[-!#$%&'*+.^_`|~0-9A-Za-z]+:[^\x00\n\r\x0b\x0c]*"
-)
+_FIELDS = re.compile(rb"(?:" + _LINE + rb"\n)*" + _LINE)
 _FIELD = re.compile(rb"([^:\n]+):[ \t]*((?:[^\n]*[^ \t\n])?)[ \t]*(?:\n|\Z)")
 # The header lines that frame an answer and say whether its connection stays open.
 _FRAMING = re.compile(rb"(?im)^(content-length|transfer-encoding|connection):([^\n]*)$")

@@ -44,10 +44,10 @@ class PooledTransport(httpx.AsyncHTTPTransport):
     HTTPS is verified with ``ssl_context``, by default httpx's (certifi's certificates), made
     when the first HTTPS connection opens: loading certificates takes tens of milliseconds.
 
-    A request goes straight to the pool, and an answer whose body has already arrived (most
-    of PostHog's) comes back read: httpx's own mapping through httpcore's request and response
-    types, and its chain of body streams, cost more than the pool. Tools that intercept httpx's
-    transport (vcrpy records and replays cassettes that way) replace
+    A request goes straight to the pool, and an answer whose body has already arrived (a small
+    one, as most of PostHog's are) comes back read: httpx's own mapping through httpcore's
+    request and response types, and its chain of body streams, cost more than the pool. Tools
+    that intercept httpx's transport (vcrpy records and replays cassettes that way) replace
     ``httpx.AsyncHTTPTransport.handle_async_request``; while one does, requests go through it
     and httpx's mapping, to the same pool, so it sees every request.
     """
@@ -118,7 +118,7 @@ class Pool:
         assert isinstance(stream, httpx.AsyncByteStream)  # as httpx's own transport asserts
         sent = (request.method.encode(), url.raw_path, request.headers.raw, stream)
         head, body = await connection.exchange(sent, origin, timeouts)
-        extensions = {"http_version": b"HTTP/" + head.version, "reason_phrase": head.reason}
+        extensions = _extensions(head)
         if isinstance(body, Body):
             return httpx.Response(
                 head.status, headers=head.headers, stream=body, extensions=extensions
@@ -142,7 +142,7 @@ class Pool:
             head.status,
             headers=head.headers,
             content=body,
-            extensions={"http_version": b"HTTP/" + head.version, "reason_phrase": head.reason},
+            extensions=_extensions(head),
         )
 
     def free(self, connection: _Connection) -> None:
@@ -204,6 +204,11 @@ class Pool:
             if isinstance(exc, TimeoutError):
                 raise httpx.PoolTimeout("no connection came free in time") from None
             raise
+
+
+def _extensions(head: Head) -> dict[str, bytes]:
+    """What httpx and httpcore keep of a status line beside the status itself."""
+    return {"http_version": b"HTTP/" + head.version, "reason_phrase": head.reason}
 
 
 class _Connection:
