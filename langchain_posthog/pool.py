@@ -10,9 +10,8 @@ past a few dozen calls at once the client, not the server, sets the pace
 This pool does the same job with less: each connection is an asyncio protocol
 (``langchain_posthog.protocol``) that reads answers as they arrive
 (``langchain_posthog.http11``), and each wait is one future with one timer.
-``PooledTransport`` is an ``httpx.AsyncHTTPTransport`` whose pool is this one, so httpx still
-maps requests, responses and errors, and tools that patch that transport (vcrpy records and
-replays cassettes that way) still see every request.
+``PooledTransport`` hands it httpx's requests and hands back httpx's responses and errors, and
+steps aside while a tool that records or mocks httpx's requests is installed.
 
 No proxy and no HTTP/2: the client keeps httpx's own transport when the environment names a
 proxy.
@@ -21,11 +20,11 @@ proxy.
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
 import ssl
 import time
 from collections import deque
-from typing import Any
 
 import httpcore
 import httpx
@@ -38,46 +37,74 @@ from langchain_posthog.protocol import Body, Origin, Request, Socket, Timeouts, 
 KEEPALIVE_SECONDS = 5.0
 
 
-class PooledTransport(httpx.AsyncHTTPTransport):
-    """``httpx.AsyncHTTPTransport`` over :class:`Pool`: at most ``connections`` at once.
+class PooledTransport(httpx.AsyncBaseTransport):
+    """An httpx transport over :class:`Pool`: at most ``connections`` at once.
 
     HTTPS is verified with ``ssl_context``, by default httpx's (certifi's certificates), made
-    when the first HTTPS connection opens: loading certificates takes tens of milliseconds.
+    when first needed and shared: loading certificates takes tens of milliseconds.
 
     A request goes straight to the pool, and an answer whose body has already arrived (a small
     one, as most of PostHog's are) comes back read: httpx's own mapping through httpcore's
-    request and response types, and its chain of body streams, cost more than the pool. Tools
-    that intercept httpx's transport (vcrpy records and replays cassettes that way) replace
-    ``httpx.AsyncHTTPTransport.handle_async_request``; while one does, requests go through it
-    and httpx's mapping, to the same pool, so it sees every request.
+    request and response types, and its chain of body streams, cost more than the pool.
+
+    Tools that record or mock requests replace httpx's transport method (vcrpy,
+    pytest-httpx) or httpcore's pool method (respx), and would never see a request sent here.
+    While one of those methods is replaced, requests go through an ``httpx.AsyncHTTPTransport``
+    instead, so the tool sees each one where it expects to.
     """
 
     def __init__(self, connections: int, ssl_context: ssl.SSLContext | None = None) -> None:
-        # httpx's own pool, replaced below, gets a context that loads nothing and trusts nothing.
-        super().__init__(verify=ssl_context or ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT))
-        # httpx's transport calls only handle_async_request, aclose and async with on its pool.
-        self._own_pool = Pool(connections, ssl_context)
-        self._pool = self._own_pool  # type: ignore[assignment]
+        self._pool = Pool(connections, ssl_context)
+        self._connections = connections
+        self._intercepted: httpx.AsyncHTTPTransport | None = None
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         """Send ``request`` on the pool; the answer's body is read already if it has arrived."""
         if _intercepted():
-            return await super().handle_async_request(request)
-        return await self._own_pool.send(request)
+            return await self._httpx_transport().handle_async_request(request)
+        return await self._pool.send(request)
 
     @property
     def in_flight(self) -> int:
         """Requests sent whose answers are not yet read and closed."""
-        return self._own_pool.in_flight
+        return self._pool.in_flight
+
+    async def aclose(self) -> None:
+        """Close every connection."""
+        await self._pool.aclose()
+        if self._intercepted is not None:
+            await self._intercepted.aclose()
+
+    def _httpx_transport(self) -> httpx.AsyncHTTPTransport:
+        if self._intercepted is None:
+            limits = httpx.Limits(
+                max_connections=self._connections,
+                max_keepalive_connections=self._connections,
+                keepalive_expiry=KEEPALIVE_SECONDS,
+            )
+            self._intercepted = httpx.AsyncHTTPTransport(
+                verify=self._pool.ssl_context(), limits=limits
+            )
+        return self._intercepted
 
 
 def _intercepted() -> bool:
-    """Whether something has replaced ``httpx.AsyncHTTPTransport.handle_async_request``."""
-    return httpx.AsyncHTTPTransport.handle_async_request is not _HTTPX_OWN
+    """Whether something has replaced httpx's transport method or httpcore's pool method."""
+    return (
+        httpx.AsyncHTTPTransport.handle_async_request is not _HTTPX_OWN
+        or httpcore.AsyncConnectionPool.handle_async_request is not _HTTPCORE_OWN
+    )
 
 
-# httpx's own method, even if this module is imported while vcrpy has it wrapped.
+# The libraries' own methods, even if this module is imported while one is wrapped.
 _HTTPX_OWN = inspect.unwrap(httpx.AsyncHTTPTransport.handle_async_request)
+_HTTPCORE_OWN = inspect.unwrap(httpcore.AsyncConnectionPool.handle_async_request)
+
+
+@functools.cache
+def _default_ssl_context() -> ssl.SSLContext:
+    """The default context, httpx's (certifi's certificates): made once, shared by every pool."""
+    return httpx.create_ssl_context()
 
 
 class Pool:
@@ -96,9 +123,7 @@ class Pool:
 
     def ssl_context(self) -> ssl.SSLContext:
         """The context HTTPS connections are verified with, made on first use."""
-        if self._ssl_context is None:
-            self._ssl_context = httpx.create_ssl_context()
-        return self._ssl_context
+        return self._ssl_context or _default_ssl_context()
 
     @property
     def in_flight(self) -> int:
@@ -118,7 +143,8 @@ class Pool:
         assert isinstance(stream, httpx.AsyncByteStream)  # as httpx's own transport asserts
         sent = (request.method.encode(), url.raw_path, request.headers.raw, stream)
         head, body = await connection.exchange(sent, origin, timeouts)
-        extensions = _extensions(head)
+        # What httpx keeps of a status line beside the status itself.
+        extensions = {"http_version": b"HTTP/" + head.version, "reason_phrase": head.reason}
         if isinstance(body, Body):
             return httpx.Response(
                 head.status, headers=head.headers, stream=body, extensions=extensions
@@ -128,22 +154,6 @@ class Pool:
         )
         response.read()  # decodes the body as reading the stream would
         return response
-
-    async def handle_async_request(self, request: httpcore.Request) -> httpcore.Response:
-        """The same for httpx's own transport code, in httpcore's types; the body is streamed."""
-        url = request.url
-        origin = (url.scheme, url.host, url.port)
-        timeouts = request.extensions.get("timeout", {})
-        connection = self._take(origin) or await self._wait(timeouts.get("pool"))
-        stream: Any = request.stream
-        sent = (request.method, url.target, request.headers, stream)
-        head, body = await connection.exchange(sent, origin, timeouts, whole=False)
-        return httpcore.Response(
-            head.status,
-            headers=head.headers,
-            content=body,
-            extensions=_extensions(head),
-        )
 
     def free(self, connection: _Connection) -> None:
         """Hand a connection whose request is over to the longest waiting request, if any."""
@@ -158,12 +168,6 @@ class Pool:
         """Close every connection."""
         for connection in self._connections:
             connection.close()
-
-    async def __aenter__(self) -> Pool:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()
 
     def _take(self, origin: Origin) -> _Connection | None:
         """A free connection for ``origin``, now taken; ``None`` if every one is taken."""
@@ -206,11 +210,6 @@ class Pool:
             raise
 
 
-def _extensions(head: Head) -> dict[str, bytes]:
-    """What httpx and httpcore keep of a status line beside the status itself."""
-    return {"http_version": b"HTTP/" + head.version, "reason_phrase": head.reason}
-
-
 class _Connection:
     """One connection slot: one request at a time on its socket, reopened when needed."""
 
@@ -233,12 +232,12 @@ class _Connection:
         return self.is_open and self._origin == origin and not self.expired(now)
 
     async def exchange(
-        self, request: Request, origin: Origin, timeouts: Timeouts, whole: bool = True
+        self, request: Request, origin: Origin, timeouts: Timeouts
     ) -> tuple[Head, bytes | Body]:
         """Send ``request`` (this slot is taken); the answer's head, and its body.
 
-        The body is its bytes when ``whole`` allows and all have arrived (the slot is then
-        free), else a stream to read them as they come.
+        The body is its bytes if all have arrived (the slot is then free), else a stream to
+        read them as they come.
         """
         try:
             if not self.ready_for(origin, time.monotonic()):
@@ -250,7 +249,7 @@ class _Connection:
             socket = self._socket
             assert socket is not None
             head = await socket.send(request, timeouts)
-            data, complete = socket.arrived() if whole else (b"", False)
+            data, complete = socket.arrived()
         except BaseException:
             self.release(reuse=False)
             raise

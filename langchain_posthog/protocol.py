@@ -202,11 +202,7 @@ def _expire(waiter: asyncio.Future[bool]) -> None:
 
 
 class Body(httpx.AsyncByteStream):
-    """An answer's body, read as it arrives, after ``first``; ``done(reuse)`` runs once, at its end.
-
-    An ``httpx.AsyncByteStream`` (the stream of an ``httpx.Response``) and an async iterable of
-    bytes (the content of an ``httpcore.Response``).
-    """
+    """An answer's body, read as it arrives after ``first``; ``done(reuse)`` runs at its end."""
 
     def __init__(
         self,

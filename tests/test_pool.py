@@ -20,6 +20,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import respx
 
 from langchain_posthog import PostHogToolkit, pool
 from langchain_posthog.pool import PooledTransport
@@ -280,7 +281,7 @@ async def test_an_answer_that_has_arrived_is_read_at_once_and_one_still_arriving
 async def test_tools_that_intercept_httpxs_transport_see_every_request(
     client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # vcrpy records cassettes by wrapping httpx's transport method and calling the original.
+    # vcrpy and pytest-httpx record and mock by wrapping httpx's transport method.
     seen: list[str] = []
     original = httpx.AsyncHTTPTransport.handle_async_request
 
@@ -296,7 +297,26 @@ async def test_tools_that_intercept_httpxs_transport_see_every_request(
         monkeypatch.undo()
         assert (await client.get(server.url + "/c")).text == "ok"
     assert seen == ["/a", "/b"]
-    assert server.connections == 1  # one pool on either path
+    # /a and /b on one connection of httpx's own pool, then /c on this pool's.
+    assert server.connections == 2
+
+
+async def test_a_respx_mock_answers_the_toolkits_calls_sync_and_async() -> None:
+    # respx, the usual way to mock httpx, replaces httpcore's pool method by default. Sockets
+    # to anywhere but loopback are blocked here: a call that slipped past it would fail.
+    flag = {"id": 1234, "key": "new-onboarding", "name": "New onboarding", "active": True}
+    url = f"https://us.posthog.com/api/projects/{PROJECT_ID}/feature_flags/1234/"
+    with respx.mock(assert_all_called=True) as mock:
+        route = mock.get(url).respond(json=flag)
+        async with PostHogToolkit(
+            personal_api_key=PERSONAL_KEY, project_id=PROJECT_ID, max_retries=0
+        ) as toolkit:
+            tool = next(t for t in toolkit.get_tools() if t.name == "posthog_get_feature_flag")
+            assert "new-onboarding (id 1234)" in await tool.ainvoke({"id": 1234})
+            assert "new-onboarding (id 1234)" in await asyncio.to_thread(tool.invoke, {"id": 1234})
+    assert route.call_count == 2
+    # Without a mock, the same toolkit's pool is used again.
+    assert not pool._intercepted()
 
 
 async def test_nothing_listening_is_a_connect_error(client: httpx.AsyncClient) -> None:
