@@ -1,40 +1,39 @@
 """The one HTTP client a toolkit uses to talk to PostHog.
 
-Actions describe their requests as :class:`Call` objects yielded from a generator (a *plan*); the
-client turns each call into an :class:`httpx.Request`, sends it, retries it when that is safe, and
-sends the parsed :class:`Reply` back into the plan. Sync and async share every step except the
-send itself, so they cannot drift apart.
+Actions describe their requests as :class:`~langchain_posthog.calls.Call` objects yielded from a
+generator (a *plan*); the client turns each call into an :class:`httpx.Request`, sends it,
+retries it when the policy allows (langchain_posthog.retry), and sends the parsed reply back into
+the plan (langchain_posthog.answers). Sync and async share every step except the send itself, so
+they cannot drift apart.
 """
 
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import gzip
 import json
 import logging
-import random
-import re
 import time
-from collections.abc import Generator, Mapping
-from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from collections.abc import Generator
+from functools import lru_cache
 from http.cookiejar import Cookie, CookieJar
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 from urllib.request import getproxies
 
 import httpx
 
+from langchain_posthog.answers import api_error, reply
+from langchain_posthog.calls import Call, Plan, Reply, Sleep, is_idempotent, is_read
 from langchain_posthog.deadline import read_within
 from langchain_posthog.errors import (
-    PostHogAPIError,
     PostHogConfigError,
     PostHogError,
     PostHogReadOnlyError,
     PostHogTransportError,
 )
-from langchain_posthog.redaction import SENSITIVE_KEYS, mask_text, redact
+from langchain_posthog.hosts import resolve_hosts
+from langchain_posthog.retry import RetryPolicy, failure_kind
 
 logger = logging.getLogger("langchain_posthog")
 
@@ -45,211 +44,11 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 
 USER_AGENT = f"langchain-posthog/{__version__}"
 
-CLOUD_HOSTS = {
-    "us": ("https://us.posthog.com", "https://us.i.posthog.com"),
-    "eu": ("https://eu.posthog.com", "https://eu.i.posthog.com"),
-}
-# App hosts a user may paste, mapped to their cloud region (the Python SDK does the same).
-_CLOUD_ALIASES = {
-    "app.posthog.com": "us",
-    "us.posthog.com": "us",
-    "us.i.posthog.com": "us",
-    "eu.posthog.com": "eu",
-    "eu.i.posthog.com": "eu",
-}
-
-IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})
-# POST endpoints that only read. Everything else that is not GET is a write, and a read-only
-# client refuses it whatever the caller says.
-_READ_POSTS = re.compile(
-    r"^/api/(projects|environments)/[^/]+/(query/|surveys/[^/]+/summarize_responses/)$"
-)
-_SAFE_SEGMENT = re.compile(r"^[A-Za-z0-9_@:.\-]+$")
-_THROTTLE_SECONDS = re.compile(r"available in (\d+(?:\.\d+)?) seconds?")
-
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Call:
-    """One HTTP request an action wants made.
-
-    Attributes:
-        method: HTTP method.
-        path: URL path (build it with :func:`api_path`, which refuses unsafe ids).
-        params: query parameters; ``None`` values are dropped, order is kept.
-        json: JSON body.
-        host: ``"app"`` for the private API, ``"ingest"`` for event capture.
-        idempotent: whether sending it twice is harmless; by default, true for every method
-            but POST.
-        with_project_key: add the project API key to the JSON body as ``api_key`` (capture).
-        gzip: gzip the JSON body.
-        text: read the answer as text (CSV exports) instead of JSON.
-    """
-
-    method: str
-    path: str
-    params: Mapping[str, Any] | None = None
-    json: Any = None
-    host: Literal["app", "ingest"] = "app"
-    idempotent: bool | None = None
-    with_project_key: bool = False
-    gzip: bool = False
-    text: bool = False
-
-
-@dataclass(frozen=True)
-class Sleep:
-    """A pause a plan asks for between calls (polling a running query)."""
-
-    seconds: float
-
-
-@dataclass(frozen=True)
-class Reply:
-    """PostHog's answer to a :class:`Call`: status, parsed body (secrets removed) and headers."""
-
-    status: int
-    data: Any
-    headers: Mapping[str, str] = field(default_factory=dict)
-
-
-Plan = Generator[Call | Sleep, Reply, T]
-"""A generator that yields calls (and pauses), receives replies, and returns the action's data.
-
-PostHog errors are thrown into the plan at the ``yield``, so a plan can catch a 404 and fall back.
-"""
 
 # What the client itself yields to its driver: a request to send, or seconds to wait.
 _Step = httpx.Request | float
 _Program = Generator[_Step, httpx.Response, T]
-
-
-def api_path(template: str, **values: object) -> str:
-    """Fill a path template, refusing any value that could change the path's shape.
-
-    >>> api_path("/api/projects/{project_id}/feature_flags/{id}/", project_id="@current", id=12)
-    '/api/projects/@current/feature_flags/12/'
-    """
-    safe: dict[str, str] = {}
-    for name, value in values.items():
-        text = str(value)
-        if not _SAFE_SEGMENT.match(text) or text in {".", ".."}:
-            raise PostHogConfigError(
-                f"{name} {text!r} is not a valid id: use only letters, digits, '-', '_' or '@'."
-            )
-        safe[name] = text  # every character the pattern allows is one a URL path keeps as is
-    return template.format(**safe)
-
-
-def resolve_hosts(host: str | None, ingest_host: str | None = None) -> tuple[str, str]:
-    """Turn the ``host`` setting (``us``, ``eu`` or a URL) into the app and ingestion origins."""
-    raw = (host or "us").strip()
-    region = raw.lower() if raw.lower() in CLOUD_HOSTS else None
-    if region is None:
-        url = _url(raw, "host")
-        if url.scheme not in {"http", "https"} or not url.host:
-            raise PostHogConfigError(
-                f"host must be 'us', 'eu' or an http(s) URL of a self-hosted PostHog, not {raw!r}."
-            )
-        region = _CLOUD_ALIASES.get(url.host)
-        origin = f"{url.scheme}://{url.netloc.decode()}"
-    app, ingest = CLOUD_HOSTS[region] if region else (origin, origin)
-    if ingest_host:
-        ingest_raw = ingest_host.strip()
-        ingest_url = _url(ingest_raw, "ingest_host")
-        if ingest_url.scheme not in {"http", "https"} or not ingest_url.host:
-            raise PostHogConfigError(f"ingest_host must be an http(s) URL, not {ingest_raw!r}.")
-        alias = _CLOUD_ALIASES.get(ingest_url.host)
-        ingest = (
-            CLOUD_HOSTS[alias][1]
-            if alias
-            else f"{ingest_url.scheme}://{ingest_url.netloc.decode()}"
-        )
-    return app, ingest
-
-
-def _url(raw: str, setting: str) -> httpx.URL:
-    try:
-        return httpx.URL(raw if "://" in raw else f"https://{raw}")
-    except httpx.InvalidURL:
-        raise PostHogConfigError(f"{setting} {raw!r} is not a URL.") from None
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """When and how long to wait before sending a request again.
-
-    Reads and idempotent writes retry 429, 502, 503, 504, timeouts and dropped connections.
-    A POST retries only when PostHog provably did not act on it: a 429, or a connection that was
-    never made. Waits grow exponentially with jitter, and a ``Retry-After`` is honoured up to
-    ``max_retry_after`` seconds.
-    """
-
-    max_retries: int = 3
-    backoff: float = 0.5
-    max_backoff: float = 8.0
-    max_retry_after: float = 60.0
-
-    def delay(
-        self,
-        call: Call,
-        attempt: int,
-        *,
-        status: int | None = None,
-        failure: str | None = None,
-        retry_after: float | None = None,
-    ) -> float | None:
-        """Seconds to wait before attempt ``attempt + 1``, or ``None`` to stop."""
-        if attempt > self.max_retries:
-            return None
-        if status == 429 or failure == "connect":
-            retryable = True
-        elif status in {502, 503, 504} or failure in {"timeout", "dropped"}:
-            retryable = is_idempotent(call)
-        else:
-            retryable = False
-        if not retryable:
-            return None
-        if retry_after is not None:
-            return float(max(0.0, min(retry_after, self.max_retry_after)))
-        base: float = min(self.max_backoff, self.backoff * 2.0 ** (attempt - 1))
-        return base * (0.5 + random.random() / 2)
-
-
-def is_idempotent(call: Call) -> bool:
-    """Whether sending ``call`` twice has the same effect as sending it once."""
-    if call.idempotent is not None:
-        return call.idempotent
-    return call.method.upper() in IDEMPOTENT_METHODS
-
-
-def is_read(call: Call) -> bool:
-    """Whether ``call`` only reads. Decided by the client from method and path alone."""
-    method = call.method.upper()
-    if method in {"GET", "HEAD", "OPTIONS"}:
-        return True
-    return method == "POST" and call.host == "app" and bool(_READ_POSTS.match(call.path))
-
-
-def parse_retry_after(value: str | None, detail: str | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (seconds or HTTP date) or a throttle detail."""
-    if value:
-        value = value.strip()
-        try:
-            return max(0.0, float(value))
-        except ValueError:
-            try:
-                when = email.utils.parsedate_to_datetime(value)
-            except (TypeError, ValueError):
-                when = None
-            if when is not None:
-                return max(0.0, when.timestamp() - time.time())
-    if detail:
-        match = _THROTTLE_SECONDS.search(detail)
-        if match:
-            return float(match.group(1))
-    return None
 
 
 class PostHogClient:
@@ -470,7 +269,7 @@ class PostHogClient:
             try:
                 response = yield request
             except httpx.TransportError as exc:
-                kind = _failure_kind(exc)
+                kind = failure_kind(exc)
                 delay = self.retry.delay(call, attempt, failure=kind)
                 logger.debug("%s %s failed: %s", call.method, call.path, type(exc).__name__)
                 if delay is None:
@@ -492,8 +291,8 @@ class PostHogClient:
                     attempt,
                 )
                 if response.is_success:
-                    return self._reply(call, response, attempt)
-                error = self._api_error(call, response, attempt, waited)
+                    return reply(call, response, attempt, self.secrets)
+                error = api_error(call, response, attempt, waited, self.secrets)
                 delay = self.retry.delay(
                     call, attempt, status=response.status_code, retry_after=error.retry_after
                 )
@@ -570,71 +369,6 @@ class PostHogClient:
             extensions={"timeout": self._timeout.as_dict()},
         )
 
-    def _reply(self, call: Call, response: httpx.Response, attempt: int) -> Reply:
-        data: Any = None
-        if call.text:
-            data = mask_text(response.text, self.secrets)
-        elif response.content.strip():
-            try:
-                data = response.json()
-            except ValueError:
-                raise PostHogTransportError(
-                    "bad_response",
-                    call.method,
-                    call.path,
-                    attempts=attempt,
-                    safe_to_retry=is_idempotent(call),
-                ) from None
-            if _may_hold_secrets(response.content, self.secrets):
-                data = redact(data, self.secrets)
-        return Reply(response.status_code, data, response.headers)
-
-    def _api_error(
-        self, call: Call, response: httpx.Response, attempt: int, waited: float
-    ) -> PostHogAPIError:
-        fields: dict[str, Any] = {}
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        if isinstance(body, dict):
-            if body.get("type") == "multiple" and isinstance(body.get("list"), list):
-                parts = [
-                    f"{item.get('attr')}: {item.get('detail')}"
-                    if item.get("attr")
-                    else str(item.get("detail"))
-                    for item in body["list"]
-                    if isinstance(item, dict)
-                ]
-                fields = {
-                    "type": "validation_error",
-                    "code": "multiple",
-                    "detail": "; ".join(parts),
-                }
-            else:
-                detail = body.get("detail") or body.get("error") or body.get("error_message")
-                fields = {
-                    "type": _text(body.get("type")),
-                    "code": _text(body.get("code")),
-                    "detail": _text(detail),
-                    "attr": _text(body.get("attr")),
-                }
-        else:
-            fields = {"detail": _summarize_body(response)}
-        # PostHog may echo what it was sent in any of these fields, keys included.
-        fields = {k: mask_text(v, self.secrets) if v else v for k, v in fields.items()}
-        retry_after = parse_retry_after(response.headers.get("Retry-After"), fields.get("detail"))
-        return PostHogAPIError(
-            response.status_code,
-            method=call.method,
-            path=call.path,
-            retry_after=retry_after,
-            attempts=attempt,
-            waited=waited,
-            safe_to_retry=is_idempotent(call),
-            **fields,
-        )
-
 
 def _pooled_transport(limits: httpx.Limits) -> httpx.AsyncBaseTransport | None:
     """The async client's pool (see langchain_posthog.pool), or ``None``.
@@ -697,45 +431,6 @@ class _AsyncClient(_Cookieless, httpx.AsyncClient):
     """The ``httpx.AsyncClient`` the toolkit makes for itself."""
 
 
-def _needles(names: frozenset[str]) -> tuple[bytes, ...]:
-    """The fewest names such that every name in ``names`` contains one of them."""
-    kept: list[str] = []
-    for name in sorted(names, key=len):
-        if not any(short in name for short in kept):
-            kept.append(name)
-    return tuple(name.encode() for name in kept)
-
-
-# A sensitive key that is in a body contains one of these (9 searches instead of 17).
-_SENSITIVE_NAMES = _needles(SENSITIVE_KEYS)
-_PLAIN_SECRET = re.compile(r"[A-Za-z0-9_-]+")
-
-
-@cache
-def _literal(secrets: tuple[str, ...]) -> tuple[bytes, ...] | None:
-    """The keys as they would be spelled in plain JSON, or None if one could be escaped."""
-    if not all(_PLAIN_SECRET.fullmatch(secret) for secret in secrets):
-        return None
-    return tuple(secret.encode() for secret in secrets)
-
-
-def _may_hold_secrets(raw: bytes, secrets: tuple[str, ...]) -> bool:
-    r"""Whether :func:`redact` could change the JSON parsed from ``raw``.
-
-    Redacting walks every value and costs about as much as parsing, and most answers hold
-    nothing to redact. When the body is plain ASCII without ``\u`` escapes, every key and
-    string in the parsed JSON is spelled literally in the bytes, so a sensitive key name or a
-    key of ours that is not there cannot be in the JSON either. Anything else is redacted.
-    """
-    if not raw.isascii() or b"\\u" in raw or b"\x00" in raw:
-        return True
-    literal = _literal(secrets)
-    if literal is None or any(map(raw.__contains__, literal)):
-        return True
-    lowered = raw.lower()
-    return any(map(lowered.__contains__, _SENSITIVE_NAMES))
-
-
 def _single(call: Call) -> Plan[Reply]:
     return (yield call)
 
@@ -756,37 +451,3 @@ def _param(value: Any) -> str:
     if isinstance(value, list | dict):
         return json.dumps(value, separators=(",", ":"))
     return str(value)
-
-
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return value
-    return json.dumps(value)[:500]
-
-
-def _failure_kind(exc: httpx.TransportError) -> str:
-    # A connection that was never made (refused, DNS, pool exhausted) cannot have been acted on.
-    if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
-        return "connect"
-    if isinstance(exc, httpx.TimeoutException):
-        return "timeout"
-    return "dropped"
-
-
-_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
-
-
-def _summarize_body(response: httpx.Response) -> str:
-    """One line about a body that is not PostHog's JSON error format (a proxy's HTML page)."""
-    text = response.text.strip()
-    kind = response.headers.get("Content-Type", "").split(";")[0].strip()
-    if "html" in kind or text.lower().startswith(("<!doctype", "<html")):
-        match = _TITLE.search(text)
-        title = " ".join(match.group(1).split())[:120] if match else ""
-        return f"an HTML error page{f' ({title!r})' if title else ''}, not PostHog's JSON"
-    if not text:
-        return f"an empty {response.reason_phrase or 'error'} response"
-    line = " ".join(text.split())
-    return line[:200] + ("..." if len(line) > 200 else "")

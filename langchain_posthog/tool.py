@@ -21,7 +21,8 @@ from langchain_core.runnables.config import ensure_config
 from langchain_core.tools.base import BaseTool, ToolException
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, model_validator
 
-from langchain_posthog.client import Plan, PostHogClient, logger
+from langchain_posthog.calls import Plan
+from langchain_posthog.client import PostHogClient, logger
 from langchain_posthog.errors import PostHogAPIError, PostHogError
 from langchain_posthog.schema import compact_schema
 

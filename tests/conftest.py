@@ -92,7 +92,7 @@ def _cassette_uri(uri: str) -> str:
     """A recorded URI as the replaying tests send it: US cloud, project 2."""
     from urllib.parse import urlsplit
 
-    from langchain_posthog.client import resolve_hosts
+    from langchain_posthog.hosts import resolve_hosts
 
     app, ingest = resolve_hosts(HOST)
     parts = urlsplit(uri)

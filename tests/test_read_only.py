@@ -18,7 +18,8 @@ from hypothesis import HealthCheck, given, settings
 
 from langchain_posthog import PostHogToolkit
 from langchain_posthog.actions import ACTIONS
-from langchain_posthog.client import Call, PostHogClient
+from langchain_posthog.calls import Call
+from langchain_posthog.client import PostHogClient
 from langchain_posthog.errors import PostHogAPIError, PostHogReadOnlyError
 from langchain_posthog.tool import Action, PostHogTool
 from tests.conftest import PERSONAL_KEY, PROJECT_ID, PROJECT_KEY

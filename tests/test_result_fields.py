@@ -22,8 +22,7 @@ from hypothesis import strategies as st
 from langchain_core.messages import ToolMessage
 
 from langchain_posthog.actions import ACTIONS
-from langchain_posthog.client import _may_hold_secrets
-from langchain_posthog.redaction import SENSITIVE_KEYS, redact
+from langchain_posthog.redaction import SENSITIVE_KEYS, may_hold_secrets, redact
 from tests.conftest import CASSETTES
 from tests.scenarios import success_scenario
 
@@ -275,8 +274,8 @@ async def test_content_keeps_the_pinned_fields(tool: str, vcr: Any) -> None:
     assert vcr.all_played
 
 
-# The client skips redaction when a body cannot hold a secret (langchain_posthog/client.py,
-# _may_hold_secrets); what the artifact keeps must not depend on that shortcut.
+# The client skips redaction when a body cannot hold a secret (langchain_posthog/redaction.py,
+# may_hold_secrets); what the artifact keeps must not depend on that shortcut.
 _KEYS = st.sampled_from([*sorted(SENSITIVE_KEYS), "Token", "API_KEY", "to\u212aen", "name", "id"])
 _SECRETS = st.sampled_from(["phx_abc123", "phc_XYZ-9", 'a"b', "k\\y", "tok\u00e9n"])
 _VALUES = st.recursive(
@@ -300,5 +299,5 @@ def test_the_redaction_shortcut_never_skips_a_secret(
     value: Any, secrets: list[str], ascii_only: bool
 ) -> None:
     raw = json.dumps(value, ensure_ascii=ascii_only).encode()
-    if not _may_hold_secrets(raw, tuple(secrets)):
+    if not may_hold_secrets(raw, tuple(secrets)):
         assert redact(json.loads(raw), tuple(secrets)) == json.loads(raw)

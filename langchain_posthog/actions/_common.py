@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field
 
-from langchain_posthog.client import Call, Plan, api_path
+from langchain_posthog.calls import Call, Plan, api_path
 from langchain_posthog.output import page_note
 from langchain_posthog.tool import ArgsModel, Context
 

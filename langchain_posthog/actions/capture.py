@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field
 
-from langchain_posthog.client import Call, Plan
+from langchain_posthog.calls import Call, Plan
 from langchain_posthog.errors import PostHogAPIError
 from langchain_posthog.tool import Action, ArgsModel, Context
 

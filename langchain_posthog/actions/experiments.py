@@ -9,7 +9,7 @@ from pydantic import Field, model_validator
 
 from langchain_posthog.actions._common import Limit, Offset, http, listing, text_max
 from langchain_posthog.actions._dates import Moment, check_dates, iso
-from langchain_posthog.client import Call, Plan, api_path
+from langchain_posthog.calls import Call, Plan, api_path
 from langchain_posthog.errors import PostHogAPIError
 from langchain_posthog.output import cut
 from langchain_posthog.tool import Action, ArgsModel, Context

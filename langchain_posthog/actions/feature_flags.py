@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, model_validator
 
 from langchain_posthog.actions._common import Limit, Offset, http, listing, results, text_max
-from langchain_posthog.client import Call, Plan, api_path
+from langchain_posthog.calls import Call, Plan, api_path
 from langchain_posthog.errors import PostHogAPIError
 from langchain_posthog.output import rollout_summary
 from langchain_posthog.tool import Action, ArgsModel, Context

@@ -21,7 +21,7 @@ from langchain_posthog.actions._nodes import (
     num,
 )
 from langchain_posthog.actions.query import pending_text, period, query_explainer, run_query
-from langchain_posthog.client import Call, Plan, api_path
+from langchain_posthog.calls import Call, Plan, api_path
 from langchain_posthog.errors import PostHogAPIError
 from langchain_posthog.output import clip, csv_text, cut, duration, page_note
 from langchain_posthog.tool import Action, ArgsModel, Context

@@ -21,7 +21,7 @@ from langchain_posthog.actions._nodes import (
     drop_none,
     num,
 )
-from langchain_posthog.client import Call, Plan, Sleep, api_path
+from langchain_posthog.calls import Call, Plan, Sleep, api_path
 from langchain_posthog.errors import PostHogAPIError
 from langchain_posthog.output import clip, csv_text, cut
 from langchain_posthog.tool import Action, ArgsModel, Context

@@ -10,7 +10,7 @@ from pydantic import Field, ValidationError, WithJsonSchema, field_validator, mo
 from langchain_posthog.actions._common import Uuid, http, positive, results, text_max
 from langchain_posthog.actions._dates import Moment, check_dates
 from langchain_posthog.actions.feature_flags import ReleaseCondition
-from langchain_posthog.client import Call, Plan, api_path
+from langchain_posthog.calls import Call, Plan, api_path
 from langchain_posthog.errors import PostHogAPIError
 from langchain_posthog.output import MAX_ITEMS, clip, compact_json, cut
 from langchain_posthog.tool import Action, ArgsModel, Context

@@ -1,0 +1,54 @@
+"""Where a toolkit's requests go: PostHog Cloud's regions or a self-hosted URL."""
+
+from __future__ import annotations
+
+import httpx
+
+from langchain_posthog.errors import PostHogConfigError
+
+CLOUD_HOSTS = {
+    "us": ("https://us.posthog.com", "https://us.i.posthog.com"),
+    "eu": ("https://eu.posthog.com", "https://eu.i.posthog.com"),
+}
+# App hosts a user may paste, mapped to their cloud region (the Python SDK does the same).
+_CLOUD_ALIASES = {
+    "app.posthog.com": "us",
+    "us.posthog.com": "us",
+    "us.i.posthog.com": "us",
+    "eu.posthog.com": "eu",
+    "eu.i.posthog.com": "eu",
+}
+
+
+def resolve_hosts(host: str | None, ingest_host: str | None = None) -> tuple[str, str]:
+    """Turn the ``host`` setting (``us``, ``eu`` or a URL) into the app and ingestion origins."""
+    raw = (host or "us").strip()
+    region = raw.lower() if raw.lower() in CLOUD_HOSTS else None
+    if region is None:
+        url = _url(raw, "host")
+        if url.scheme not in {"http", "https"} or not url.host:
+            raise PostHogConfigError(
+                f"host must be 'us', 'eu' or an http(s) URL of a self-hosted PostHog, not {raw!r}."
+            )
+        region = _CLOUD_ALIASES.get(url.host)
+        origin = f"{url.scheme}://{url.netloc.decode()}"
+    app, ingest = CLOUD_HOSTS[region] if region else (origin, origin)
+    if ingest_host:
+        ingest_raw = ingest_host.strip()
+        ingest_url = _url(ingest_raw, "ingest_host")
+        if ingest_url.scheme not in {"http", "https"} or not ingest_url.host:
+            raise PostHogConfigError(f"ingest_host must be an http(s) URL, not {ingest_raw!r}.")
+        alias = _CLOUD_ALIASES.get(ingest_url.host)
+        ingest = (
+            CLOUD_HOSTS[alias][1]
+            if alias
+            else f"{ingest_url.scheme}://{ingest_url.netloc.decode()}"
+        )
+    return app, ingest
+
+
+def _url(raw: str, setting: str) -> httpx.URL:
+    try:
+        return httpx.URL(raw if "://" in raw else f"https://{raw}")
+    except httpx.InvalidURL:
+        raise PostHogConfigError(f"{setting} {raw!r} is not a URL.") from None
