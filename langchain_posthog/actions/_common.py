@@ -8,9 +8,9 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field
 
+from langchain_posthog.action import ArgsModel, Context
 from langchain_posthog.calls import Call, Plan, api_path
 from langchain_posthog.output import page_note
-from langchain_posthog.tool import ArgsModel, Context
 
 # An id that goes into a URL path: nothing that could add a segment, a query or a fragment.
 PathId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,200}$")]

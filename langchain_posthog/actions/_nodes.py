@@ -16,8 +16,8 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
+from langchain_posthog.action import ArgsModel
 from langchain_posthog.actions._dates import PostHogDate, check_order
-from langchain_posthog.tool import ArgsModel
 
 Scalar = str | int | float | bool
 Operator = Literal[

@@ -6,8 +6,8 @@ from typing import Any
 
 from pydantic import Field
 
+from langchain_posthog.action import Action, ArgsModel, Context
 from langchain_posthog.actions._common import Limit, Offset, http, listing
-from langchain_posthog.tool import Action, ArgsModel, Context
 
 
 class ListProjectsArgs(ArgsModel):

@@ -29,10 +29,10 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
+from langchain_posthog.action import Action, ArgsModel, Context, explain
 from langchain_posthog.calls import Call, Plan, api_path
 from langchain_posthog.errors import PostHogAPIError
 from langchain_posthog.redaction import mask_text, redact
-from langchain_posthog.tool import Action, ArgsModel, Context, explain
 
 _REVEAL = "reveal_secrets"
 

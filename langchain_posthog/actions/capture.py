@@ -14,9 +14,9 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field
 
+from langchain_posthog.action import Action, ArgsModel, Context
 from langchain_posthog.calls import Call, Plan
 from langchain_posthog.errors import PostHogAPIError
-from langchain_posthog.tool import Action, ArgsModel, Context
 
 CAPTURE_PATHS = ("/i/v0/e/", "/batch/")
 MAX_BATCH = 100

@@ -6,9 +6,9 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
+from langchain_posthog.action import Action, ArgsModel, Context
 from langchain_posthog.actions._common import Limit, Offset, http, listing
 from langchain_posthog.output import compact_json
-from langchain_posthog.tool import Action, ArgsModel, Context
 
 # Negative operators (is_not, is_not_set...) are a positive one with negate=true: fewer enum
 # tokens for the model, and PostHog gets its own operator for a negated property.

@@ -8,9 +8,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
+from langchain_posthog.action import Action, ArgsModel, Context
 from langchain_posthog.actions._common import http
 from langchain_posthog.output import cut
-from langchain_posthog.tool import Action, ArgsModel, Context
 
 DashboardId = Annotated[int, Field(ge=1)]
 NOT_FOUND = (

@@ -6,11 +6,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
+from langchain_posthog.action import Action, ArgsModel, Context
 from langchain_posthog.actions._common import Limit, Offset, http, listing, results, text_max
 from langchain_posthog.calls import Call, Plan, api_path
 from langchain_posthog.errors import PostHogAPIError
 from langchain_posthog.output import rollout_summary
-from langchain_posthog.tool import Action, ArgsModel, Context
 
 # PostHog allows 400 characters; checked, not declared, to keep it out of the model's schema.
 FlagKey = Annotated[str, Field(pattern=r"^[a-zA-Z0-9_-]+$"), text_max(400)]

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
+from langchain_posthog.action import Action, ArgsModel, Context
 from langchain_posthog.actions._common import results
 from langchain_posthog.actions._dates import PostHogDate, check_order
 from langchain_posthog.actions._nodes import (
@@ -24,7 +25,6 @@ from langchain_posthog.actions.query import pending_text, period, query_explaine
 from langchain_posthog.calls import Call, Plan, api_path
 from langchain_posthog.errors import PostHogAPIError
 from langchain_posthog.output import clip, csv_text, cut, duration, page_note
-from langchain_posthog.tool import Action, ArgsModel, Context
 
 INSIGHTS = "/api/projects/{project_id}/insights/"
 

@@ -9,11 +9,11 @@ from urllib.parse import quote
 
 from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
+from langchain_posthog.action import Action, ArgsModel, Context
 from langchain_posthog.actions.capture import capture_call, explain_capture
 from langchain_posthog.calls import Call, Plan, api_path
 from langchain_posthog.errors import PostHogConfigError, PostHogError
 from langchain_posthog.output import compact_json, cut
-from langchain_posthog.tool import Action, ArgsModel, Context
 
 PERSONS = "/api/projects/{project_id}/persons/"
 PERSON = "/api/projects/{project_id}/persons/{id}/"

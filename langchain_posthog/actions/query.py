@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
+from langchain_posthog.action import Action, ArgsModel, Context
 from langchain_posthog.actions._common import PathId
 from langchain_posthog.actions._dates import PostHogDate, check_order
 from langchain_posthog.actions._nodes import (
@@ -24,7 +25,6 @@ from langchain_posthog.actions._nodes import (
 from langchain_posthog.calls import Call, Plan, Sleep, api_path
 from langchain_posthog.errors import PostHogAPIError
 from langchain_posthog.output import clip, csv_text, cut
-from langchain_posthog.tool import Action, ArgsModel, Context
 
 QUERY = "/api/projects/{project_id}/query/"
 QUERY_STATUS = "/api/projects/{project_id}/query/{id}/"

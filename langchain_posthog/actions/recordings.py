@@ -9,10 +9,10 @@ from uuid import UUID
 
 from pydantic import Field, model_validator
 
+from langchain_posthog.action import Action, ArgsModel, Context
 from langchain_posthog.actions._common import http
 from langchain_posthog.actions._dates import PostHogDate, check_order
 from langchain_posthog.output import duration
-from langchain_posthog.tool import Action, ArgsModel, Context
 
 NOT_FOUND = (
     "The session id is unknown in this project, or its recording has expired: recordings are "
