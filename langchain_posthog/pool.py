@@ -103,7 +103,11 @@ _HTTPCORE_OWN = inspect.unwrap(httpcore.AsyncConnectionPool.handle_async_request
 
 @functools.cache
 def _default_ssl_context() -> ssl.SSLContext:
-    """The default context, httpx's (certifi's certificates): made once, shared by every pool."""
+    """The default TLS context, httpx's, made once and shared by every pool.
+
+    It holds certificates only: certifi's, or those ``SSL_CERT_FILE`` and ``SSL_CERT_DIR`` name
+    when it is made.
+    """
     return httpx.create_ssl_context()
 
 
