@@ -1,17 +1,17 @@
 """The async client's connection pool: HTTP/1.1 on asyncio, one request at a time per connection.
 
-httpx keeps its client, transport and exceptions, and hands each request to a pool (httpcore's,
-under every ``httpx.AsyncClient``). httpcore's async pool runs every read, write and lock
-through anyio's cancel scopes and rescans all its connections whenever a request starts or
-ends (encode/httpcore#1035): more than a millisecond of CPU per request on a 2-core machine, so
-past a few dozen calls at once the client, not the server, sets the pace
-(``benchmarks/overlap.py``).
+Under every ``httpx.AsyncClient``, httpx's transport hands each request to httpcore's pool,
+which runs every read, write and lock through anyio's cancel scopes and rescans all its
+connections whenever a request starts or ends (encode/httpcore#1035): more than a millisecond
+of CPU per request on a 2-core machine, so past a few dozen calls at once the client, not the
+server, sets the pace (``benchmarks/overlap.py``).
 
 This pool does the same job with less: each connection is an asyncio protocol
 (``langchain_posthog.protocol``) that reads answers as they arrive
 (``langchain_posthog.http11``), and each wait is one future with one timer.
-``PooledTransport`` hands it httpx's requests and hands back httpx's responses and errors, and
-steps aside while a tool that records or mocks httpx's requests is installed.
+``PooledTransport`` is the httpx transport in front of it: it hands over httpx's requests,
+hands back httpx's responses and errors, and steps aside while a tool that records or mocks
+httpx's requests is installed.
 
 No proxy and no HTTP/2: the client keeps httpx's own transport when the environment names a
 proxy.
