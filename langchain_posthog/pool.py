@@ -142,21 +142,18 @@ class Pool:
         url = request.url
         origin = (url.raw_scheme, url.raw_host, url.port)
         timeouts = request.extensions.get("timeout", {})
+        body = await request.aread()  # whole, before a connection is taken for it
         connection = self._take(origin) or await self._wait(timeouts.get("pool"))
-        stream = request.stream
-        assert isinstance(stream, httpx.AsyncByteStream)  # as httpx's own transport asserts
-        sent = (request.method.encode(), url.raw_path, request.headers.raw, stream)
-        head, body = await connection.exchange(sent, origin, timeouts)
+        sent = (request.method.encode(), url.raw_path, request.headers.raw, body)
+        head, answer = await connection.exchange(sent, origin, timeouts)
         # What httpx keeps of a status line beside the status itself.
         extensions = {"http_version": b"HTTP/" + head.version, "reason_phrase": head.reason}
-        if isinstance(body, Body):
-            return httpx.Response(
-                head.status, headers=head.headers, stream=body, extensions=extensions
-            )
+        stream = answer if isinstance(answer, Body) else httpx.ByteStream(answer)
         response = httpx.Response(
-            head.status, headers=head.headers, stream=httpx.ByteStream(body), extensions=extensions
+            head.status, headers=head.headers, stream=stream, extensions=extensions
         )
-        response.read()  # decodes the body as reading the stream would
+        if not isinstance(answer, Body):
+            response.read()  # decodes the body as reading the stream would
         return response
 
     def free(self, connection: _Connection) -> None:

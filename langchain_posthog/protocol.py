@@ -10,7 +10,7 @@ import asyncio
 import functools
 import ipaddress
 import ssl
-from collections.abc import AsyncIterable, AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable
 from typing import TypeVar
 
 import httpx
@@ -18,8 +18,8 @@ import httpx
 from langchain_posthog.http11 import Head, Reader, encode, keeps_alive
 
 Origin = tuple[bytes, bytes, int | None]  # scheme, host, port
-# What is sent: method, target, headers and the body's stream.
-Request = tuple[bytes, bytes, list[tuple[bytes, bytes]], AsyncIterable[bytes]]
+# What is sent: method, target, headers and body.
+Request = tuple[bytes, bytes, list[tuple[bytes, bytes]], bytes]
 Timeouts = dict[str, float | None]  # httpx's "timeout" extension: connect, read, write, pool
 
 T = TypeVar("T")
@@ -113,8 +113,7 @@ class Socket(asyncio.Protocol):
     async def send(self, request: Request, timeouts: Timeouts) -> Head:
         """Write ``request`` whole and wait for the head of its answer."""
         self._active = True
-        method, target, headers, stream = request
-        body = b"".join([chunk async for chunk in stream])
+        method, target, headers, body = request
         assert self._transport is not None
         self._transport.write(encode(method, target, headers, body))
         while self._paused and not self.lost:

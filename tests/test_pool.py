@@ -72,6 +72,8 @@ class Scripted:
                     await asyncio.sleep(60)
                 if length:
                     self.bodies.append(len(await reader.readexactly(int(length.group(1)))))
+                elif re.search(rb"(?i)transfer-encoding: *chunked", head):
+                    self.bodies.append(await _chunked_length(reader))
                 answer = self.script.pop(0) if self.script else OK
                 if callable(answer):
                     answer(writer)
@@ -82,6 +84,15 @@ class Scripted:
             pass
         finally:
             writer.close()
+
+
+async def _chunked_length(reader: asyncio.StreamReader) -> int:
+    """Read a chunked body (no trailers); its length."""
+    total = 0
+    while size := int((await reader.readuntil(b"\r\n")).strip(), 16):
+        total += len(await reader.readexactly(size + 2)) - 2
+    await reader.readexactly(2)
+    return total
 
 
 @pytest.fixture
@@ -245,10 +256,15 @@ async def test_a_large_body_is_sent_whole_and_one_that_cannot_be_sent_times_out(
     client: httpx.AsyncClient,
 ) -> None:
     # 8 MB is far past asyncio's write buffer limit: sending waits for the server to read.
+    async def parts() -> AsyncIterator[bytes]:  # a body streamed by the caller goes chunked
+        for size in (1000, 0, 2500):
+            yield b"y" * size
+
     async with Scripted() as server:
         assert (await client.post(server.url, content=b"x" * 8_000_000)).text == "ok"
+        assert (await client.post(server.url, content=parts())).text == "ok"
         assert (await client.get(server.url)).text == "ok"
-        assert server.bodies == [8_000_000] and server.connections == 1
+        assert server.bodies == [8_000_000, 3500] and server.connections == 1
         server.read_bodies = False
         with pytest.raises(httpx.WriteTimeout):
             await client.post(server.url, content=b"x" * 64_000_000, timeout=0.3)
