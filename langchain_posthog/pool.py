@@ -56,7 +56,7 @@ class PooledTransport(httpx.AsyncBaseTransport):
     def __init__(self, connections: int, ssl_context: ssl.SSLContext | None = None) -> None:
         self._pool = Pool(connections, ssl_context)
         self._connections = connections
-        self._intercepted: httpx.AsyncHTTPTransport | None = None
+        self._httpx_own: httpx.AsyncHTTPTransport | None = None
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         """Send ``request`` on the pool; the answer's body is read already if it has arrived."""
@@ -72,20 +72,20 @@ class PooledTransport(httpx.AsyncBaseTransport):
     async def aclose(self) -> None:
         """Close every connection."""
         await self._pool.aclose()
-        if self._intercepted is not None:
-            await self._intercepted.aclose()
+        if self._httpx_own is not None:
+            await self._httpx_own.aclose()
 
     def _httpx_transport(self) -> httpx.AsyncHTTPTransport:
-        if self._intercepted is None:
+        if self._httpx_own is None:
             limits = httpx.Limits(
                 max_connections=self._connections,
                 max_keepalive_connections=self._connections,
                 keepalive_expiry=KEEPALIVE_SECONDS,
             )
-            self._intercepted = httpx.AsyncHTTPTransport(
+            self._httpx_own = httpx.AsyncHTTPTransport(
                 verify=self._pool.ssl_context(), limits=limits
             )
-        return self._intercepted
+        return self._httpx_own
 
 
 def _intercepted() -> bool:
