@@ -81,11 +81,12 @@ def test_no_argument_can_carry_a_key_a_host_or_a_uuid(extra: str) -> None:
     server = Server()
     toolkit = make_toolkit(server)
     steer = {extra: "https://evil.example.com/phc_attacker"}
-    for name, args in [
+    calls: list[tuple[str, dict[str, Any]]] = [
         ("posthog_capture_event", {**EVENT, **steer}),
         ("posthog_capture_events", {"events": [EVENT], **steer}),
         ("posthog_capture_events", {"events": [{**EVENT, **steer}]}),
-    ]:
+    ]
+    for name, args in calls:
         result = toolkit.execute(name, args)
         assert not result.successful
         assert "unknown argument" in (result.error or "")
@@ -227,11 +228,12 @@ def test_without_a_project_key_capture_tools_are_absent_and_named_in_errors() ->
     names = {t.name for t in toolkit.get_tools()}
     assert not names & set(CAPTURE_TOOLS)
     assert "posthog_update_person_properties" in names  # setting needs only the personal key
-    for name, args in [
+    calls: list[tuple[str, dict[str, Any]]] = [
         ("posthog_capture_event", EVENT),
         ("POSTHOG_CAPTURE_EVENT", EVENT),
         ("posthog_capture_events", {"events": [EVENT]}),
-    ]:
+    ]
+    for name, args in calls:
         result = toolkit.execute(name, args)
         assert not result.successful
         assert "POSTHOG_PROJECT_API_KEY" in (result.error or "")

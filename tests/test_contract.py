@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -27,7 +28,7 @@ def test_cassette_follows_posthog_spec(path: Path) -> None:
 
 def test_checker_catches_departures() -> None:
     """The checker itself fails on what PostHog would refuse, so a green run means something."""
-    base = {
+    base: dict[str, Any] = {
         "request": {
             "method": "POST",
             "uri": "https://us.posthog.com/api/projects/2/feature_flags/",
@@ -54,7 +55,7 @@ def test_checker_catches_departures() -> None:
         "response": {"status": {"code": 404}, "body": None},
     }
     assert any("sent to" in p for p in check(wrong_host))
-    assert find("GET", "/api/projects/2/surveys/responses_count/")[0].template.endswith(
-        "responses_count/"
-    )
+    responses_count = find("GET", "/api/projects/2/surveys/responses_count/")
+    assert responses_count is not None
+    assert responses_count[0].template.endswith("responses_count/")
     assert find("DELETE", "/api/projects/2/nonsense/") is None

@@ -11,6 +11,7 @@ traceback, DEBUG log record of any logger, or repr.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import json
 import logging
@@ -49,7 +50,7 @@ ROUNDS: dict[str, Callable[[], Fault]] = {
     "429-detail": lambda: throttle(None, detail_seconds=0),
     "html-200": lambda: html(200),
     **{
-        f"echo-{status}": (lambda s=status: echo(s))
+        f"echo-{status}": functools.partial(echo, status)
         for status in (200, 400, 401, 403, 404, 429, 500, 503)
     },
 }

@@ -57,7 +57,7 @@ def assert_only_reads(standin: StandIn) -> None:
 def test_a_read_only_toolkit_offers_only_read_tools(toolkit: PostHogToolkit) -> None:
     tools = toolkit.get_tools()
     assert tools
-    assert all(t.metadata and t.metadata["read_only"] for t in tools)  # type: ignore[index]
+    assert all(t.metadata and t.metadata["read_only"] for t in tools)
     assert {t.name for t in tools} == {a.name for a in ACTIONS if a.scope == "read"}
 
 

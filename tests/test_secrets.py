@@ -34,7 +34,7 @@ def echoing_server(request: httpx.Request) -> httpx.Response:
     """A hostile server: every answer repeats every key it was sent, in every way it can."""
     seen = request.headers.get("Authorization", "") + request.content.decode(errors="replace")
     found = [k for k in KEYS if k in seen]
-    body = {
+    body: dict[str, Any] = {
         "type": "validation_error",
         "code": "invalid",
         "detail": f"bad request with {' and '.join(found)}",

@@ -34,8 +34,8 @@ def _suite(base: type, action: Action, **namespace: Any) -> type:
         f"Test{base.__name__.removeprefix('Tools')}_{action.name}",
         (base,),
         {
-            "tool_constructor": property(lambda self, a=action: _tool(a)),
-            "tool_invoke_params_example": property(lambda self, a=action: dict(a.example)),
+            "tool_constructor": property(lambda self: _tool(action)),
+            "tool_invoke_params_example": property(lambda self: dict(action.example)),
             **namespace,
         },
     )

@@ -190,12 +190,13 @@ def test_execute_returns_the_catalogue_fields_and_never_raises() -> None:
     )
     assert good.content and "k (id 5)" in good.content
 
-    for name, args, expected in [
+    failures: list[tuple[str, dict[str, Any], str]] = [
         ("posthog_get_feature_flag", {"id": "abc"}, "id:"),
         ("posthog_get_feature_flag", {}, "id: Field required"),
         ("posthog_nope", {}, "Unknown action"),
         ("posthog_bulk_delete_feature_flags", {"ids": [1]}, "include_destructive=True"),
-    ]:
+    ]
+    for name, args, expected in failures:
         result = toolkit.execute(name, args)
         assert not result.successful and result.data is None
         assert expected in (result.error or ""), result.error

@@ -22,7 +22,8 @@ INGEST_PATHS = {"/i/v0/e/", "/batch/"}
 
 @cache
 def spec() -> dict[str, Any]:
-    return json.loads(SPEC_PATH.read_text())
+    loaded: dict[str, Any] = json.loads(SPEC_PATH.read_text())
+    return loaded
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ RESPONSE_QUIRKS: dict[str, frozenset[str]] = {
 @cache
 def relaxed_spec() -> dict[str, Any]:
     """The spec with the quirky response fields above accepting any value."""
-    relaxed = json.loads(SPEC_PATH.read_text())
+    relaxed: dict[str, Any] = json.loads(SPEC_PATH.read_text())
     schemas = relaxed["components"]["schemas"]
     for component, names in RESPONSE_QUIRKS.items():
         for name in names:
@@ -129,7 +130,8 @@ def response_schema(op: Operation, status: str, request_body: Any) -> dict[str, 
         named = f"{kind}Response"
         if named in spec()["components"]["schemas"]:
             return {"$ref": f"#/components/schemas/{named}"}
-    return declared.get("schema", {})
+    schema: dict[str, Any] = declared.get("schema", {})
+    return schema
 
 
 def _coerce(raw: str, schema: dict[str, Any]) -> Any:

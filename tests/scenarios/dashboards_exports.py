@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tests.scenarios import Scenario, example
 
 SESSION_ID = "0193a9f0-1b2c-7d3e-8f40-123456789abc"
 # Distinctive credentials: tests/test_batch_exports.py greps every output and cassette for them.
 AWS_KEY_ID = "AKIA-TEST-SECRET-123"
 AWS_SECRET = "TEST-SECRET-ACCESS-KEY-456"
-S3_EXPORT = {
+S3_EXPORT: dict[str, Any] = {
     "name": "Events to S3",
     "interval": "hour",
     "model": "events",

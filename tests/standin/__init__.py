@@ -289,6 +289,7 @@ class StandIn:
 
 
 class _Server(ThreadingHTTPServer):
+    server_address: tuple[str, int]  # bound to an IPv4 address: getsockname() gives (host, port)
     daemon_threads = True
     request_queue_size = 128  # 200 concurrent clients must not wait on a full accept backlog
 
