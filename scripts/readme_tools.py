@@ -8,6 +8,7 @@ tests/test_docs.py fails when the README's table and the action table disagree.
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -15,12 +16,14 @@ from langchain_posthog.actions import ACTIONS
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 START, END = "<!-- tools:start -->", "<!-- tools:end -->"
+# A full stop and a space end a sentence, except in "e.g.", "i.e." and an ellipsis.
+SENTENCE_END = re.compile(r"(?<!\be\.g)(?<!\bi\.e)(?<!\.)\.\s+")
 
 
 def table() -> str:
     lines = ["| tool | scope | catalogue action | what it does |", "| --- | --- | --- | --- |"]
     for action in ACTIONS:
-        first = action.description.split(". ")[0].rstrip(".")
+        first = SENTENCE_END.split(action.description, maxsplit=1)[0].rstrip(".")
         catalogue = f"`POSTHOG_{action.catalogue}`" if action.catalogue else "-"
         scope = action.scope + (" (needs project key)" if action.capture else "")
         lines.append(f"| `{action.name}` | {scope} | {catalogue} | {first}. |")
