@@ -70,6 +70,8 @@ RESPONSE_QUIRKS: dict[str, frozenset[str]] = {
     "Survey": frozenset({"conditions", "linked_flag", "targeting_flag"}),
     "SurveySerializerCreateUpdateOnly": frozenset({"linked_flag", "targeting_flag"}),
     "Experiment": frozenset({"holdout"}),
+    # A session recording's person: its first ten distinct ids, a list.
+    "MinimalPerson": frozenset({"distinct_ids"}),
     # Computed when the insight is calculated: lists, nulls and booleans, typed as strings.
     "Insight": frozenset(
         {

@@ -99,7 +99,7 @@ SCENARIOS = [
             "37 clicks, 120 keypresses, 2 console errors",
             "From 2026-11-19T17:30:00Z to 2026-11-19T17:36:52Z",
             "Start URL: https://app.acme.com/checkout",
-            "Person: user-42",
+            "Person: ada@example.com (distinct id user-42)",
             "Kept until 2026-12-19",
             f"https://us.posthog.com/project/2/replay/{SESSION_ID}",
         ),
