@@ -331,7 +331,7 @@ async def test_a_respx_mock_answers_the_toolkits_calls_sync_and_async() -> None:
             assert "new-onboarding (id 1234)" in await tool.ainvoke({"id": 1234})
             assert "new-onboarding (id 1234)" in await asyncio.to_thread(tool.invoke, {"id": 1234})
     assert route.call_count == 2
-    # Without a mock, the same toolkit's pool is used again.
+    # respx undoes its patch on leaving the context: requests go straight to the pool again.
     assert not pool._intercepted()
 
 
