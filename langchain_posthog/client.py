@@ -33,7 +33,7 @@ from langchain_posthog.errors import (
     PostHogTransportError,
 )
 from langchain_posthog.hosts import resolve_hosts
-from langchain_posthog.retry import RetryPolicy, failure_kind
+from langchain_posthog.retry import NEVER_SENT, RetryPolicy, failure_kind, failure_reason
 
 logger = logging.getLogger("langchain_posthog")
 
@@ -278,7 +278,9 @@ class PostHogClient:
                         call.method,
                         call.path,
                         attempts=attempt,
-                        safe_to_retry=is_idempotent(call) or kind == "connect",
+                        safe_to_retry=is_idempotent(call) or kind in NEVER_SENT,
+                        host=self._origin(call),
+                        reason=failure_reason(exc),
                     ) from None
                 reason = kind
             else:
@@ -310,6 +312,9 @@ class PostHogClient:
             )
             yield float(delay)
             waited += delay
+
+    def _origin(self, call: Call) -> str:
+        return self.ingest_url if call.host == "ingest" else self.app_url
 
     def _build(self, call: Call) -> httpx.Request:
         method = call.method.upper()

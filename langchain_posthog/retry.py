@@ -5,6 +5,8 @@ from __future__ import annotations
 import email.utils
 import random
 import re
+import socket
+import ssl
 import time
 from dataclasses import dataclass
 
@@ -21,8 +23,9 @@ class RetryPolicy:
 
     Reads and idempotent writes retry 429, 502, 503, 504, timeouts and dropped connections.
     A POST retries only when PostHog provably did not act on it: a 429, or a connection that was
-    never made. Waits grow exponentially with jitter, and a ``Retry-After`` is honoured up to
-    ``max_retry_after`` seconds.
+    never made. A host that does not resolve, refuses connections or fails the TLS handshake is
+    a wrong setting, and nothing retries it. Waits grow exponentially with jitter, and a
+    ``Retry-After`` is honoured up to ``max_retry_after`` seconds.
     """
 
     max_retries: int = 3
@@ -42,7 +45,9 @@ class RetryPolicy:
         """Seconds to wait before attempt ``attempt + 1``, or ``None`` to stop."""
         if attempt > self.max_retries:
             return None
-        if status == 429 or failure == "connect":
+        if failure in CONFIGURATION_FAILURES:
+            retryable = False
+        elif status == 429 or failure == "connect":
             retryable = True
         elif status in {502, 503, 504} or failure in {"timeout", "dropped"}:
             retryable = is_idempotent(call)
@@ -76,11 +81,66 @@ def parse_retry_after(value: str | None, detail: str | None = None) -> float | N
     return None
 
 
+# Connection failures that say the setting is wrong, not that the network hiccuped: sending again
+# gives the same answer, so they are not retried.
+CONFIGURATION_FAILURES = frozenset({"dns", "refused", "tls_certificate", "tls_protocol"})
+# Failures where the request never left this machine: sending again cannot create a duplicate.
+NEVER_SENT = CONFIGURATION_FAILURES | {"connect"}
+
+
 def failure_kind(exc: httpx.TransportError) -> str:
-    """``"connect"``, ``"timeout"`` or ``"dropped"``: what :meth:`RetryPolicy.delay` weighs."""
-    # A connection that was never made (refused, DNS, pool exhausted) cannot have been acted on.
-    if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
+    """What kind of failure ``exc`` is, the first thing :meth:`RetryPolicy.delay` weighs.
+
+    ``"dns"`` (no such host), ``"refused"``, ``"tls_certificate"`` and ``"tls_protocol"`` are
+    read from the OS or TLS error underneath httpx's; ``"connect"`` is any other failure to
+    connect (a connect timeout, a full pool); then ``"timeout"`` and ``"dropped"``.
+    """
+    if isinstance(exc, httpx.ConnectError):
+        return _connect_cause(exc) or "connect"
+    # A connection that was never made cannot have been acted on.
+    if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
         return "connect"
     if isinstance(exc, httpx.TimeoutException):
         return "timeout"
     return "dropped"
+
+
+def failure_reason(exc: httpx.TransportError) -> str:
+    """The underlying error's own words, for a message (``certificate has expired``)."""
+    cause = _root(exc)
+    if isinstance(cause, ssl.SSLCertVerificationError):
+        return cause.verify_message or cause.reason or str(cause)
+    if isinstance(cause, ssl.SSLError):
+        if cause.reason in {"WRONG_VERSION_NUMBER", "HTTP_REQUEST", "RECORD_LAYER_FAILURE"}:
+            return "the server does not speak TLS on that port"
+        return cause.reason or str(cause)
+    if isinstance(cause, OSError) and cause.strerror:
+        return cause.strerror
+    return str(cause) if cause is not exc else str(exc)
+
+
+def _connect_cause(exc: BaseException) -> str | None:
+    for cause in _chain(exc):
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return "tls_certificate"
+        if isinstance(cause, ssl.SSLError):
+            return "tls_protocol"
+        if isinstance(cause, socket.gaierror):
+            return "dns"
+        if isinstance(cause, ConnectionRefusedError):
+            return "refused"
+    return None
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    """``exc`` and the errors it was raised from, outermost first."""
+    seen: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in seen:
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    return seen
+
+
+def _root(exc: BaseException) -> BaseException:
+    return _chain(exc)[-1]

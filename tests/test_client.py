@@ -196,10 +196,19 @@ def test_create_retries_429_and_creates_once(send: Any) -> None:
     assert [r.method for r in server.requests] == ["POST", "POST"]
 
 
-def test_create_retries_refused_connection_but_not_read_timeout(send: Any) -> None:
-    refused = Server(httpx.ConnectError("refused"), ok(status=201))
-    assert send(make_client(refused), CREATE).status == 201
-    assert len(refused.requests) == 2
+def test_create_retries_a_failed_connect_but_not_a_refusal_or_read_timeout(send: Any) -> None:
+    unreached = Server(httpx.ConnectTimeout("no answer to the handshake"), ok(status=201))
+    assert send(make_client(unreached), CREATE).status == 201
+    assert len(unreached.requests) == 2
+
+    refusal = httpx.ConnectError("refused")
+    refusal.__cause__ = ConnectionRefusedError(111, "Connection refused")
+    refused = Server(refusal, ok(status=201))
+    with pytest.raises(PostHogTransportError) as caught:
+        send(make_client(refused), CREATE)
+    assert len(refused.requests) == 1
+    assert caught.value.kind == "refused" and not caught.value.transient
+    assert caught.value.safe_to_retry  # nothing reached PostHog
 
     timed_out = Server(httpx.ReadTimeout("slow"), ok(status=201))
     with pytest.raises(PostHogTransportError) as caught:

@@ -236,8 +236,8 @@ async def test_create_throttled_is_sent_again_and_creates_exactly_one(
     assert all(body == bodies[0] for body in bodies)
 
 
-async def test_create_is_retried_when_the_connection_was_refused(mode: str) -> None:
-    # A port nobody listens on: the request never reached a server, so sending again is safe.
+async def test_a_refused_connection_is_a_setting_and_is_not_retried(mode: str) -> None:
+    # A port nobody listens on: nothing was sent, but sending again only meets the same refusal.
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -245,8 +245,10 @@ async def test_create_is_retried_when_the_connection_was_refused(mode: str) -> N
     try:
         message = await invoke(mode, get_tool(kit, CREATE_FLAG), CREATE_ARGS)
         assert message.status == "error"
-        assert "could not connect to PostHog after 3 attempts" in message.content
-        assert "safe to try again" in message.content
+        assert f"could not reach PostHog at http://127.0.0.1:{port}: connection refused" in (
+            message.content
+        )
+        assert "retrying will not help" in message.content and "attempts" not in message.content
         assert_one_clear_line(message.content)
     finally:
         await close_toolkit(kit)
