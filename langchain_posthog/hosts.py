@@ -31,7 +31,7 @@ def resolve_hosts(host: str | None, ingest_host: str | None = None) -> tuple[str
                 f"host must be 'us', 'eu' or an http(s) URL of a self-hosted PostHog, not {raw!r}."
             )
         region = _CLOUD_ALIASES.get(url.host)
-        origin = f"{url.scheme}://{url.netloc.decode()}"
+        origin = _base(url, raw, "host")
     app, ingest = CLOUD_HOSTS[region] if region else (origin, origin)
     if ingest_host:
         ingest_raw = ingest_host.strip()
@@ -39,12 +39,25 @@ def resolve_hosts(host: str | None, ingest_host: str | None = None) -> tuple[str
         if ingest_url.scheme not in {"http", "https"} or not ingest_url.host:
             raise PostHogConfigError(f"ingest_host must be an http(s) URL, not {ingest_raw!r}.")
         alias = _CLOUD_ALIASES.get(ingest_url.host)
-        ingest = (
-            CLOUD_HOSTS[alias][1]
-            if alias
-            else f"{ingest_url.scheme}://{ingest_url.netloc.decode()}"
-        )
+        ingest = CLOUD_HOSTS[alias][1] if alias else _base(ingest_url, ingest_raw, "ingest_host")
     return app, ingest
+
+
+def _base(url: httpx.URL, raw: str, setting: str) -> str:
+    """The origin and path prefix every request of ``url``'s PostHog starts with.
+
+    A self-hosted PostHog behind a reverse proxy may live under a path
+    (``https://corp.example/posthog``): that prefix is kept. A pasted API address keeps only
+    what comes before ``/api``.
+    """
+    if url.query or url.fragment:
+        raise PostHogConfigError(
+            f"{setting} {raw!r} has a query or fragment: give only the address of PostHog, "
+            "like https://posthog.example.com or https://example.com/posthog."
+        )
+    prefix, _, _ = (url.path.rstrip("/") + "/").partition("/api/")
+    path = prefix.rstrip("/")
+    return f"{url.scheme}://{url.netloc.decode()}{path}"
 
 
 def _url(raw: str, setting: str) -> httpx.URL:

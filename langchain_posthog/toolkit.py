@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from dataclasses import dataclass
@@ -103,16 +104,14 @@ class PostHogToolkit(BaseToolkit):
         The checks run after pydantic's validation on purpose: an error raised inside it would
         quote the input, keys included.
         """
+        _check_names(settings)
         super().__init__(**settings)
-        env = os.environ
-        if self.personal_api_key is None and env.get("POSTHOG_PERSONAL_API_KEY"):
-            self.personal_api_key = SecretStr(env["POSTHOG_PERSONAL_API_KEY"])
-        if self.project_api_key is None and env.get("POSTHOG_PROJECT_API_KEY"):
-            self.project_api_key = SecretStr(env["POSTHOG_PROJECT_API_KEY"])
-        self.host = self.host or env.get("POSTHOG_HOST") or "us"
-        self.ingest_host = self.ingest_host or env.get("POSTHOG_INGEST_HOST") or None
-        if self.project_id is None and env.get("POSTHOG_PROJECT_ID"):
-            self.project_id = env["POSTHOG_PROJECT_ID"]
+        self.personal_api_key = _setting(self.personal_api_key, "personal_api_key")
+        self.project_api_key = _setting(self.project_api_key, "project_api_key")
+        self.host = _setting(self.host, "host") or "us"
+        self.ingest_host = _setting(self.ingest_host, "ingest_host")
+        if self.project_id is None:
+            self.project_id = _setting(None, "project_id")
         personal = _secret(self.personal_api_key)
         project = _secret(self.project_api_key)
         _check_keys(personal, project)
@@ -249,8 +248,64 @@ class PostHogToolkit(BaseToolkit):
         return tool, {k: getattr(model, k) for k in type(model).model_fields}
 
 
+# Settings that fall back to an environment variable when left as None.
+_ENVIRONMENT = {
+    "personal_api_key": "POSTHOG_PERSONAL_API_KEY",
+    "project_api_key": "POSTHOG_PROJECT_API_KEY",
+    "host": "POSTHOG_HOST",
+    "ingest_host": "POSTHOG_INGEST_HOST",
+    "project_id": "POSTHOG_PROJECT_ID",
+}
+_SECRETS = frozenset({"personal_api_key", "project_api_key"})
+
+
+def _check_names(settings: dict[str, Any]) -> None:
+    """Refuse a setting this toolkit does not have, naming the closest one it does."""
+    known = list(PostHogToolkit.model_fields)
+    for name in settings:
+        if name in known:
+            continue
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise PostHogConfigError(
+            f"PostHogToolkit has no setting {name!r}.{hint} Settings: {', '.join(known)}."
+        )
+
+
+def _setting(value: Any, name: str) -> Any:
+    """An explicit setting, else its environment variable; either refused when blank.
+
+    An explicit value always wins, so a blank one is an error rather than a silent fall back
+    to the environment; a variable that is set but blank is refused in the same way.
+    """
+    variable = _ENVIRONMENT[name]
+    if value is None:
+        raw = os.environ.get(variable)
+        if raw is None:
+            return None
+        if not raw.strip():
+            raise PostHogConfigError(
+                f"{variable} is set but blank: give it a value, or unset it{_unset(name)}."
+            )
+        return SecretStr(raw.strip()) if name in _SECRETS else raw.strip()
+    text = value.get_secret_value() if isinstance(value, SecretStr) else str(value)
+    if not text.strip():
+        raise PostHogConfigError(
+            f"{name} is blank: give it a value, or leave it out to use {variable}."
+        )
+    if isinstance(value, SecretStr):
+        return SecretStr(text.strip())
+    return value.strip() if isinstance(value, str) else value
+
+
+def _unset(name: str) -> str:
+    return {"host": " (the default is 'us')", "project_id": " to let the model choose"}.get(
+        name, ""
+    )
+
+
 def _secret(value: SecretStr | None) -> str | None:
-    text = value.get_secret_value().strip() if value is not None else ""
+    text = value.get_secret_value() if value is not None else ""
     return text or None
 
 
