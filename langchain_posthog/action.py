@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import types
 import typing
 from collections.abc import Callable, Mapping
@@ -201,8 +202,8 @@ def explain(error: PostHogError, action: Action, args: Any, ctx: Context) -> str
             f"(US or EU; this toolkit talks to {ctx.app_url}). Retrying will not help."
         )
     if status == 403:
-        scope = f" The key needs the '{action.api_scope}' scope." if action.api_scope else ""
-        return f"Permission denied (403) in {where}: {detail or 'forbidden'}.{scope}"
+        advice = forbidden_advice(detail)
+        return f"Permission denied (403) in {where}: {detail or 'forbidden'}. {advice}"
     if status == 404:
         hint = f" {action.not_found}" if action.not_found else ""
         ident = next((getattr(args, n, None) for n in _ID_FIELDS if getattr(args, n, None)), None)
@@ -245,3 +246,55 @@ def explain(error: PostHogError, action: Action, args: Any, ctx: Context) -> str
             f"PostHog had a server error ({status}){tries}: {detail or 'internal error'}. {advice}"
         )
     return str(error)
+
+
+# PostHog's own words for a 403 (posthog/permissions.py: APIScopePermission,
+# TeamMemberAccessPermission, the organization's personal-API-key setting), each with its fix.
+_MISSING_SCOPE = re.compile(r"missing required scope '([\w:*-]+)'")
+_FORBIDDEN_ADVICE = (
+    (
+        re.compile(r"does not have access to the requested project"),
+        "The key is limited to other projects: pick a project from posthog_list_projects, or "
+        "add this project to the key under Settings -> Personal API keys.",
+    ),
+    (
+        re.compile(r"does not have access to the requested organization"),
+        "The key is limited to other organizations: use a project of the key's organizations, "
+        "or widen the key under Settings -> Personal API keys.",
+    ),
+    (
+        re.compile(r"does not allow using personal API keys"),
+        "The organization does not allow personal API keys for members: ask an organization "
+        "admin to allow them, or to run this. Retrying will not help.",
+    ),
+    (
+        re.compile(r"don't have access to the project"),
+        "The key's owner is not a member of this project: pick a project from "
+        "posthog_list_projects, or ask an admin for access. Retrying will not help.",
+    ),
+    (
+        re.compile(r"sufficient permissions|access level is insufficient|do not have \w+ access"),
+        "The key's owner has too low a role here: ask a project or organization admin to do it "
+        "or to raise the role. Retrying will not help.",
+    ),
+    (
+        re.compile(r"does not support personal API key access"),
+        "PostHog does not allow this with a personal API key; tell the user to do it in "
+        "PostHog's UI.",
+    ),
+)
+
+
+def forbidden_advice(detail: str | None) -> str:
+    """What to do about a 403, from what PostHog said about it."""
+    text = detail or ""
+    scope = _MISSING_SCOPE.search(text)
+    if scope:
+        return (
+            f"The key lacks the '{scope.group(1)}' scope: add it to the key under Settings -> "
+            "Personal API keys (or use a key that has it). Retrying will not help."
+        )
+    for pattern, advice in _FORBIDDEN_ADVICE:
+        if pattern.search(text):
+            return advice
+    return "Tell the user what PostHog said; retrying will not help."
