@@ -1,15 +1,22 @@
-"""The ``langchain-posthog`` command: list tools, show schemas, check keys, call a tool.
+"""The ``langchain-posthog`` command: list tools, show schemas, check a setup, call a tool.
 
-Settings come from the same ``POSTHOG_*`` environment variables as the toolkit. Every failure is
-one line on stderr and a non-zero exit, never a traceback.
+Settings come from the same ``POSTHOG_*`` environment variables as the toolkit, or from options
+given before or after the command. Every failure is one line on stderr and a non-zero exit,
+never a traceback, and no key is ever printed whole: at most ``phx_...`` and its last 4
+characters.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import logging
+import os
+import re
 import sys
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from langchain_posthog.errors import PostHogError
@@ -17,26 +24,107 @@ from langchain_posthog.errors import PostHogError
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 
+KEY_OPTIONS = {
+    "--personal-api-key": "POSTHOG_PERSONAL_API_KEY",
+    "--project-api-key": "POSTHOG_PROJECT_API_KEY",
+}
+# PostHog's keys and tokens start with ph, a letter and an underscore: phx_ personal keys,
+# phc_ project keys, phs_ project secret keys.
+_KEY_SHAPE = re.compile(r"\bph[a-z]_[A-Za-z0-9_-]{6,}")
+
+
+def mask_key(key: str) -> str:
+    """How this command shows a key, if at all: its ``phx_``-style prefix, ``...``, its last 4."""
+    key = key.strip()
+    prefix = key[:4] if re.match(r"ph[a-z]_", key) else ""
+    return f"{prefix}...{key[-4:] if len(key) >= 20 else ''}"
+
+
+class _Output:
+    """Where a command writes. Every line is masked first, so no key is ever printed whole."""
+
+    def __init__(self, secrets: Sequence[str]) -> None:
+        # Longest first: a key that contains another is masked whole.
+        self._secrets = sorted({s for s in secrets if len(s) >= 8}, key=len, reverse=True)
+
+    def mask(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, mask_key(secret))
+        return _KEY_SHAPE.sub(lambda match: mask_key(match.group(0)), text)
+
+    def line(self, text: str) -> None:
+        print(self.mask(text), flush=True)
+
+    def error(self, text: str) -> None:
+        print(self.mask(text), file=sys.stderr, flush=True)
+
+
+def _secrets(argv: Sequence[str]) -> list[str]:
+    """The keys a command line and the environment hold, found before anything is parsed."""
+    found = [os.environ.get(variable, "") for variable in KEY_OPTIONS.values()]
+    for i, arg in enumerate(argv):
+        name, equals, value = arg.partition("=")
+        if name in KEY_OPTIONS:
+            found.append(value if equals else (argv[i + 1] if i + 1 < len(argv) else ""))
+    return [key.strip() for key in found if key.strip()]
+
+
+class _UsageError(Exception):
+    """A command line argparse refused. Its message may quote what was typed, keys included."""
+
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> Any:  # one line, not argparse's usage dump
-        print(f"langchain-posthog: {message} (see --help)", file=sys.stderr)
-        raise SystemExit(EXIT_USAGE)
+    def error(self, message: str) -> Any:
+        # Raised, not printed: main() masks any key the message quotes, and keeps it one line.
+        raise _UsageError(message)
+
+
+def _settings(parser: argparse.ArgumentParser, *, after: bool) -> None:
+    """The settings every command takes, before the command or after it."""
+    # After the command, an option left out must not overwrite what was given before it.
+    default = argparse.SUPPRESS if after else None
+    group = parser.add_argument_group("settings (before or after the command)")
+    group.add_argument(
+        "--host",
+        default=default,
+        help="us, eu or a self-hosted URL (default: $POSTHOG_HOST or us)",
+    )
+    group.add_argument(
+        "--project-id", default=default, help="project to use (default: $POSTHOG_PROJECT_ID)"
+    )
+    for option, variable in KEY_OPTIONS.items():
+        group.add_argument(
+            option,
+            default=default,
+            metavar="KEY",
+            help=f"default: ${variable}, which is safer: a key typed in a command stays in the "
+            "shell's history and shows in the process list",
+        )
 
 
 def _parser() -> argparse.ArgumentParser:
+    # No abbreviations: a key typed after a shortened option name would not be recognised as
+    # one, and could be quoted unmasked.
     parser = _Parser(
         prog="langchain-posthog",
         description="PostHog tools for LangChain agents, from the command line.",
+        allow_abbrev=False,
     )
-    parser.add_argument("--host", help="us, eu or a self-hosted URL (default: $POSTHOG_HOST or us)")
-    parser.add_argument("--project-id", help="project to use (default: $POSTHOG_PROJECT_ID)")
+    _settings(parser, after=False)
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    commands.add_parser("tools", help="list every tool with its scope and catalogue action")
-    schema = commands.add_parser("schema", help="print the JSON schema a model receives for a tool")
-    schema.add_argument("name")
-    commands.add_parser("check", help="check the keys and region, and list your projects")
-    call = commands.add_parser("call", help="run one tool and print what the model would read")
+
+    def command(name: str, help: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help, description=help, allow_abbrev=False)
+        _settings(sub, after=True)
+        return sub
+
+    command("tools", "list every tool with its scope and catalogue action")
+    command("schema", "print the JSON schema a model receives for a tool").add_argument("name")
+    check = command("check", "check the host, the keys, the project and the key's scopes")
+    check.add_argument(
+        "--read-only", action="store_true", help="check only what the read tools need"
+    )
+    call = command("call", "run one tool and print what the model would read")
     call.add_argument("name")
     call.add_argument("--args", default="{}", help="the tool's arguments as a JSON object")
     call.add_argument("--artifact", action="store_true", help="print PostHog's full JSON instead")
@@ -48,35 +136,67 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
-    options = _parser().parse_args(argv)
+    args = list(sys.argv[1:] if argv is None else argv)
+    out = _Output(_secrets(args))
+    with _quiet_libraries():
+        try:
+            options = _parser().parse_args(args)
+        except _UsageError as error:
+            out.error(f"langchain-posthog: {_one_line(str(error))} (see --help)")
+            return EXIT_USAGE
+        try:
+            return _COMMANDS[options.command](options, out)
+        except PostHogError as error:
+            return _fail(out, str(error))
+        except KeyboardInterrupt:
+            return _fail(out, "interrupted")
+
+
+@contextlib.contextmanager
+def _quiet_libraries() -> Iterator[None]:
+    """Keep log records and Python warnings off stderr while a command runs.
+
+    The client logs each retry as a warning, and with no logging configured Python prints it on
+    stderr, between the one-line verdicts this command promises; the final error already says
+    how many attempts were made. The logger is left as it was found, for callers of main().
+    """
+    logger = logging.getLogger("langchain_posthog")
+    quiet, propagate = logging.NullHandler(), logger.propagate
+    logger.addHandler(quiet)
+    logger.propagate = False
     try:
-        return _COMMANDS[options.command](options)
-    except PostHogError as error:
-        return _fail(str(error))
-    except KeyboardInterrupt:
-        return _fail("interrupted")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logger.removeHandler(quiet)
+        logger.propagate = propagate
 
 
 def _toolkit(options: argparse.Namespace, **settings: Any) -> Any:
     from langchain_posthog.toolkit import PostHogToolkit
 
-    return PostHogToolkit(host=options.host, project_id=options.project_id, **settings)
+    return PostHogToolkit(
+        host=options.host,
+        project_id=options.project_id,
+        personal_api_key=options.personal_api_key,
+        project_api_key=options.project_api_key,
+        **settings,
+    )
 
 
-def _tools(options: argparse.Namespace) -> int:
+def _tools(options: argparse.Namespace, out: _Output) -> int:
     from langchain_posthog.actions import ACTIONS
 
     rows = [("tool", "scope", "catalogue action")]
     rows += [(a.name, a.scope, f"POSTHOG_{a.catalogue}" if a.catalogue else "-") for a in ACTIONS]
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
     for row in rows:
-        print(
-            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-        )
+        out.line("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
     return 0
 
 
-def _schema(options: argparse.Namespace) -> int:
+def _schema(options: argparse.Namespace, out: _Output) -> int:
     from langchain_core.utils.function_calling import convert_to_openai_tool
 
     from langchain_posthog.actions import ACTIONS
@@ -84,65 +204,56 @@ def _schema(options: argparse.Namespace) -> int:
 
     action = next((a for a in ACTIONS if options.name in {a.name, f"POSTHOG_{a.catalogue}"}), None)
     if action is None:
-        return _fail(f"no tool named {options.name!r}; run 'langchain-posthog tools'")
+        return _fail(out, f"no tool named {options.name!r}; run 'langchain-posthog tools'")
     toolkit = _toolkit(options)
     tool = PostHogTool.from_action(action, toolkit.client, toolkit.bound_project)
-    print(json.dumps(convert_to_openai_tool(tool), indent=2))
+    out.line(json.dumps(convert_to_openai_tool(tool), indent=2))
     return 0
 
 
-def _check(options: argparse.Namespace) -> int:
-    with _toolkit(options) as toolkit:
-        if not toolkit.client.has_personal_key:
-            return _fail(
-                "POSTHOG_PERSONAL_API_KEY is not set: create a personal API key (phx_...) in "
-                "PostHog under Settings -> Personal API keys"
-            )
-        user = toolkit.execute("posthog_get_current_user")
-        if not user.successful:
-            return _fail(_check_advice(user.error or "", toolkit.client.app_url))
-        projects = toolkit.execute("posthog_list_projects")
-        print(f"OK: the key works on {toolkit.client.app_url}")
-        print(user.content)
-        if projects.successful:
-            print(projects.content)
-        else:
-            print(f"Could not list projects: {projects.error}")
-        if not toolkit.client.has_project_key:
-            print("Note: POSTHOG_PROJECT_API_KEY is not set, so the capture tools are off.")
-    return 0
+def _check(options: argparse.Namespace, out: _Output) -> int:
+    from langchain_posthog.doctor import Report, run_checks
+
+    report = Report(out.line, out.error)
+    run_checks(
+        lambda **settings: _toolkit(options, read_only=options.read_only, **settings),
+        report,
+        personal_key=_given(options.personal_api_key, KEY_OPTIONS["--personal-api-key"]),
+        project_key=_given(options.project_api_key, KEY_OPTIONS["--project-api-key"]),
+    )
+    return EXIT_FAILED if report.failed else 0
 
 
-def _check_advice(error: str, app_url: str) -> str:
-    if "401" in error:
-        other = "eu" if "us." in app_url else "us"
-        return (
-            f"the personal API key was rejected by {app_url}. Check the key, and if your "
-            f"PostHog account is on the other cloud region, set POSTHOG_HOST={other}"
-        )
-    return error.replace("\n", " ")
+def _given(value: str | None, variable: str) -> str | None:
+    """A key as the toolkit will read it: the option's value, else the environment's."""
+    key = value if value is not None else os.environ.get(variable, "")
+    return key.strip() or None
 
 
-def _call(options: argparse.Namespace) -> int:
+def _call(options: argparse.Namespace, out: _Output) -> int:
     try:
         args = json.loads(options.args)
     except ValueError as error:
-        return _fail(f"--args is not valid JSON: {error}")
+        return _fail(out, f"--args is not valid JSON: {error}")
     if not isinstance(args, dict):
-        return _fail("--args must be a JSON object, like '{\"id\": 12}'")
+        return _fail(out, "--args must be a JSON object, like '{\"id\": 12}'")
     with _toolkit(options, include_destructive=options.allow_destructive) as toolkit:
         result = toolkit.execute(options.name, args)
     if not result.successful:
-        return _fail(" ".join((result.error or "failed").split()))
+        return _fail(out, result.error or "failed")
     if options.artifact:
-        print(json.dumps(result.data, indent=2, default=str))
+        out.line(json.dumps(result.data, indent=2, default=str))
     else:
-        print(result.content)
+        out.line(result.content or "")
     return 0
 
 
-def _fail(message: str) -> int:
-    print(f"langchain-posthog: {message}", file=sys.stderr)
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _fail(out: _Output, message: str) -> int:
+    out.error(f"langchain-posthog: {_one_line(message)}")
     return EXIT_FAILED
 
 
