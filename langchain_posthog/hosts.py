@@ -50,6 +50,11 @@ def _base(url: httpx.URL, raw: str, setting: str) -> str:
     (``https://corp.example/posthog``): that prefix is kept. A pasted API address keeps only
     what comes before ``/api``.
     """
+    if url.userinfo:
+        raise PostHogConfigError(
+            f"{setting} has a user name or password in it: give only the address of PostHog "
+            "(the personal API key authenticates every request)."
+        )
     if url.query or url.fragment:
         raise PostHogConfigError(
             f"{setting} {raw!r} has a query or fragment: give only the address of PostHog, "

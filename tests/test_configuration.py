@@ -117,6 +117,15 @@ def test_a_host_with_a_query_is_refused() -> None:
         PostHogToolkit(personal_api_key=PERSONAL_KEY, host="https://corp.example/?x=1")
 
 
+@pytest.mark.parametrize("setting", ["host", "ingest_host"])
+def test_a_host_with_credentials_is_refused_without_quoting_them(setting: str) -> None:
+    with pytest.raises(PostHogConfigError, match="user name or password") as caught:
+        PostHogToolkit(
+            personal_api_key=PERSONAL_KEY, **{setting: "https://ada:s3cret@corp.example"}
+        )
+    assert "s3cret" not in str(caught.value)
+
+
 # -- 403: advice from PostHog's own words ---------------------------------------------------
 
 
