@@ -3,6 +3,7 @@
 from langchain_posthog.client import PostHogClient
 from langchain_posthog.errors import (
     PostHogAPIError,
+    PostHogClosedError,
     PostHogConfigError,
     PostHogError,
     PostHogReadOnlyError,
@@ -15,6 +16,7 @@ __all__ = [
     "ActionResult",
     "PostHogAPIError",
     "PostHogClient",
+    "PostHogClosedError",
     "PostHogConfigError",
     "PostHogError",
     "PostHogReadOnlyError",

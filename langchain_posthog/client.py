@@ -19,7 +19,6 @@ from functools import lru_cache
 from http.cookiejar import Cookie, CookieJar
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, TypeVar
-from urllib.request import getproxies
 
 import httpx
 
@@ -27,6 +26,7 @@ from langchain_posthog.answers import api_error, reply
 from langchain_posthog.calls import Call, Plan, Reply, Sleep, is_idempotent, is_read
 from langchain_posthog.deadline import read_within
 from langchain_posthog.errors import (
+    PostHogClosedError,
     PostHogConfigError,
     PostHogError,
     PostHogReadOnlyError,
@@ -34,8 +34,11 @@ from langchain_posthog.errors import (
 )
 from langchain_posthog.hosts import resolve_hosts
 from langchain_posthog.retry import NEVER_SENT, RetryPolicy, failure_kind, failure_reason
+from langchain_posthog.transports import async_transport, check_transport
 
 logger = logging.getLogger("langchain_posthog")
+# A library's logger stays silent until the application configures logging.
+logger.addHandler(logging.NullHandler())
 
 try:
     __version__ = version("langchain-posthog")
@@ -64,6 +67,12 @@ class PostHogClient:
         read_only: refuse every call that is not a read.
         http_client / async_http_client: ready-made httpx clients (not closed by this client).
         transport / async_transport: transports for the clients this client makes (tests).
+        async_backend: ``"httpx"`` (httpx's own transport) or ``"aiohttp"`` (aiohttp's, through
+            the ``aiohttp`` extra) for the async client this client makes.
+
+    Copies share this client: ``copy.deepcopy`` returns it as is. A pickled client carries its
+    settings and keys but no connection or injected httpx client: the unpickled one opens its
+    own when first used.
     """
 
     def __init__(
@@ -80,6 +89,7 @@ class PostHogClient:
         async_http_client: httpx.AsyncClient | None = None,
         transport: httpx.BaseTransport | None = None,
         async_transport: httpx.AsyncBaseTransport | None = None,
+        async_backend: str = "httpx",
     ) -> None:
         self._personal_key = personal_api_key or None
         self._project_key = project_api_key or None
@@ -89,7 +99,8 @@ class PostHogClient:
         self.read_only = read_only
         self._timeout = httpx.Timeout(timeout, connect=min(timeout, 10.0))
         self._answer_seconds = timeout  # for a whole answer, from sending to the last byte
-        # httpx's default limits; the async pool keeps all its connections alive.
+        self.async_backend = check_transport(async_backend)
+        # httpx's default limits.
         self._limits = httpx.Limits(max_connections=100, max_keepalive_connections=20)
         self._owns_sync = http_client is None
         self._sync = http_client
@@ -98,13 +109,37 @@ class PostHogClient:
         self._async_transport = async_transport
         self._async: httpx.AsyncClient | None = None
         self._async_loop: asyncio.AbstractEventLoop | None = None
+        self._closed = False
 
     def __repr__(self) -> str:
         return (
             f"PostHogClient(app_url={self.app_url!r}, ingest_url={self.ingest_url!r}, "
             f"personal_api_key={'set' if self._personal_key else None}, "
-            f"project_api_key={'set' if self._project_key else None}, read_only={self.read_only})"
+            f"project_api_key={'set' if self._project_key else None}, read_only={self.read_only}, "
+            f"transport={self.async_backend!r}{', closed' if self._closed else ''})"
         )
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> PostHogClient:
+        return self
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        # Connections, event loops and locks do not cross a process boundary.
+        state.update(
+            _sync=None,
+            _owns_sync=True,
+            _transport=None,
+            _injected_async=None,
+            _async_transport=None,
+            _async=None,
+            _async_loop=None,
+        )
+        return state
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` or :meth:`aclose` was called: no request is sent after it."""
+        return self._closed
 
     @property
     def has_personal_key(self) -> bool:
@@ -190,34 +225,58 @@ class PostHogClient:
         return await self.arun(_single(call))
 
     def close(self) -> None:
-        """Close the httpx clients this client made (not the ones it was given)."""
-        if self._owns_sync and self._sync is not None:
-            self._sync.close()
-            self._sync = None
-        if self._async is not None and self._async_loop is not None:
-            if self._async_loop.is_closed():
-                self._async = None
-            else:
-                try:
-                    running = asyncio.get_running_loop()
-                except RuntimeError:
-                    running = None
-                if running is None:
-                    self._async_loop.run_until_complete(self._async.aclose())
-                    self._async = None
+        """Close the httpx clients this client made (not the ones it was given).
+
+        Works from any thread, whichever event loop the async client was used on: a loop
+        running in another thread closes it there. After it, every call is refused.
+        """
+        self._closed = True
+        self._close_sync()
+        client, loop = self._async, self._async_loop
+        self._async = self._async_loop = None
+        if client is None or loop is None or loop.is_closed():
+            return
+        try:
+            running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            # Sync code inside the client's own loop cannot wait for it: close it there next.
+            self._closing = loop.create_task(client.aclose())
+        elif loop.is_running():
+            asyncio.run_coroutine_threadsafe(client.aclose(), loop).result(self._answer_seconds)
+        elif running is None:
+            loop.run_until_complete(client.aclose())
 
     async def aclose(self) -> None:
-        """Close both clients from async code."""
-        if self._async is not None:
-            await self._async.aclose()
-            self._async = None
-        if self._owns_sync and self._sync is not None:
-            self._sync.close()
-            self._sync = None
+        """Close both clients from async code, whichever loop the async client was used on."""
+        self._closed = True
+        client, loop = self._async, self._async_loop
+        self._async = self._async_loop = None
+        if client is not None and loop is not None and not loop.is_closed():
+            if loop is asyncio.get_running_loop() or not loop.is_running():
+                await client.aclose()
+            else:
+                closing = asyncio.run_coroutine_threadsafe(client.aclose(), loop)
+                await asyncio.wrap_future(closing)
+        self._close_sync()
+
+    def _close_sync(self) -> None:
+        sync, self._sync = self._sync, None
+        if self._owns_sync and sync is not None:
+            sync.close()
+
+    def _refuse_if_closed(self) -> None:
+        if self._closed:
+            raise PostHogClosedError(
+                "This toolkit was closed, so its tools send nothing more: build a new "
+                "PostHogToolkit, or close this one only when its agent is done."
+            )
 
     def _sync_client(self) -> httpx.Client:
         # Made on first use: building an SSL context costs tens of milliseconds, and a toolkit
         # that only lists its tools, or only runs async, never needs it.
+        self._refuse_if_closed()
         if self._sync is None:
             self._sync = _Client(
                 timeout=self._timeout, limits=self._limits, transport=self._transport
@@ -225,6 +284,7 @@ class PostHogClient:
         return self._sync
 
     def _async_client(self) -> httpx.AsyncClient:
+        self._refuse_if_closed()
         if self._injected_async is not None:
             return self._injected_async
         # An AsyncClient must not be shared across event loops (scripts that call asyncio.run
@@ -234,7 +294,8 @@ class PostHogClient:
             self._async = _AsyncClient(
                 timeout=self._timeout,
                 limits=self._limits,
-                transport=self._async_transport or _pooled_transport(self._limits),
+                transport=self._async_transport
+                or async_transport(self.async_backend, self._limits),
             )
             self._async_loop = loop
         return self._async
@@ -373,19 +434,6 @@ class PostHogClient:
             content=content,
             extensions={"timeout": self._timeout.as_dict()},
         )
-
-
-def _pooled_transport(limits: httpx.Limits) -> httpx.AsyncBaseTransport | None:
-    """The async client's pool (see langchain_posthog.pool), or ``None``.
-
-    ``None`` (httpx's own pool) when the environment names a proxy: httpx applies proxy
-    variables only to the transport it makes itself.
-    """
-    if any(getproxies().get(scheme) for scheme in ("http", "https", "all")):
-        return None
-    from langchain_posthog.pool import PooledTransport
-
-    return PooledTransport(limits.max_connections or 100)
 
 
 class _EmptyJar(CookieJar):

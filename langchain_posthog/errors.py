@@ -15,6 +15,10 @@ class PostHogConfigError(PostHogError, ValueError):
     """The toolkit's settings are wrong or incomplete (a key in the wrong place, a bad host)."""
 
 
+class PostHogClosedError(PostHogError, RuntimeError):
+    """A call was made through a toolkit (or client) after it was closed."""
+
+
 class PostHogReadOnlyError(PostHogError):
     """A write was attempted through a toolkit built with ``read_only=True``."""
 

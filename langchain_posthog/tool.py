@@ -79,6 +79,14 @@ class PostHogTool(BaseTool):
             },
         )
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle by the row's name, which the action table finds again when unpickled.
+
+        A row's plan and renderer are closures and its args model may be made at run time.
+        """
+        state = {k: v for k, v in self.__dict__.items() if k not in _FROM_THE_ROW}
+        return (_rebuild, (self.action.name, self.client, self.bound_project, state))
+
     @property
     def tool_call_schema(self) -> dict[str, Any]:
         """What the model receives: the args schema without pydantic's human-facing extras."""
@@ -232,3 +240,17 @@ def _resolve_annotations_once(*methods: Callable[..., Any]) -> None:
 
 
 _resolve_annotations_once(PostHogTool._run, PostHogTool._arun)
+
+
+# What from_action derives from the row: a pickled tool carries only the rest.
+_FROM_THE_ROW = frozenset({"name", "description", "args_schema", "action", "client"})
+
+
+def _rebuild(
+    name: str, client: PostHogClient, bound_project: str | None, state: dict[str, Any]
+) -> PostHogTool:
+    from langchain_posthog.actions import ACTIONS
+
+    action = next(a for a in ACTIONS if a.name == name)
+    tool = PostHogTool.from_action(action, client, bound_project)
+    return tool.model_copy(update=state)

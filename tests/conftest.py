@@ -38,6 +38,21 @@ CASSETTE_HOSTS = {"app": "https://us.posthog.com", "ingest": "https://us.i.posth
 VOLATILE = frozenset({"uuid", "sentAt", "api_key"})
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--transport",
+        choices=("httpx", "aiohttp"),
+        default="httpx",
+        help="the async transport of the stand-in tests' toolkits (aiohttp needs the extra)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from tests import standin
+
+    standin.TRANSPORT = config.getoption("transport")
+
+
 @pytest.fixture(autouse=True)
 def hermetic_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """The machine's POSTHOG_* variables never reach a test."""

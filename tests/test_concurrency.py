@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 
 from langchain_posthog import PostHogToolkit
-from langchain_posthog.pool import PooledTransport
 from tests.conftest import PROJECT_ID
 from tests.standin import (
     LOOPBACK_ONLY,
@@ -146,13 +145,7 @@ def test_threads_sharing_one_sync_toolkit_each_get_their_own_answer(standin: Sta
     assert len(standin.received("GET")) == 80
 
 
-# -- the async client's pool (langchain_posthog/pool.py) -------------------------------------
-
-
-def pooled(toolkit: PostHogToolkit) -> PooledTransport:
-    transport = toolkit.client._async_client()._transport
-    assert isinstance(transport, PooledTransport)
-    return transport
+# -- the async client's connections ---------------------------------------------------------
 
 
 async def test_calls_made_one_at_a_time_keep_one_connection(
@@ -162,10 +155,9 @@ async def test_calls_made_one_at_a_time_keep_one_connection(
     for i in range(1, 8):
         assert f"(id {i})" in await tool.ainvoke({"id": i})
     assert standin.connections == 1
-    assert pooled(toolkit).in_flight == 0
 
 
-async def test_the_pool_is_freed_after_errors_timeouts_drops_trickles_and_cancellations(
+async def test_the_client_keeps_serving_after_errors_timeouts_drops_trickles_and_cancellations(
     standin: StandIn,
 ) -> None:
     kit = make_toolkit(standin, own_clients=True, timeout=0.3, max_retries=0)
@@ -182,12 +174,10 @@ async def test_the_pool_is_freed_after_errors_timeouts_drops_trickles_and_cancel
         assert sum(isinstance(d, asyncio.CancelledError) for d in done) == 10
         failed = [d for d in done if isinstance(d, str) and "PostHog" in d and "(id" not in d]
         assert failed, "no fault reached a call"
-        assert pooled(kit).in_flight == 0
         # Every connection still serves: a burst as large as the limit all succeeds.
         standin.latency = 0.02
         again = await asyncio.gather(*(tool.ainvoke({"id": i}) for i in range(1, 101)))
         assert all(f"(id {i})" in text for i, text in enumerate(again, start=1)), again
-        assert pooled(kit).in_flight == 0
     finally:
         await close_toolkit(kit)
 
@@ -195,13 +185,12 @@ async def test_the_pool_is_freed_after_errors_timeouts_drops_trickles_and_cancel
 async def test_a_proxy_named_in_the_environment_is_used(
     standin: StandIn, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # httpx honours proxy variables only with its own transport, so the client keeps it then.
+    # httpx's own transport, which the toolkit leaves httpx to make, honours proxy variables.
     for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy", "HTTPS_PROXY", "https_proxy"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HTTP_PROXY", standin.url)
     kit = make_toolkit("http://posthog.invalid", own_clients=True)
     try:
-        assert not isinstance(kit.client._async_client()._transport, PooledTransport)
         tool = tool_of(kit, "posthog_get_feature_flag")
         assert "(id 7)" in await tool.ainvoke({"id": 7})
     finally:

@@ -16,6 +16,7 @@ import pytest
 
 from langchain_posthog import PostHogToolkit
 from langchain_posthog.actions import ACTIONS
+from tests import standin as standin_module
 from tests.conftest import PROJECT_ID, PROJECT_KEY
 from tests.standin import (
     LOOPBACK_ONLY,
@@ -172,18 +173,29 @@ async def test_read_gives_up_after_max_retries_and_says_so(
 ) -> None:
     kit = make_toolkit(standin, max_retries=2, timeout=0.25)
     try:
-        standin.fail(FLAG, *(fault() for _ in range(3)))
+        standin.fail_always(fault())
         tool = get_tool(kit, GET_FLAG)
         message = await invoke(mode, tool, {"id": 7})
+        standin.fail_always(None)
         assert message.status == "error"
         assert expected in message.content
         assert_one_clear_line(message.content)
-        assert len(standin.received("GET", FLAG)) == 3
-        # The faults are used up: the same toolkit works again.
+        sent = len(standin.received("GET", FLAG))
+        if standin_transport(mode) == "aiohttp" and fault is drop:
+            # aiohttp itself sends a GET once more when a kept-alive connection closes unanswered.
+            assert 3 <= sent <= 6
+        else:
+            assert sent == 3
+        # The faults are over: the same toolkit works again.
         again = await invoke(mode, tool, {"id": 7})
         assert again.status == "success" and "(id 7)" in again.content
     finally:
         await close_toolkit(kit)
+
+
+def standin_transport(mode: str) -> str:
+    """The transport a call in ``mode`` takes: the run's async transport, or httpx's (sync)."""
+    return standin_module.TRANSPORT if mode == "async" else "httpx"
 
 
 async def test_429_message_names_the_wait(standin: StandIn, mode: str) -> None:

@@ -49,6 +49,9 @@ FaultKind = Literal[
 # What PostHogClient uses for the clients it makes.
 LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
 
+# The async transport of the toolkits make_toolkit builds: set from ``pytest --transport``.
+TRANSPORT = "httpx"
+
 THROTTLED = "Request was throttled. Expected available in {} seconds."
 
 
@@ -205,6 +208,7 @@ class StandIn:
         self.in_flight = 0
         self.peak_in_flight = 0
         self.connections = 0  # connections accepted
+        self.closed_connections = 0  # connections the client closed (or that timed out)
         self.latency = 0.0  # seconds before every answer, to keep many requests in flight
         self.set_cookie: str | None = None  # a Set-Cookie header on every answer
         self.closing = threading.Event()
@@ -240,6 +244,16 @@ class StandIn:
         """Answer the next requests to ``path`` (``None``: any path) with ``faults``, in order."""
         with self._lock:
             self._faults.setdefault((method, path), deque()).extend(faults)
+
+    def wait_for_closed_connections(self, seconds: float = 10.0) -> bool:
+        """Wait until every connection accepted so far has been closed; whether they were."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            with self._lock:
+                if self.closed_connections >= self.connections:
+                    return True
+            time.sleep(0.01)
+        return False
 
     def fail_always(self, fault: Fault | None) -> None:
         """Answer every request with ``fault`` until told otherwise (``None``)."""
@@ -344,6 +358,8 @@ def _handler(standin: StandIn) -> type[BaseHTTPRequestHandler]:
         def finish(self) -> None:
             with contextlib.suppress(OSError):
                 super().finish()
+            with standin._lock:
+                standin.closed_connections += 1
 
         def log_message(self, format: str, *args: Any) -> None:
             pass
@@ -488,8 +504,8 @@ def make_toolkit(
 
     Unless ``own_clients``, it is handed a sync httpx client that skips loading CA certificates
     (a tenth of a second on a small machine, for a plain-http server); timeouts still come from
-    the toolkit, which sets them on every request. Its async client is always its own, the pool
-    every async call takes (langchain_posthog/pool.py), which loads certificates only for HTTPS.
+    the toolkit, which sets them on every request. Its async client is always its own, over
+    the transport the test run names (``pytest --transport=aiohttp``; httpx's by default).
     Close it with :func:`close_toolkit`.
     """
     url = server if isinstance(server, str) else server.url
@@ -502,6 +518,7 @@ def make_toolkit(
         "include_destructive": True,
         "timeout": 1.0,
         "max_retries": 2,
+        "transport": TRANSPORT,
     }
     if not own_clients:
         options["http_client"] = httpx.Client(verify=False, limits=LIMITS)
