@@ -332,7 +332,7 @@ def _render_created(data: Any, args: CreateBatchExportArgs, ctx: Context) -> str
     window = [f"{word} {data[key]}" for key, word in _WINDOW if data.get(key)]
     if window:
         lines.append("Runs " + " ".join(window))
-    lines.append("Open: " + ctx.ui(f"pipeline/batch-exports/{data.get('id')}"))
+    lines.append("Open: " + ctx.ui(f"pipeline/batch-exports/{data.get('id')}", data))
     return "\n".join(lines)
 
 

@@ -182,7 +182,7 @@ def _render_created(data: Any, args: CreateCohortArgs, ctx: Context) -> str:
             "PostHog computes its members asynchronously (is_calculating); the count shows in "
             "posthog_list_cohorts once done."
         )
-    lines.append("Open: " + ctx.ui(f"cohorts/{data.get('id')}"))
+    lines.append("Open: " + ctx.ui(f"cohorts/{data.get('id')}", data))
     return "\n".join(lines)
 
 

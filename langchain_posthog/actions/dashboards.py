@@ -53,7 +53,7 @@ def _dashboard_head(data: dict[str, Any]) -> str:
 
 
 def _link(data: dict[str, Any], ctx: Context) -> str:
-    return "Open: " + ctx.ui(f"dashboard/{data.get('id')}")
+    return "Open: " + ctx.ui(f"dashboard/{data.get('id')}", data)
 
 
 def _render_created(data: Any, args: CreateDashboardArgs, ctx: Context) -> str:

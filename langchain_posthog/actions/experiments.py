@@ -252,7 +252,7 @@ def _experiment_text(exp: dict[str, Any], ctx: Context) -> str:
     if exp.get("description"):
         lines.append(f"Description: {exp['description']}")
     if exp.get("id") is not None:
-        lines.append("Open: " + ctx.ui(f"experiments/{exp['id']}"))
+        lines.append("Open: " + ctx.ui(f"experiments/{exp['id']}", exp))
     return "\n".join(lines)
 
 

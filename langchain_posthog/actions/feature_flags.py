@@ -150,7 +150,7 @@ def _flag_text(flag: dict[str, Any], ctx: Context) -> str:
     if extra:
         lines.append("; ".join(extra))
     if flag.get("id") is not None:
-        lines.append("Open: " + ctx.ui(f"feature_flags/{flag['id']}"))
+        lines.append("Open: " + ctx.ui(f"feature_flags/{flag['id']}", flag))
     return "\n".join(lines)
 
 

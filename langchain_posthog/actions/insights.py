@@ -107,7 +107,7 @@ def _render_created(data: Any, args: CreateInsightArgs, ctx: Context) -> str:
         lines.append("On dashboards " + ", ".join(str(d) for d in data["dashboards"]))
     if not data.get("saved", args.saved):
         lines.append("Not saved: it stays out of saved-insight lists.")
-    lines.append("Open: " + ctx.ui(f"insights/{short_id}"))
+    lines.append("Open: " + ctx.ui(f"insights/{short_id}", data))
     return "\n".join(lines)
 
 
@@ -206,7 +206,9 @@ def _render_list(data: Any, args: ListTrendInsightsArgs, ctx: Context) -> str:
                 f"Insight {insight.get('name')!r} (short_id {args.short_id}) is a {kind}, "
                 f"not a trend: {_summary(_source(insight))}."
             )
-        return _insight_line(insight)[2:] + "\nOpen: " + ctx.ui(f"insights/{args.short_id}")
+        return (
+            _insight_line(insight)[2:] + "\nOpen: " + ctx.ui(f"insights/{args.short_id}", insight)
+        )
     note = page_note(data, shown=len(items), offset=args.offset, noun="insights")
     lines = [
         note,

@@ -141,7 +141,7 @@ def _render_person(data: Any, args: GetPersonArgs, ctx: Context) -> str:
         lines += _properties(props)
     link_id = args.distinct_id or (ids[0] if ids else None)
     if link_id:
-        lines.append("Open: " + ctx.ui("person/" + quote(link_id, safe="")))
+        lines.append("Open: " + ctx.ui("person/" + quote(link_id, safe=""), data))
     return "\n".join(lines)
 
 

@@ -121,7 +121,7 @@ def _render_playlist(data: Any, args: CreateRecordingPlaylistArgs, ctx: Context)
         lines.append(f"Recordings: {bucket['count']}{more}")
     if kind == "collection":
         lines.append("Add recordings to it from a recording's page in the replay UI.")
-    lines.append("Open: " + ctx.ui(f"replay/playlists/{short_id}"))
+    lines.append("Open: " + ctx.ui(f"replay/playlists/{short_id}", data))
     return "\n".join(lines)
 
 
@@ -157,7 +157,7 @@ def _render_recording(data: Any, args: GetSessionRecordingArgs, ctx: Context) ->
         lines.append(f"Person: {who or distinct_id}")
     if data.get("expiry_time"):
         lines.append(f"Kept until {str(data['expiry_time'])[:10]}")
-    lines.append("Watch: " + ctx.ui(f"replay/{args.session_id}"))
+    lines.append("Watch: " + ctx.ui(f"replay/{args.session_id}", data))
     return "\n".join(lines)
 
 

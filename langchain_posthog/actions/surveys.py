@@ -271,7 +271,7 @@ def _survey_text(survey: dict[str, Any], ctx: Context) -> str:
     if targeting:
         lines.append("Targeting: " + "; ".join(targeting))
     if survey.get("id"):
-        lines.append("Open: " + ctx.ui(f"surveys/{survey['id']}"))
+        lines.append("Open: " + ctx.ui(f"surveys/{survey['id']}", survey))
     return "\n".join(lines)
 
 
@@ -327,7 +327,9 @@ def _render_counts(data: Any, args: _ResponseCountsArgs, ctx: Context) -> str:
     head = "Responses (survey sent events) per survey, most first:"
     if args.survey_id is not None:
         head = "Responses (survey sent events):"
-        lines.append("Open: " + ctx.ui(f"surveys/{args.survey_id}"))
+        lines.append(
+            "Open: " + ctx.ui(f"surveys/{args.survey_id}", next(iter(named.values()), None))
+        )
     return "\n".join([head, *cut(lines, MAX_ITEMS, "pass survey_id for one survey")])
 
 

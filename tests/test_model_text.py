@@ -1,0 +1,85 @@
+"""What a tool tells the model is true: links that open, page notes that lead somewhere."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+
+from langchain_posthog import PostHogToolkit
+from langchain_posthog.action import Action, Context
+from langchain_posthog.actions import ACTIONS
+from tests.conftest import PERSONAL_KEY, PROJECT_KEY
+from tests.standin import responses
+
+APP = "https://us.posthog.com"
+Answer = Callable[[Any], Any]
+
+
+def recorded(change: Answer = lambda body: body) -> Callable[[httpx.Request], httpx.Response]:
+    """PostHog's recorded answer to each request, passed through ``change`` first."""
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        found = responses.answer(request.method, request.url.path, request.content)
+        if found is None:
+            return httpx.Response(404, json=responses.NOT_FOUND)
+        return httpx.Response(found.status, json=change(found.body))
+
+    return handle
+
+
+def make_toolkit(change: Answer = lambda body: body, **settings: Any) -> PostHogToolkit:
+    return PostHogToolkit(
+        personal_api_key=PERSONAL_KEY,
+        project_api_key=PROJECT_KEY,
+        include_destructive=True,
+        max_retries=0,
+        http_client=httpx.Client(transport=httpx.MockTransport(recorded(change))),
+        **settings,
+    )
+
+
+def content_of(toolkit: PostHogToolkit, action: Action, args: Any = None) -> str:
+    result = toolkit.execute(action.name, dict(action.example if args is None else args))
+    assert result.successful, f"{action.name}: {result.error}"
+    assert result.content is not None
+    return result.content
+
+
+# -- links ---------------------------------------------------------------------------------------
+
+LINK = re.compile(re.escape(APP) + r"/(\S+)( \(opens in the viewer's current project\))?")
+
+
+@pytest.mark.parametrize("project", [None, "@current"], ids=["unbound", "bound to @current"])
+@pytest.mark.parametrize("action", ACTIONS, ids=lambda a: a.name)
+def test_a_link_names_its_project_or_says_where_it_opens(action: Action, project: Any) -> None:
+    # PostHog's UI routes /project/<id>/... and opens a path without a project in the viewer's
+    # current one; '@current' is an API alias that is no route of the UI.
+    with make_toolkit(project_id=project) as toolkit:
+        content = content_of(toolkit, action)
+    for path, said in LINK.findall(content):
+        assert not path.startswith("project/@"), content
+        assert path.startswith("project/2/") or said, content
+
+
+def test_the_link_takes_the_project_from_the_answer_under_current() -> None:
+    dashboard = next(a for a in ACTIONS if a.name == "posthog_get_dashboard")
+    with make_toolkit() as toolkit:
+        content = content_of(toolkit, dashboard)
+    assert f"Open: {APP}/project/2/dashboard/12\n" in content + "\n"
+
+
+def test_a_link_uses_the_bound_project_and_only_the_answer_for_current() -> None:
+    assert Context("7", APP).ui("cohorts/3", {"team_id": 2}) == f"{APP}/project/7/cohorts/3"
+    ctx = Context("@current", APP)
+    assert ctx.ui("experiments/4", {"feature_flag": {"team_id": 9}}) == (
+        f"{APP}/project/9/experiments/4"
+    )
+    for answer in (None, {}, {"team_id": None}, {"team_id": True}, {"team_id": "2"}):
+        assert ctx.ui("cohorts/3", answer) == (
+            f"{APP}/cohorts/3 (opens in the viewer's current project)"
+        )
