@@ -83,3 +83,24 @@ def test_a_link_uses_the_bound_project_and_only_the_answer_for_current() -> None
         assert ctx.ui("cohorts/3", answer) == (
             f"{APP}/cohorts/3 (opens in the viewer's current project)"
         )
+
+
+# -- a bound toolkit never asks for a project ---------------------------------------------------
+
+
+@pytest.mark.parametrize("project", [2, "@current"])
+def test_a_bound_toolkit_never_mentions_project_id(project: Any) -> None:
+    with make_toolkit(project_id=project) as toolkit:
+        for tool in toolkit.get_tools():
+            assert "project_id" not in tool.description, tool.name
+            assert "project_id" not in tool.tool_call_schema["properties"], tool.name
+        listing = next(a for a in ACTIONS if a.name == "posthog_list_projects")
+        assert "project_id" not in content_of(toolkit, listing)
+
+
+def test_an_unbound_toolkit_says_where_project_ids_come_from() -> None:
+    with make_toolkit() as toolkit:
+        for tool in toolkit.get_tools():
+            field = tool.tool_call_schema["properties"].get("project_id")
+            if field is not None:
+                assert "posthog_list_projects" in field["description"], tool.name

@@ -58,7 +58,7 @@ ACTIONS = [
         name="posthog_list_projects",
         description=(
             "List the PostHog projects the key can access, with their ids. Use it first when "
-            "the user names a project, then pass its id as project_id to other tools."
+            "the user names a project."
         ),
         args=ListProjectsArgs,
         plan=http("GET", "/api/projects/"),
