@@ -61,14 +61,25 @@ def fields(item: Mapping[str, Any], *names: str) -> str:
 def page_note(data: Any, *, shown: int, offset: int | None, noun: str) -> str:
     """Where this page of ``data`` (a PostHog list) sits, and how to get the next one."""
     paged = data if isinstance(data, dict) else {}
-    count: int | None = paged.get("count")
-    has_next = bool(paged.get("next"))
+    count = paged.get("count")
+    if not isinstance(count, int) or isinstance(count, bool):
+        count = None
     offset = offset or 0
+    if not shown and (offset or count):
+        # An empty page says where the items are, never to ask for this same page again.
+        if count is None:
+            return f"No {noun} at offset {offset}: the list ends before it."
+        if offset < count:
+            return f"No {noun} at offset {offset}, though PostHog counts {count}."
+        if not count:
+            return f"No {noun} at offset {offset}: there are none."
+        span = "offset 0" if count == 1 else f"offsets 0 to {count - 1}"
+        return f"No {noun} at offset {offset}: there are {count}, at {span}."
     start = offset + 1 if shown else offset
     end = offset + shown
     total = f" of {count}" if count is not None else ""
     text = f"{noun.capitalize()} {start}-{end}{total}."
-    if has_next or (count is not None and end < count):
+    if shown and (paged.get("next") or (count is not None and end < count)):
         text += f" More exist: call again with offset={end}."
     return text
 

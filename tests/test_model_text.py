@@ -104,3 +104,38 @@ def test_an_unbound_toolkit_says_where_project_ids_come_from() -> None:
             field = tool.tool_call_schema["properties"].get("project_id")
             if field is not None:
                 assert "posthog_list_projects" in field["description"], tool.name
+
+
+# -- pages ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("answer", "offset", "says"),
+    [
+        ({"count": 5, "results": []}, 10, "there are 5, at offsets 0 to 4"),
+        ({"count": 5, "results": []}, 5, "there are 5, at offsets 0 to 4"),
+        ({"count": 1, "results": []}, 3, "there are 1, at offset 0"),
+        ({"count": 0, "results": []}, 10, "there are none"),
+        ({"count": 5, "results": []}, 0, "though PostHog counts 5"),
+        ({"count": 5, "results": [], "next": "https://x/?offset=2"}, 2, "though PostHog counts 5"),
+        ({"results": [], "next": None}, 40, "the list ends before it"),
+    ],
+)
+def test_an_empty_page_says_where_the_items_are(answer: Any, offset: int, says: str) -> None:
+    flags = next(a for a in ACTIONS if a.name == "posthog_list_feature_flags")
+    with make_toolkit(lambda body: answer, project_id=2) as toolkit:
+        content = content_of(toolkit, flags, {"offset": offset})
+    assert says in content, content
+    assert "call again" not in content, content
+    if offset:  # flags exist, or may: not "No flags match."
+        assert "match" not in content, content
+
+
+def test_a_full_page_still_points_at_the_next() -> None:
+    answer = {"count": 120, "results": [{"id": 1, "key": "a"}] * 50}
+    flags = next(a for a in ACTIONS if a.name == "posthog_list_feature_flags")
+    with make_toolkit(lambda body: answer, project_id=2) as toolkit:
+        content = content_of(toolkit, flags, {"offset": 50})
+    assert content.startswith(
+        "Feature flags 51-100 of 120. More exist: call again with offset=100."
+    )
