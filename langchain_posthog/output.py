@@ -58,6 +58,22 @@ def fields(item: Mapping[str, Any], *names: str) -> str:
     return ", ".join(parts)
 
 
+def said(template: str, value: Any) -> str:
+    """``template`` with ``value`` in it, or ``""`` when PostHog left the value out.
+
+    So that a missing field is not read as "None": ``said(" (id {})", flag.get("id"))``.
+    """
+    if value is None or value == "":
+        return ""
+    return template.format(value)
+
+
+def named(item: Mapping[str, Any]) -> str:
+    """An object's quoted name and id, ``"Power users" (id 27)``, either left out if missing."""
+    name = f'"{item["name"]}"' if item.get("name") else "(unnamed)"
+    return name + said(" (id {})", item.get("id"))
+
+
 def page_note(data: Any, *, shown: int, offset: int | None, noun: str) -> str:
     """Where this page of ``data`` (a PostHog list) sits, and how to get the next one."""
     paged = data if isinstance(data, dict) else {}
@@ -119,10 +135,11 @@ def rollout_summary(filters: Mapping[str, Any] | None) -> str:
     for group in groups:
         pct = group.get("rollout_percentage")
         pct_text = "100%" if pct is None else f"{pct}%"
-        props = group.get("properties") or []
+        props = [p for p in group.get("properties") or [] if isinstance(p, dict)]
         if props:
             conds = " and ".join(
-                f"{p.get('key')} {p.get('operator', 'exact')} {compact_json(p.get('value'))}"
+                f"{p.get('key') or '?'} {p.get('operator') or 'exact'}"
+                + ("" if p.get("value") is None else " " + compact_json(p["value"]))
                 for p in props
             )
             parts.append(f"{pct_text} of users where {conds}")
@@ -132,7 +149,7 @@ def rollout_summary(filters: Mapping[str, Any] | None) -> str:
     text = "; ".join(parts) if parts else "no release conditions"
     if variants:
         text += "; variants " + ", ".join(
-            f"{v.get('key')} {v.get('rollout_percentage')}%" for v in variants
+            f"{v.get('key') or '?'}" + said(" {}%", v.get("rollout_percentage")) for v in variants
         )
     return text
 

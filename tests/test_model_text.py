@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
@@ -92,8 +93,10 @@ def test_a_link_uses_the_bound_project_and_only_the_answer_for_current() -> None
 def test_a_bound_toolkit_never_mentions_project_id(project: Any) -> None:
     with make_toolkit(project_id=project) as toolkit:
         for tool in toolkit.get_tools():
+            schema = tool.tool_call_schema
+            assert isinstance(schema, dict)
             assert "project_id" not in tool.description, tool.name
-            assert "project_id" not in tool.tool_call_schema["properties"], tool.name
+            assert "project_id" not in schema["properties"], tool.name
         listing = next(a for a in ACTIONS if a.name == "posthog_list_projects")
         assert "project_id" not in content_of(toolkit, listing)
 
@@ -101,7 +104,9 @@ def test_a_bound_toolkit_never_mentions_project_id(project: Any) -> None:
 def test_an_unbound_toolkit_says_where_project_ids_come_from() -> None:
     with make_toolkit() as toolkit:
         for tool in toolkit.get_tools():
-            field = tool.tool_call_schema["properties"].get("project_id")
+            schema = tool.tool_call_schema
+            assert isinstance(schema, dict)
+            field = schema["properties"].get("project_id")
             if field is not None:
                 assert "posthog_list_projects" in field["description"], tool.name
 
@@ -139,3 +144,82 @@ def test_a_full_page_still_points_at_the_next() -> None:
     assert content.startswith(
         "Feature flags 51-100 of 120. More exist: call again with offset=100."
     )
+
+
+# -- missing fields ------------------------------------------------------------------------------
+
+NONE = re.compile(r"\b(None|null)\b")
+
+
+def field_paths(value: Any, prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+    """Every field of an answer, as keys from the top; ``*`` stands for every item of a list."""
+    if len(prefix) > 6:
+        return
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield (*prefix, key)
+            yield from field_paths(item, (*prefix, key))
+    elif isinstance(value, list):
+        for item in value:
+            yield from field_paths(item, (*prefix, "*"))
+
+
+def without(value: Any, path: tuple[str, ...], null: bool) -> Any:
+    """``value`` with the field at ``path`` left out, or set to null."""
+    head, rest = path[0], path[1:]
+    if head == "*":
+        return (
+            [without(item, path[1:], null) for item in value] if isinstance(value, list) else value
+        )
+    if not isinstance(value, dict) or head not in value:
+        return value
+    changed = dict(value)
+    if rest:
+        changed[head] = without(value[head], rest, null)
+    elif null:
+        changed[head] = None
+    else:
+        del changed[head]
+    return changed
+
+
+class Changing:
+    """PostHog's answers: as recorded (and kept) until ``change`` is set, then passed through it."""
+
+    def __init__(self) -> None:
+        self.change: Answer | None = None
+        self.seen: list[Any] = []
+
+    def __call__(self, body: Any) -> Any:
+        if self.change is None:
+            self.seen.append(body)
+            return body
+        return self.change(body)
+
+
+@pytest.mark.parametrize("action", ACTIONS, ids=lambda a: a.name)
+def test_a_field_posthog_leaves_out_is_never_printed_as_none(action: Action) -> None:
+    # Each field of each answer the tool reads, one at a time, left out and then null.
+    answers = Changing()
+    with make_toolkit(answers, project_id=2) as toolkit:
+        before = len(NONE.findall(content_of(toolkit, action)))
+        printed = []
+        for path in sorted({p for body in answers.seen for p in field_paths(body)}):
+            for null in (False, True):
+                answers.change = functools.partial(without, path=path, null=null)
+                result = toolkit.execute(action.name, dict(action.example))
+                if result.successful and len(NONE.findall(result.content or "")) > before:
+                    shown = [
+                        line for line in (result.content or "").splitlines() if NONE.search(line)
+                    ]
+                    printed.append(f"{'.'.join(path)} {'null' if null else 'left out'}: {shown[0]}")
+    assert not printed, "\n".join(printed)
+
+
+@pytest.mark.parametrize("null", [False, True], ids=["left out", "null"])
+def test_a_project_without_a_timezone_is_listed_without_one(null: bool) -> None:
+    projects = next(a for a in ACTIONS if a.name == "posthog_list_projects")
+    change = functools.partial(without, path=("results", "*", "timezone"), null=null)
+    with make_toolkit(change, project_id=2) as toolkit:
+        content = content_of(toolkit, projects)
+    assert "timezone" not in content and "None" not in content, content
