@@ -14,7 +14,7 @@ import pytest
 
 from langchain_posthog import PostHogToolkit
 from langchain_posthog.actions import ACTIONS
-from langchain_posthog.redaction import REDACTED
+from langchain_posthog.redaction import REDACTED, Redactor
 from tests.conftest import CASSETTES, PERSONAL_KEY, PROJECT_ID, PROJECT_KEY
 from tests.standin import responses
 
@@ -258,3 +258,25 @@ async def test_no_secret_from_the_arguments_or_the_keys_comes_back(
     if status < 300:  # the repeated secrets were read and masked, not dropped
         assert all(REDACTED in json.dumps(r.data) for r in results)
     await toolkit.aclose()
+
+
+def test_log_records_are_masked_inside_a_call_with_its_own_secrets(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    log = logging.getLogger("langchain_posthog")
+    with Redactor([PERSONAL_KEY]):
+        try:
+            raise ValueError(f"bad value {PERSONAL_KEY}")
+        except ValueError:
+            log.warning("could not read %s", f"x{PERSONAL_KEY}", exc_info=True)
+    with Redactor([TOKEN]):
+        logging.getLogger("httpx").info("GET /?q=%s", TOKEN)
+    log.debug("outside any call %s", TOKEN)
+    assert [r.getMessage() for r in caplog.records] == [
+        f"could not read x{REDACTED}",
+        f"GET /?q={REDACTED}",
+        f"outside any call {TOKEN}",
+    ]
+    assert f"ValueError: bad value {REDACTED}" in caplog.text
+    assert PERSONAL_KEY not in caplog.text
