@@ -103,11 +103,30 @@ class Context:
     project_id: str
     app_url: str
 
-    def ui(self, path: str) -> str:
-        """A link into PostHog's UI for ``path`` (``feature_flags/12``) in this project."""
-        if self.project_id.isdigit():
-            return f"{self.app_url}/project/{self.project_id}/{path}"
-        return f"{self.app_url}/{path}"
+    def ui(self, path: str, answer: Any = None) -> str:
+        """A link into PostHog's UI for ``path`` (``feature_flags/12``) in this project.
+
+        PostHog's UI routes ``/project/<id>/...``, with an id or a project key but never
+        '@current', and opens a path without a project in the project its user has selected
+        (addProjectIdIfMissing, frontend/src/lib/utils/router-utils.ts in PostHog). For
+        '@current' the id comes from ``answer`` when PostHog put one there (``team_id`` on
+        dashboards, batch exports and embedded flags); otherwise the link says where it opens.
+        """
+        project = self.project_id if self.project_id.isdigit() else self._team_of(answer)
+        if project is not None:
+            return f"{self.app_url}/project/{project}/{path}"
+        return f"{self.app_url}/{path} (opens in the viewer's current project)"
+
+    @staticmethod
+    def _team_of(answer: Any) -> int | None:
+        """The project (team) id an answer carries, on itself or an object it embeds."""
+        if not isinstance(answer, dict):
+            return None
+        for item in (answer, *(v for v in answer.values() if isinstance(v, dict))):
+            team = item.get("team_id")
+            if isinstance(team, int) and not isinstance(team, bool) and team > 0:
+                return team
+        return None
 
 
 @dataclass(frozen=True, eq=False)

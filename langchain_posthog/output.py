@@ -58,17 +58,44 @@ def fields(item: Mapping[str, Any], *names: str) -> str:
     return ", ".join(parts)
 
 
+def said(template: str, value: Any) -> str:
+    """``template`` with ``value`` in it, or ``""`` when PostHog left the value out.
+
+    So that a missing field is not read as "None": ``said(" (id {})", flag.get("id"))``.
+    """
+    if value is None or value == "":
+        return ""
+    return template.format(value)
+
+
+def named(item: Mapping[str, Any]) -> str:
+    """An object's quoted name and id, ``"Power users" (id 27)``, either left out if missing."""
+    name = f'"{item["name"]}"' if item.get("name") else "(unnamed)"
+    return name + said(" (id {})", item.get("id"))
+
+
 def page_note(data: Any, *, shown: int, offset: int | None, noun: str) -> str:
     """Where this page of ``data`` (a PostHog list) sits, and how to get the next one."""
     paged = data if isinstance(data, dict) else {}
-    count: int | None = paged.get("count")
-    has_next = bool(paged.get("next"))
+    count = paged.get("count")
+    if not isinstance(count, int) or isinstance(count, bool):
+        count = None
     offset = offset or 0
+    if not shown and (offset or count):
+        # An empty page says where the items are, never to ask for this same page again.
+        if count is None:
+            return f"No {noun} at offset {offset}: the list ends before it."
+        if offset < count:
+            return f"No {noun} at offset {offset}, though PostHog counts {count}."
+        if not count:
+            return f"No {noun} at offset {offset}: there are none."
+        span = "offset 0" if count == 1 else f"offsets 0 to {count - 1}"
+        return f"No {noun} at offset {offset}: there are {count}, at {span}."
     start = offset + 1 if shown else offset
     end = offset + shown
     total = f" of {count}" if count is not None else ""
     text = f"{noun.capitalize()} {start}-{end}{total}."
-    if has_next or (count is not None and end < count):
+    if shown and (paged.get("next") or (count is not None and end < count)):
         text += f" More exist: call again with offset={end}."
     return text
 
@@ -108,10 +135,11 @@ def rollout_summary(filters: Mapping[str, Any] | None) -> str:
     for group in groups:
         pct = group.get("rollout_percentage")
         pct_text = "100%" if pct is None else f"{pct}%"
-        props = group.get("properties") or []
+        props = [p for p in group.get("properties") or [] if isinstance(p, dict)]
         if props:
             conds = " and ".join(
-                f"{p.get('key')} {p.get('operator', 'exact')} {compact_json(p.get('value'))}"
+                f"{p.get('key') or '?'} {p.get('operator') or 'exact'}"
+                + ("" if p.get("value") is None else " " + compact_json(p["value"]))
                 for p in props
             )
             parts.append(f"{pct_text} of users where {conds}")
@@ -121,7 +149,7 @@ def rollout_summary(filters: Mapping[str, Any] | None) -> str:
     text = "; ".join(parts) if parts else "no release conditions"
     if variants:
         text += "; variants " + ", ".join(
-            f"{v.get('key')} {v.get('rollout_percentage')}%" for v in variants
+            f"{v.get('key') or '?'}" + said(" {}%", v.get("rollout_percentage")) for v in variants
         )
     return text
 

@@ -26,6 +26,7 @@ from langchain_posthog.action import (
 )
 from langchain_posthog.client import PostHogClient, logger
 from langchain_posthog.errors import PostHogError
+from langchain_posthog.redaction import Redactor
 
 # What BaseTool.run does after _run returns or raises, so that a call taking the direct path
 # (PostHogTool.invoke) answers exactly as run() would. A LangChain release without them sends
@@ -197,19 +198,35 @@ class PostHogTool(BaseTool):
     async def _arun(self, **kwargs: Any) -> tuple[str, Any]:
         return await self._acall(*self._prepare(kwargs))
 
+    # Everything a call hands back (artifact, content, error message, log records) goes through
+    # the call's Redactor: a plan may build its result from the arguments it sent, and PostHog
+    # may repeat them, keys or credentials among them.
     def _call(self, args: Any, ctx: Context) -> tuple[str, Any]:
-        try:
-            data = self.client.run(self.action.plan(args, ctx))
-        except PostHogError as error:
-            raise ToolException(explain(error, self.action, args, ctx)) from None
-        return self._render(data, args, ctx), data
+        redactor = Redactor(self.client.secrets)
+        with redactor:
+            try:
+                data = self.client.run(redactor.watch(self.action.plan(args, ctx)))
+            except PostHogError as error:
+                raise self._error(redactor, error, args, ctx) from None
+            return self._finish(redactor, data, args, ctx)
 
     async def _acall(self, args: Any, ctx: Context) -> tuple[str, Any]:
-        try:
-            data = await self.client.arun(self.action.plan(args, ctx))
-        except PostHogError as error:
-            raise ToolException(explain(error, self.action, args, ctx)) from None
-        return self._render(data, args, ctx), data
+        redactor = Redactor(self.client.secrets)
+        with redactor:
+            try:
+                data = await self.client.arun(redactor.watch(self.action.plan(args, ctx)))
+            except PostHogError as error:
+                raise self._error(redactor, error, args, ctx) from None
+            return self._finish(redactor, data, args, ctx)
+
+    def _error(
+        self, redactor: Redactor, error: PostHogError, args: Any, ctx: Context
+    ) -> ToolException:
+        return ToolException(redactor.text(explain(error, self.action, args, ctx)))
+
+    def _finish(self, redactor: Redactor, data: Any, args: Any, ctx: Context) -> tuple[str, Any]:
+        data = redactor.data(data)
+        return redactor.text(self._render(data, args, ctx)), data
 
     def _render(self, data: Any, args: Any, ctx: Context) -> str:
         try:

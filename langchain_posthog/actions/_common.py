@@ -67,10 +67,13 @@ def listing(
     line: Callable[[dict[str, Any]], str],
     empty: str = "",
 ) -> str:
-    """A page of a PostHog list: where it sits, then one line per item (or ``empty``)."""
+    """A page of a PostHog list: where it sits, then one line per item.
+
+    ``empty`` is said when the list has no items at all, not of a page past its end.
+    """
     items = results(data)
     note = page_note(data, shown=len(items), offset=offset, noun=noun)
-    if not items and empty:
+    if not items and empty and not offset:
         return f"{note} {empty}"
     return "\n".join([note, *map(line, items)])
 

@@ -153,7 +153,9 @@ def date_range(date_from: str | None, date_to: str | None) -> dict[str, str] | N
 
 
 def num(value: Any) -> str:
-    """Write a count or measure as short text: 1234, 12.5, 0.33."""
+    """Write a count or measure as short text: 1234, 12.5, 0.33; "n/a" when there is none."""
+    if value is None:
+        return "n/a"
     if isinstance(value, bool) or not isinstance(value, int | float):
         return str(value)
     if isinstance(value, float) and not value.is_integer():

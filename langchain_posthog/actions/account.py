@@ -8,6 +8,7 @@ from pydantic import Field
 
 from langchain_posthog.action import Action, ArgsModel, Context
 from langchain_posthog.actions._common import Limit, Offset, http, listing
+from langchain_posthog.output import said
 
 
 class ListProjectsArgs(ArgsModel):
@@ -16,11 +17,13 @@ class ListProjectsArgs(ArgsModel):
 
 
 def _project_line(p: dict[str, Any]) -> str:
-    return (
-        f"- {p.get('name')} (id {p.get('id')}): timezone {p.get('timezone')}"
-        + ("" if p.get("ingested_event") else ", no events yet")
-        + (", demo" if p.get("is_demo") else "")
-    )
+    facts = [
+        said("timezone {}", p.get("timezone")),
+        "" if p.get("ingested_event") else "no events yet",
+        "demo" if p.get("is_demo") else "",
+    ]
+    text = ", ".join(filter(None, facts))
+    return f"- {p.get('name') or '(unnamed)'}{said(' (id {})', p.get('id'))}" + said(": {}", text)
 
 
 def _render_projects(data: Any, args: ListProjectsArgs, ctx: Context) -> str:
@@ -37,19 +40,25 @@ class GetCurrentUserArgs(ArgsModel):
 
 def _render_user(data: Any, args: GetCurrentUserArgs, ctx: Context) -> str:
     name = " ".join(filter(None, [data.get("first_name"), data.get("last_name")])) or "(no name)"
-    lines = [f"User: {name} <{data.get('email')}> (uuid {data.get('uuid')})"]
+    email, uuid = said(" <{}>", data.get("email")), said(" (uuid {})", data.get("uuid"))
+    lines = [f"User: {name}{email}{uuid}"]
     team = data.get("team") or {}
     if team:
-        lines.append(
-            f"Current project: {team.get('name')} (id {team.get('project_id') or team.get('id')}, "
-            f"timezone {team.get('timezone')})"
-        )
+        facts = [
+            said("id {}", team.get("project_id") or team.get("id")),
+            said("timezone {}", team.get("timezone")),
+        ]
+        text = ", ".join(filter(None, facts))
+        lines.append(f"Current project: {team.get('name') or '(unnamed)'}" + said(" ({})", text))
     org = data.get("organization") or {}
     if org:
-        lines.append(f"Current organization: {org.get('name')} (id {org.get('id')})")
-    others = [o.get("name") for o in data.get("organizations") or [] if isinstance(o, dict)]
+        org_name = org.get("name") or "(unnamed)"
+        lines.append(f"Current organization: {org_name}{said(' (id {})', org.get('id'))}")
+    others = [o for o in data.get("organizations") or [] if isinstance(o, dict)]
     if len(others) > 1:
-        lines.append("Organizations: " + ", ".join(str(o) for o in others))
+        lines.append(
+            "Organizations: " + ", ".join(str(o.get("name") or "(unnamed)") for o in others)
+        )
     return "\n".join(lines)
 
 
@@ -58,7 +67,7 @@ ACTIONS = [
         name="posthog_list_projects",
         description=(
             "List the PostHog projects the key can access, with their ids. Use it first when "
-            "the user names a project, then pass its id as project_id to other tools."
+            "the user names a project."
         ),
         args=ListProjectsArgs,
         plan=http("GET", "/api/projects/"),

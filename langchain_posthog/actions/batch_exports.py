@@ -32,6 +32,7 @@ from pydantic_core import CoreSchema
 from langchain_posthog.action import Action, ArgsModel, Context, explain
 from langchain_posthog.calls import Call, Plan, api_path
 from langchain_posthog.errors import PostHogAPIError
+from langchain_posthog.output import named, said
 from langchain_posthog.redaction import mask_text, redact
 
 _REVEAL = "reveal_secrets"
@@ -295,21 +296,21 @@ def _target(kind: str, config: dict[str, Any]) -> str:
         return ".".join(str(config[n]) for n in names if config.get(n))
 
     if kind == "S3":
-        where = f"s3://{config.get('bucket_name')}/{config.get('prefix') or ''}"
+        where = f"s3://{config.get('bucket_name') or '?'}/{config.get('prefix') or ''}"
         return where + (f" ({config['region']})" if config.get("region") else "")
     if kind == "BigQuery":
         return dotted("project_id", "dataset_id", "table_id")
     if kind == "Snowflake":
-        return f"{config.get('account')}: " + dotted("database", "schema", "table_name")
+        return said("{}: ", config.get("account")) + dotted("database", "schema", "table_name")
     if kind in {"Postgres", "Redshift"}:
         port = f":{config['port']}" if config.get("port") else ""
         table = dotted("schema", "table_name")
-        return f"{config.get('host')}{port}/{config.get('database')}" + (
+        return f"{config.get('host') or '?'}{port}/{config.get('database') or '?'}" + (
             f" {table}" if table else ""
         )
     if kind == "Databricks":
         return dotted("catalog", "schema", "table_name")
-    return str(config.get("url") or f"https://{config.get('region')}.i.posthog.com/batch/")
+    return str(config.get("url") or f"https://{config.get('region') or 'us'}.i.posthog.com/batch/")
 
 
 _EVERY = {"hour": "every hour", "day": "every day", "week": "every week"}
@@ -321,10 +322,11 @@ def _render_created(data: Any, args: CreateBatchExportArgs, ctx: Context) -> str
     kind = str(destination.get("type") or args.destination.type)
     sent = args.destination.model_dump(exclude_none=True, by_alias=True, mode="json")
     shown = {k: v for k, v in sent.items() if k not in SECRET_FIELDS.get(kind, ())}
-    config = {**shown, **(destination.get("config") or {})}
+    answered = destination.get("config") or {}
+    config = {**shown, **{k: v for k, v in answered.items() if v not in (None, "")}}
     interval = str(data.get("interval") or args.interval)
     lines = [
-        f'Created batch export "{data.get("name")}" (id {data.get("id")})',
+        f"Created batch export {named(data)}",
         f"To: {kind} {_target(kind, config)}",
         f"Exports {data.get('model') or 'events'} {_EVERY.get(interval, interval)}; "
         + ("paused" if data.get("paused") else "active"),
@@ -332,7 +334,8 @@ def _render_created(data: Any, args: CreateBatchExportArgs, ctx: Context) -> str
     window = [f"{word} {data[key]}" for key, word in _WINDOW if data.get(key)]
     if window:
         lines.append("Runs " + " ".join(window))
-    lines.append("Open: " + ctx.ui(f"pipeline/batch-exports/{data.get('id')}"))
+    if data.get("id"):
+        lines.append("Open: " + ctx.ui(f"pipeline/batch-exports/{data['id']}", data))
     return "\n".join(lines)
 
 

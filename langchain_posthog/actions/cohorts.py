@@ -8,7 +8,7 @@ from pydantic import Field, model_validator
 
 from langchain_posthog.action import Action, ArgsModel, Context
 from langchain_posthog.actions._common import Limit, Offset, http, listing
-from langchain_posthog.output import compact_json
+from langchain_posthog.output import compact_json, named, said
 
 # Negative operators (is_not, is_not_set...) are a positive one with negate=true: fewer enum
 # tokens for the model, and PostHog gets its own operator for a negated property.
@@ -141,10 +141,7 @@ def _size(cohort: dict[str, Any]) -> str:
 
 def _cohort_line(cohort: dict[str, Any]) -> str:
     errors = " (last calculation failed)" if cohort.get("errors_calculating") else ""
-    return (
-        f'- "{cohort.get("name")}" (id {cohort.get("id")}): {_kind(cohort)}, '
-        f"{_size(cohort)}{errors}"
-    )
+    return f"- {named(cohort)}: {_kind(cohort)}, {_size(cohort)}{errors}"
 
 
 def _render_list(data: Any, args: ListCohortsArgs, ctx: Context) -> str:
@@ -152,12 +149,13 @@ def _render_list(data: Any, args: ListCohortsArgs, ctx: Context) -> str:
 
 
 def _describe(prop: dict[str, Any]) -> str:
+    key = prop.get("key") or "?"
     if prop.get("type") == "behavioral":
         did = "did not perform" if prop.get("negation") else "performed"
-        return f"{did} {prop.get('key')} in the last {prop.get('time_value')} days"
-    value = prop.get("value")
-    shown = "" if prop.get("operator") in {"is_set", "is_not_set"} else " " + compact_json(value)
-    return f"{prop.get('key')} {prop.get('operator', 'exact')}{shown}"
+        return f"{did} {key}" + said(" in the last {} days", prop.get("time_value"))
+    operator, value = prop.get("operator") or "exact", prop.get("value")
+    bare = operator in {"is_set", "is_not_set"} or value is None
+    return f"{key} {operator}" + ("" if bare else " " + compact_json(value))
 
 
 def _conditions(filters: Any) -> str:
@@ -171,7 +169,7 @@ def _conditions(filters: Any) -> str:
 
 
 def _render_created(data: Any, args: CreateCohortArgs, ctx: Context) -> str:
-    lines = [f'Created {_kind(data)} cohort "{data.get("name")}" (id {data.get("id")}).']
+    lines = [f"Created {_kind(data)} cohort {named(data)}."]
     conditions = _conditions(data.get("filters"))
     if conditions and not data.get("is_static"):
         lines.append(f"Conditions: {conditions}.")
@@ -182,7 +180,8 @@ def _render_created(data: Any, args: CreateCohortArgs, ctx: Context) -> str:
             "PostHog computes its members asynchronously (is_calculating); the count shows in "
             "posthog_list_cohorts once done."
         )
-    lines.append("Open: " + ctx.ui(f"cohorts/{data.get('id')}"))
+    if data.get("id") is not None:
+        lines.append("Open: " + ctx.ui(f"cohorts/{data['id']}", data))
     return "\n".join(lines)
 
 

@@ -10,7 +10,7 @@ from pydantic import Field, model_validator
 
 from langchain_posthog.action import Action, ArgsModel, Context
 from langchain_posthog.actions._common import http
-from langchain_posthog.output import cut
+from langchain_posthog.output import cut, named
 
 DashboardId = Annotated[int, Field(ge=1)]
 NOT_FOUND = (
@@ -43,8 +43,7 @@ class GetDashboardArgs(ArgsModel):
 
 
 def _dashboard_head(data: dict[str, Any]) -> str:
-    name = data.get("name") or "(unnamed)"
-    head = f'dashboard "{name}" (id {data.get("id")})'
+    head = f"dashboard {named(data)}"
     if data.get("pinned"):
         head += ", pinned"
     if data.get("effective_restriction_level") == 37:
@@ -52,18 +51,19 @@ def _dashboard_head(data: dict[str, Any]) -> str:
     return head
 
 
-def _link(data: dict[str, Any], ctx: Context) -> str:
-    return "Open: " + ctx.ui(f"dashboard/{data.get('id')}")
+def _link(data: dict[str, Any], ctx: Context) -> list[str]:
+    return ["Open: " + ctx.ui(f"dashboard/{data['id']}", data)] if data.get("id") else []
 
 
 def _render_created(data: Any, args: CreateDashboardArgs, ctx: Context) -> str:
-    lines = ["Created " + _dashboard_head(data), _link(data, ctx)]
+    lines = ["Created " + _dashboard_head(data), *_link(data, ctx)]
     tiles = data.get("tiles") or []
     if tiles:
         lines.append(f"It has {len(tiles)} tile(s) from the template or the copied dashboard.")
-    lines.append(
-        f"To add insights, create them with dashboards [{data.get('id')}] (posthog_create_insight)."
-    )
+    if data.get("id"):
+        lines.append(
+            f"To add insights, create them with dashboards [{data['id']}] (posthog_create_insight)."
+        )
     return "\n".join(lines)
 
 
@@ -102,7 +102,7 @@ def _render_dashboard(data: Any, args: GetDashboardArgs, ctx: Context) -> str:
         lines += cut(shown, hint="the full tiles are in the artifact")
     else:
         lines.append("No tiles yet.")
-    lines.append(_link(data, ctx))
+    lines += _link(data, ctx)
     return "\n".join(lines)
 
 

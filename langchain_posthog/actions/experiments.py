@@ -12,7 +12,7 @@ from langchain_posthog.actions._common import Limit, Offset, http, listing, text
 from langchain_posthog.actions._dates import Moment, check_dates, iso
 from langchain_posthog.calls import Call, Plan, api_path
 from langchain_posthog.errors import PostHogAPIError
-from langchain_posthog.output import cut
+from langchain_posthog.output import cut, named, said
 
 Name = Annotated[str, text_max(400)]
 ExperimentId = Annotated[int, Field(ge=1)]
@@ -206,20 +206,26 @@ def _metric_names(metrics: Any) -> list[str]:
         if isinstance(metric, dict):
             label = metric.get("name") or metric.get("metric_type") or metric.get("kind")
             kind = metric.get("metric_type")
+            label = label or "(unnamed)"
             names.append(f"{label} ({kind})" if kind and kind != label else str(label))
     return names
 
 
 def _experiment_text(exp: dict[str, Any], ctx: Context) -> str:
-    lines = [f'"{exp.get("name")}" (id {exp.get("id")}): {_state(exp)}']
+    lines = [f"{named(exp)}: {_state(exp)}"]
     flag = exp.get("feature_flag") or {}
     flag_id = f" (flag id {flag['id']})" if flag.get("id") is not None else ""
-    lines.append(f"Feature flag: {exp.get('feature_flag_key') or flag.get('key')}{flag_id}")
+    flag_key = exp.get("feature_flag_key") or flag.get("key")
+    if flag_key or flag_id:
+        lines.append(f"Feature flag: {flag_key or '(no key)'}{flag_id}")
     variants = _variants(exp)
     if variants:
         lines.append(
             "Variants: "
-            + ", ".join(f"{v.get('key')} {v.get('rollout_percentage')}%" for v in variants)
+            + ", ".join(
+                f"{v.get('key') or '?'}" + said(" {}%", v.get("rollout_percentage"))
+                for v in variants
+            )
         )
     mde = (exp.get("parameters") or {}).get("minimum_detectable_effect")
     if mde is not None:
@@ -229,12 +235,12 @@ def _experiment_text(exp: dict[str, Any], ctx: Context) -> str:
         lines.append("; ".join(dates))
     saved = exp.get("saved_metrics") or []
     primary = _metric_names(exp.get("metrics")) + [
-        f"{s.get('name')} (shared)"
+        f"{s.get('name') or '(unnamed)'} (shared)"
         for s in saved
         if (s.get("metadata") or {}).get("type") != "secondary"
     ]
     secondary = _metric_names(exp.get("metrics_secondary")) + [
-        f"{s.get('name')} (shared)"
+        f"{s.get('name') or '(unnamed)'} (shared)"
         for s in saved
         if (s.get("metadata") or {}).get("type") == "secondary"
     ]
@@ -248,11 +254,11 @@ def _experiment_text(exp: dict[str, Any], ctx: Context) -> str:
         lines.append(f"Conclusion comment: {exp['conclusion_comment']}")
     holdout = exp.get("holdout") or {}
     if holdout.get("name"):
-        lines.append(f"Holdout: {holdout['name']} (id {holdout.get('id')})")
+        lines.append(f"Holdout: {holdout['name']}" + said(" (id {})", holdout.get("id")))
     if exp.get("description"):
         lines.append(f"Description: {exp['description']}")
     if exp.get("id") is not None:
-        lines.append("Open: " + ctx.ui(f"experiments/{exp['id']}"))
+        lines.append("Open: " + ctx.ui(f"experiments/{exp['id']}", exp))
     return "\n".join(lines)
 
 
@@ -262,7 +268,7 @@ def _experiment_line(exp: dict[str, Any]) -> str:
     if flag:
         parts.append(f"flag {flag}")
     parts += [f"{word.lower()} {exp[key]}" for key, word in _DATES if exp.get(key)]
-    return f'- "{exp.get("name")}" (id {exp.get("id")}): ' + "; ".join(parts)
+    return f"- {named(exp)}: " + "; ".join(parts)
 
 
 def _render_list(data: Any, args: _ListExperimentsArgs, ctx: Context) -> str:

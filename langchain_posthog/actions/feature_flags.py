@@ -10,7 +10,7 @@ from langchain_posthog.action import Action, ArgsModel, Context
 from langchain_posthog.actions._common import Limit, Offset, http, listing, results, text_max
 from langchain_posthog.calls import Call, Plan, api_path
 from langchain_posthog.errors import PostHogAPIError
-from langchain_posthog.output import rollout_summary
+from langchain_posthog.output import compact_json, rollout_summary, said
 
 # PostHog allows 400 characters; checked, not declared, to keep it out of the model's schema.
 FlagKey = Annotated[str, Field(pattern=r"^[a-zA-Z0-9_-]+$"), text_max(400)]
@@ -128,7 +128,7 @@ def _flag_line(flag: dict[str, Any]) -> str:
     state = "active" if flag.get("active") else "inactive"
     name = f' "{flag["name"]}"' if flag.get("name") else ""
     return (
-        f"- {flag.get('key')} (id {flag.get('id')}){name}: {state}; "
+        f"- {flag.get('key') or '(no key)'}{said(' (id {})', flag.get('id'))}{name}: {state}; "
         f"{rollout_summary(flag.get('filters'))}"
     )
 
@@ -144,13 +144,13 @@ def _flag_text(flag: dict[str, Any], ctx: Context) -> str:
         extra.append(f"used by experiments {flag['experiment_set']}")
     payloads = (flag.get("filters") or {}).get("payloads")
     if payloads:
-        extra.append(f"payloads {payloads}")
+        extra.append(f"payloads {compact_json(payloads)}")
     if flag.get("deleted"):
         extra.append("DELETED")
     if extra:
         lines.append("; ".join(extra))
     if flag.get("id") is not None:
-        lines.append("Open: " + ctx.ui(f"feature_flags/{flag['id']}"))
+        lines.append("Open: " + ctx.ui(f"feature_flags/{flag['id']}", flag))
     return "\n".join(lines)
 
 
@@ -240,11 +240,18 @@ def _render_bulk(data: Any, args: Any, ctx: Context) -> str:
     deleted = data.get("deleted") or []
     errors = data.get("errors") or []
     lines = [f"Deleted {len(deleted)} flag(s)" + (":" if deleted else ".")]
-    lines += [f"- {d.get('key')} (id {d.get('id')})" for d in deleted]
+    lines += [f"- {_flag_ref(d)}" for d in deleted]
     if errors:
         lines.append(f"Not deleted ({len(errors)}):")
-        lines += [f"- {e.get('key') or ''} (id {e.get('id')}): {e.get('reason')}" for e in errors]
+        lines += [f"- {_flag_ref(e)}" + said(": {}", e.get("reason")) for e in errors]
     return "\n".join(lines)
+
+
+def _flag_ref(flag: dict[str, Any]) -> str:
+    """``key (id 12)``, or what of it PostHog gave."""
+    if flag.get("key"):
+        return f"{flag['key']}" + said(" (id {})", flag.get("id"))
+    return said("id {}", flag.get("id")) or "(unknown flag)"
 
 
 ACTIONS = [

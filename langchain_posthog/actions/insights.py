@@ -24,7 +24,7 @@ from langchain_posthog.actions._nodes import (
 from langchain_posthog.actions.query import pending_text, period, query_explainer, run_query
 from langchain_posthog.calls import Call, Plan, api_path
 from langchain_posthog.errors import PostHogAPIError
-from langchain_posthog.output import clip, csv_text, cut, duration, page_note
+from langchain_posthog.output import clip, csv_text, cut, duration, page_note, said
 
 INSIGHTS = "/api/projects/{project_id}/insights/"
 
@@ -69,7 +69,7 @@ def _series_text(source: dict[str, Any]) -> str:
     for node in source.get("series") or []:
         label = node.get("custom_name") or node.get("event") or node.get("name")
         if node.get("kind") == "ActionsNode":
-            label = node.get("custom_name") or node.get("name") or f"action {node.get('id')}"
+            label = node.get("custom_name") or node.get("name") or said("action {}", node.get("id"))
         math = node.get("math")
         parts.append(
             f"{label or 'All events'}" + (f" ({math})" if math and math != "total" else "")
@@ -79,7 +79,7 @@ def _series_text(source: dict[str, Any]) -> str:
 
 def _summary(source: dict[str, Any]) -> str:
     kind = source.get("kind")
-    text = KIND_NAMES.get(str(kind), str(kind))
+    text = KIND_NAMES.get(str(kind), str(kind)) if kind else "insight"
     series = _series_text(source)
     if series:
         text += " of " + (series if kind != "FunnelsQuery" else series.replace(", ", " -> "))
@@ -96,18 +96,22 @@ def _summary(source: dict[str, Any]) -> str:
     return text
 
 
+def _ids(insight: dict[str, Any]) -> str:
+    ids = [said("short_id {}", insight.get("short_id")), said("id {}", insight.get("id"))]
+    return said(" ({})", ", ".join(filter(None, ids)))
+
+
 def _render_created(data: Any, args: CreateInsightArgs, ctx: Context) -> str:
     short_id = data.get("short_id")
     name = data.get("name") or args.name
-    lines = [
-        f"Created insight {name!r} (short_id {short_id}, id {data.get('id')}): "
-        + _summary(_source(data))
-    ]
+    source = _source(data)
+    lines = [f"Created insight {name!r}{_ids(data)}" + said(": {}", source and _summary(source))]
     if data.get("dashboards"):
         lines.append("On dashboards " + ", ".join(str(d) for d in data["dashboards"]))
     if not data.get("saved", args.saved):
         lines.append("Not saved: it stays out of saved-insight lists.")
-    lines.append("Open: " + ctx.ui(f"insights/{short_id}"))
+    if short_id:
+        lines.append("Open: " + ctx.ui(f"insights/{short_id}", data))
     return "\n".join(lines)
 
 
@@ -155,8 +159,9 @@ def _result_summary(result: Any) -> str:
     for series in result[:3]:
         if not isinstance(series, dict):
             continue
-        total = series.get("aggregated_value", series.get("count"))
-        text = f"{series.get('label')} {num(total)}"
+        total = series.get("aggregated_value")
+        total = series.get("count") if total is None else total
+        text = f"{series.get('label') or 'series'} {num(total)}"
         data, days = series.get("data") or [], series.get("days") or series.get("labels") or []
         if data and days:
             text += f" (latest {days[-1]}: {num(data[-1])})"
@@ -169,7 +174,7 @@ def _result_summary(result: Any) -> str:
 def _insight_line(insight: dict[str, Any]) -> str:
     source = _source(insight)
     name = insight.get("name") or insight.get("derived_name") or "(unnamed)"
-    line = f"- {name} (short_id {insight.get('short_id')}, id {insight.get('id')}): "
+    line = f"- {name}{_ids(insight)}: "
     line += _series_text(source) or "no series"
     if source.get("interval"):
         line += f", by {source['interval']}"
@@ -203,10 +208,12 @@ def _render_list(data: Any, args: ListTrendInsightsArgs, ctx: Context) -> str:
         if not trends:
             kind = _source(insight).get("kind") or (insight.get("query") or {}).get("kind")
             return (
-                f"Insight {insight.get('name')!r} (short_id {args.short_id}) is a {kind}, "
-                f"not a trend: {_summary(_source(insight))}."
+                f"Insight {insight.get('name') or '(unnamed)'!r} (short_id {args.short_id}) is "
+                f"a {kind or 'query of another kind'}, not a trend: {_summary(_source(insight))}."
             )
-        return _insight_line(insight)[2:] + "\nOpen: " + ctx.ui(f"insights/{args.short_id}")
+        return (
+            _insight_line(insight)[2:] + "\nOpen: " + ctx.ui(f"insights/{args.short_id}", insight)
+        )
     note = page_note(data, shown=len(items), offset=args.offset, noun="insights")
     lines = [
         note,
@@ -285,7 +292,7 @@ def _funnel_rows(steps: list[dict[str, Any]]) -> list[list[Any]]:
         rows.append(
             [
                 i + 1,
-                step.get("custom_name") or step.get("name") or step.get("action_id"),
+                step.get("custom_name") or step.get("name") or step.get("action_id") or "step",
                 count,
                 _pct(count, previous) if i else "",
                 _pct(count, first) if i else "",
@@ -310,7 +317,8 @@ def _render_funnel(data: Any, args: RunFunnelArgs, ctx: Context) -> str:
         if not group:
             continue
         if len(groups) > 1:
-            lines.append(f"{group[0].get('breakdown_value')}:")
+            value = group[0].get("breakdown_value")
+            lines.append(f"{'(no value)' if value in (None, '', []) else value}:")
         for number, name, count, prev, first, median in _funnel_rows(group):
             text = f"{number}. {name}: {num(count)}"
             if number > 1:

@@ -13,7 +13,7 @@ from langchain_posthog.action import Action, ArgsModel, Context
 from langchain_posthog.actions.capture import capture_call, explain_capture
 from langchain_posthog.calls import Call, Plan, api_path
 from langchain_posthog.errors import PostHogConfigError, PostHogError
-from langchain_posthog.output import compact_json, cut
+from langchain_posthog.output import compact_json, cut, said
 
 PERSONS = "/api/projects/{project_id}/persons/"
 PERSON = "/api/projects/{project_id}/persons/{id}/"
@@ -109,6 +109,7 @@ def _value(value: Any, limit: int = 120) -> str:
 
 
 def _properties(props: dict[str, Any]) -> list[str]:
+    props = {k: v for k, v in props.items() if v not in (None, "")}
     own = [k for k in props if not k.startswith("$")]
     auto = [k for k in _USEFUL_AUTO if k in props]
     lines = [f"  {k}: {_value(props[k])}" for k in [*own, *auto]]
@@ -121,8 +122,9 @@ def _properties(props: dict[str, Any]) -> list[str]:
 
 def _render_person(data: Any, args: GetPersonArgs, ctx: Context) -> str:
     ids = [str(d) for d in data.get("distinct_ids") or []]
+    known = [said("id {}", data.get("id")), said("uuid {}", data.get("uuid"))]
     lines = [
-        f"Person {data.get('name') or '(no name)'} (id {data.get('id')}, uuid {data.get('uuid')})"
+        f"Person {data.get('name') or '(no name)'}" + said(" ({})", ", ".join(filter(None, known)))
     ]
     if ids:
         shown = ", ".join(ids[:MAX_DISTINCT_IDS])
@@ -141,7 +143,7 @@ def _render_person(data: Any, args: GetPersonArgs, ctx: Context) -> str:
         lines += _properties(props)
     link_id = args.distinct_id or (ids[0] if ids else None)
     if link_id:
-        lines.append("Open: " + ctx.ui("person/" + quote(link_id, safe="")))
+        lines.append("Open: " + ctx.ui("person/" + quote(link_id, safe=""), data))
     return "\n".join(lines)
 
 

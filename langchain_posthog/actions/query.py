@@ -24,7 +24,7 @@ from langchain_posthog.actions._nodes import (
 )
 from langchain_posthog.calls import Call, Plan, Sleep, api_path
 from langchain_posthog.errors import PostHogAPIError
-from langchain_posthog.output import clip, csv_text, cut
+from langchain_posthog.output import clip, csv_text, cut, said
 
 QUERY = "/api/projects/{project_id}/query/"
 QUERY_STATUS = "/api/projects/{project_id}/query/{id}/"
@@ -92,7 +92,9 @@ def pending_text(data: dict[str, Any], again: str) -> str | None:
     if not _running(data):
         return None
     query_id = (data.get("query_status") or {}).get("id")
-    return f"PostHog is still running this query (id {query_id}) after about 20 s. {again}"
+    return (
+        f"PostHog is still running this query{said(' (id {})', query_id)} after about 20 s. {again}"
+    )
 
 
 def query_explainer(fix: str) -> Callable[[PostHogAPIError, Any, Context], str | None]:
@@ -167,7 +169,8 @@ def _series_line(result: dict[str, Any], args: RunTrendsArgs) -> str:
     name = name or (asked.label if asked else "series")
     breakdown = result.get("breakdown_value")
     if breakdown not in (None, "", []):
-        value = ", ".join(map(str, breakdown)) if isinstance(breakdown, list) else breakdown
+        parts = breakdown if isinstance(breakdown, list) else [breakdown]
+        value = ", ".join("(no value)" if v is None else str(v) for v in parts)
         name = f"{name} [{value}]"
     math = action.get("math") or (asked.math if asked else None)
     data = result.get("data") or []
@@ -176,7 +179,10 @@ def _series_line(result: dict[str, Any], args: RunTrendsArgs) -> str:
         head = f"{name} ({math})"
     else:
         word = "sum of interval values" if math in UNIQUE_MATH else "total"
-        head = f"{name}: {word} {num(result.get('count', sum(data)))}"
+        count = result.get("count")
+        if count is None:
+            count = sum(v for v in data if isinstance(v, int | float))
+        head = f"{name}: {word} {num(count)}"
     points = [f"{_moment(d)} {num(v)}" for d, v in zip(days, data, strict=False)]
     skipped = ""
     if len(points) > MAX_POINTS:

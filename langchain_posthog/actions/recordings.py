@@ -12,7 +12,7 @@ from pydantic import Field, model_validator
 from langchain_posthog.action import Action, ArgsModel, Context
 from langchain_posthog.actions._common import http
 from langchain_posthog.actions._dates import PostHogDate, check_order
-from langchain_posthog.output import duration
+from langchain_posthog.output import duration, said
 
 NOT_FOUND = (
     "The session id is unknown in this project, or its recording has expired: recordings are "
@@ -113,7 +113,9 @@ def _playlist_body(args: CreateRecordingPlaylistArgs) -> dict[str, Any]:
 def _render_playlist(data: Any, args: CreateRecordingPlaylistArgs, ctx: Context) -> str:
     short_id = data.get("short_id")
     kind = data.get("type") or args.type
-    lines = [f'Created recording playlist "{data.get("name")}" (short_id {short_id}, type {kind})']
+    facts = ", ".join(filter(None, [said("short_id {}", short_id), said("type {}", kind)]))
+    name = f'"{data["name"]}"' if data.get("name") else "(unnamed)"
+    lines = [f"Created recording playlist {name}" + said(" ({})", facts)]
     counts = data.get("recordings_counts") or {}
     bucket = counts.get("saved_filters" if kind == "filters" else "collection") or {}
     if isinstance(bucket, dict) and bucket.get("count") is not None:
@@ -121,7 +123,8 @@ def _render_playlist(data: Any, args: CreateRecordingPlaylistArgs, ctx: Context)
         lines.append(f"Recordings: {bucket['count']}{more}")
     if kind == "collection":
         lines.append("Add recordings to it from a recording's page in the replay UI.")
-    lines.append("Open: " + ctx.ui(f"replay/playlists/{short_id}"))
+    if short_id:
+        lines.append("Open: " + ctx.ui(f"replay/playlists/{short_id}", data))
     return "\n".join(lines)
 
 
@@ -157,7 +160,7 @@ def _render_recording(data: Any, args: GetSessionRecordingArgs, ctx: Context) ->
         lines.append(f"Person: {who or distinct_id}")
     if data.get("expiry_time"):
         lines.append(f"Kept until {str(data['expiry_time'])[:10]}")
-    lines.append("Watch: " + ctx.ui(f"replay/{args.session_id}"))
+    lines.append("Watch: " + ctx.ui(f"replay/{args.session_id}", data))
     return "\n".join(lines)
 
 

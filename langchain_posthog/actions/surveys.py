@@ -13,7 +13,7 @@ from langchain_posthog.actions._dates import Moment, check_dates
 from langchain_posthog.actions.feature_flags import ReleaseCondition
 from langchain_posthog.calls import Call, Plan, api_path
 from langchain_posthog.errors import PostHogAPIError
-from langchain_posthog.output import MAX_ITEMS, clip, compact_json, cut
+from langchain_posthog.output import MAX_ITEMS, clip, compact_json, cut, named, said
 
 SURVEYS = "/api/projects/{project_id}/surveys/"
 SURVEY = "/api/projects/{project_id}/surveys/{id}/"
@@ -229,8 +229,9 @@ def _state(survey: dict[str, Any]) -> str:
 def _headline(survey: dict[str, Any]) -> str:
     questions = survey.get("questions") or []
     return (
-        f'"{survey.get("name")}" (id {survey.get("id")}): {survey.get("type")}, '
-        f"{len(questions)} question{'s' if len(questions) != 1 else ''}, {_state(survey)}"
+        f"{named(survey)}: "
+        + said("{}, ", survey.get("type"))
+        + f"{len(questions)} question{'s' if len(questions) != 1 else ''}, {_state(survey)}"
     )
 
 
@@ -240,11 +241,12 @@ def _question_line(index: int, question: dict[str, Any]) -> str:
     if kind == "rating":
         scale = question.get("scale")
         low = 0 if scale == 10 else 1
-        extra.append(f"{question.get('display', 'number')} {low}-{scale}")
+        shown = question.get("display") or "number"
+        extra.append(shown if scale is None else f"{shown} {low}-{scale}")
     if question.get("optional"):
         extra.append("optional")
-    head = f"{index}. {kind}" + (f" ({', '.join(extra)})" if extra else "")
-    line = f"{head}: {question.get('question')}"
+    head = f"{index}. {kind or 'question'}" + (f" ({', '.join(extra)})" if extra else "")
+    line = f"{head}: {question.get('question') or '(no text)'}"
     if question.get("choices"):
         line += " | choices: " + "; ".join(str(c) for c in question["choices"])
     if question.get("link"):
@@ -265,13 +267,13 @@ def _survey_text(survey: dict[str, Any], ctx: Context) -> str:
     for key, label in (("linked_flag", "linked flag"), ("targeting_flag", "targeting flag")):
         flag = survey.get(key) or {}
         if flag.get("key"):
-            targeting.append(f"{label} {flag['key']} (id {flag.get('id')})")
+            targeting.append(f"{label} {flag['key']}" + said(" (id {})", flag.get("id")))
     if survey.get("responses_limit"):
         targeting.append(f"stops after {survey['responses_limit']} responses")
     if targeting:
         lines.append("Targeting: " + "; ".join(targeting))
     if survey.get("id"):
-        lines.append("Open: " + ctx.ui(f"surveys/{survey['id']}"))
+        lines.append("Open: " + ctx.ui(f"surveys/{survey['id']}", survey))
     return "\n".join(lines)
 
 
@@ -311,23 +313,26 @@ def _counts_plan(args: _ResponseCountsArgs, ctx: Context) -> Plan[dict[str, Any]
 
 def _render_counts(data: Any, args: _ResponseCountsArgs, ctx: Context) -> str:
     counts: dict[str, int] = data.get("counts") or {}
-    named = {str(s.get("id")): s for s in data.get("surveys") or [] if isinstance(s, dict)}
-    ids = list(dict.fromkeys([*counts, *named]))
+    surveys = [s for s in data.get("surveys") or [] if isinstance(s, dict) and s.get("id")]
+    by_id = {str(s["id"]): s for s in surveys}
+    ids = list(dict.fromkeys([*counts, *by_id]))
     ids.sort(key=lambda i: -(counts.get(i) or 0))
     lines = []
     for survey_id in ids:
-        survey = named.get(survey_id)
+        survey = by_id.get(survey_id)
         count = counts.get(survey_id, 0)
         if survey is None:
             lines.append(f"- (not in the survey list, maybe deleted) id {survey_id}: {count}")
         else:
-            lines.append(f'- "{survey.get("name")}" (id {survey_id}): {count}, {_state(survey)}')
+            lines.append(f"- {named(survey)}: {count}, {_state(survey)}")
     if not lines:
         return "No surveys in this project."
     head = "Responses (survey sent events) per survey, most first:"
     if args.survey_id is not None:
         head = "Responses (survey sent events):"
-        lines.append("Open: " + ctx.ui(f"surveys/{args.survey_id}"))
+        lines.append(
+            "Open: " + ctx.ui(f"surveys/{args.survey_id}", next(iter(by_id.values()), None))
+        )
     return "\n".join([head, *cut(lines, MAX_ITEMS, "pass survey_id for one survey")])
 
 
@@ -342,7 +347,7 @@ def _summarize_plan(args: _SummarizeArgs, ctx: Context) -> Plan[Any]:
 
 
 def _render_summary(data: Any, args: _SummarizeArgs, ctx: Context) -> str:
-    facts = [f"{data.get('response_count', 0)} responses"]
+    facts = [f"{data.get('response_count') or 0} responses"]
     if data.get("generated_at"):
         facts.append(f"generated {data['generated_at']}")
     if data.get("cached"):
