@@ -59,6 +59,8 @@ class PostHogToolkit(BaseToolkit):
         include / exclude: tool names or catalogue action names to keep or drop.
         timeout, max_retries: seconds for each attempt, from sending a request to the last byte
             of its answer; and retries of safe requests.
+        strict: give every tool the schema OpenAI's strict mode accepts (``bind_tools(tools,
+            strict=True)``): optional fields nullable, a ``null`` meaning "not given".
 
     Instantiate:
         .. code-block:: python
@@ -90,6 +92,7 @@ class PostHogToolkit(BaseToolkit):
     exclude: list[str] | None = None
     timeout: float = Field(30.0, gt=0)
     max_retries: int = Field(3, ge=0, le=10)
+    strict: bool = False
     http_client: httpx.Client | None = Field(None, exclude=True, repr=False)
     async_http_client: httpx.AsyncClient | None = Field(None, exclude=True, repr=False)
 
@@ -158,7 +161,7 @@ class PostHogToolkit(BaseToolkit):
     def get_tools(self) -> list[BaseTool]:
         """One tool per selected action, all sharing this toolkit's client."""
         chosen = [a for a in self.actions() if self._selected(a)]
-        return [PostHogTool.from_action(a, self._client, self._bound) for a in chosen]
+        return [PostHogTool.from_action(a, self._client, self._bound, self.strict) for a in chosen]
 
     def execute(self, name: str, args: dict[str, Any] | None = None) -> ActionResult:
         """Run one action by tool or catalogue name, for graph nodes and scripts.
