@@ -75,7 +75,9 @@ class ArgsModel(BaseModel):
         ):
             # Asked for on every bind_tools; callers may change what they get.
             return copy.deepcopy(_model_schema(cls))
-        generator = schema_generator or (StrictJsonSchema if cls.strict_schema else CompactJsonSchema)
+        generator = schema_generator or (
+            StrictJsonSchema if cls.strict_schema else CompactJsonSchema
+        )
         return super().model_json_schema(
             by_alias, ref_template, generator, mode, union_format=union_format
         )
@@ -214,8 +216,11 @@ def args_schema(action: Action, bound: bool, strict: bool = False) -> type[ArgsM
         fields["project_id"] = (ProjectId, "@current")
     if not fields and not strict:
         return action.args
-    model = create_model(
-        action.args.__name__, __base__=action.args, __module__=action.args.__module__, **fields
+    model = typing.cast(
+        "type[ArgsModel]",
+        create_model(
+            action.args.__name__, __base__=action.args, __module__=action.args.__module__, **fields
+        ),
     )
     model.strict_schema = strict
     return model

@@ -75,7 +75,7 @@ class StrictJsonSchema(GenerateJsonSchema):
     """The schema OpenAI's strict mode accepts: closed objects, optional fields nullable."""
 
     def generate(self, schema: CoreSchema, mode: JsonSchemaMode = "validation") -> JsonSchemaValue:
-        """Generate pydantic's schema (field hooks see :func:`strict_schema_wanted`), then close it."""
+        """Generate pydantic's schema (hooks see :func:`strict_schema_wanted`), then close it."""
         with _strict_generation():
             raw = super().generate(schema, mode)
         return strictly(raw)
@@ -301,9 +301,8 @@ def strictly(schema: dict[str, Any]) -> dict[str, Any]:
 
 def _type_enum_strict(node: dict[str, Any]) -> None:
     values = node.get("enum")
-    if "type" not in node and isinstance(values, list) and values:
-        if all(isinstance(v, str) for v in values):
-            node["type"] = "string"
+    if "type" not in node and values and all(isinstance(v, str) for v in values):
+        node["type"] = "string"
 
 
 def _close(node: dict[str, Any]) -> None:

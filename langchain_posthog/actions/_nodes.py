@@ -18,8 +18,8 @@ from pydantic import Field, model_validator
 
 from langchain_posthog.action import ArgsModel
 from langchain_posthog.actions._common import PropertyValue
-from langchain_posthog.schema import strict_schema_wanted
 from langchain_posthog.actions._dates import PostHogDate, check_order
+from langchain_posthog.schema import strict_schema_wanted
 
 Operator = Literal[
     "exact", "is_not", "icontains", "not_icontains", "regex", "not_regex",

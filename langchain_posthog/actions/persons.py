@@ -68,9 +68,7 @@ class GetPersonArgs(_PersonRef):
 
 
 class UpdatePersonPropertiesArgs(_PersonRef):
-    set: Annotated[dict[str, Any], JsonText()] | None = Field(
-        None, description="JSON object."
-    )
+    set: Annotated[dict[str, Any], JsonText()] | None = Field(None, description="JSON object.")
     unset: list[str] | None = Field(None, description="Names to remove.")
 
     @model_validator(mode="after")
