@@ -7,6 +7,7 @@ that runs a row is ``langchain_posthog.tool.PostHogTool``. Nothing here depends 
 from __future__ import annotations
 
 import contextlib
+import copy
 import json
 import re
 import types
@@ -14,13 +15,19 @@ import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, model_validator
+from pydantic.json_schema import (
+    DEFAULT_REF_TEMPLATE,
+    GenerateJsonSchema,
+    JsonSchemaMode,
+    model_json_schema,
+)
 
 from langchain_posthog.calls import Plan
 from langchain_posthog.errors import PostHogAPIError, PostHogError
-from langchain_posthog.schema import compact_schema
+from langchain_posthog.schema import CompactJsonSchema, StrictJsonSchema
 
 Scope = Literal["read", "write", "destructive"]
 
@@ -36,12 +43,44 @@ class ArgsModel(BaseModel):
     """Base of every tool's arguments: unknown fields are refused, JSON strings are decoded.
 
     Models often send an object or a list as a JSON string; where a field wants structure, a
-    string that parses is accepted as what it encodes.
+    string that parses is accepted as what it encodes. A ``null`` for a field that has a default
+    means "not given" (OpenAI's strict mode makes a model send one for every optional field).
+
+    ``model_json_schema()`` is what a model reads: compact by default, or OpenAI's strict form
+    for a class with ``strict_schema`` set (see ``langchain_posthog.schema``). Any other
+    ``schema_generator`` passed explicitly is used as given.
     """
 
     # Validators are built on first use, not at import: the package defines ~60 models and a
     # toolkit seldom uses them all (benchmarks/import_time.py).
     model_config = ConfigDict(extra="forbid", defer_build=True)
+    strict_schema: ClassVar[bool] = False
+
+    @classmethod
+    def model_json_schema(
+        cls,
+        by_alias: bool | None = None,
+        ref_template: str = DEFAULT_REF_TEMPLATE,
+        schema_generator: type[GenerateJsonSchema] | None = None,
+        mode: JsonSchemaMode = "validation",
+        *,
+        union_format: Literal["any_of", "primitive_type_array"] = "any_of",
+    ) -> dict[str, Any]:
+        """The JSON schema a model receives for these arguments (see the class docstring)."""
+        if schema_generator is None and (by_alias, ref_template, mode, union_format) == (
+            None,
+            DEFAULT_REF_TEMPLATE,
+            "validation",
+            "any_of",
+        ):
+            # Asked for on every bind_tools; callers may change what they get.
+            return copy.deepcopy(_model_schema(cls))
+        generator = schema_generator or (
+            StrictJsonSchema if cls.strict_schema else CompactJsonSchema
+        )
+        return super().model_json_schema(
+            by_alias, ref_template, generator, mode, union_format=union_format
+        )
 
     @model_validator(mode="before")
     @classmethod
@@ -54,6 +93,10 @@ class ArgsModel(BaseModel):
         if not isinstance(data, dict):
             return data
         decoded = dict(data)
+        for name, alias in _defaulted_fields(cls):
+            for key in (name, alias):
+                if key in decoded and decoded[key] is None:
+                    del decoded[key]
         for name, alias in _structured_fields(cls):
             key = name if name in decoded else alias
             value = decoded.get(key) if key else None
@@ -62,6 +105,23 @@ class ArgsModel(BaseModel):
                 with contextlib.suppress(ValueError):
                     decoded[key] = json.loads(value)
         return decoded
+
+
+@cache
+def _model_schema(model: type[ArgsModel]) -> dict[str, Any]:
+    generator = StrictJsonSchema if model.strict_schema else CompactJsonSchema
+    return model_json_schema(model, schema_generator=generator)
+
+
+@cache
+def _defaulted_fields(model: type[BaseModel]) -> tuple[tuple[str, str | None], ...]:
+    """Return (name, alias) of each field whose default is not ``None``, once per model."""
+    return tuple(
+        (name, info.alias)
+        for name, info in model.model_fields.items()
+        if not info.is_required()
+        and (info.default_factory is not None or info.get_default() is not None)
+    )
 
 
 @cache
@@ -165,22 +225,24 @@ class Action:
 
 
 @cache
-def args_schema(action: Action, bound: bool) -> type[ArgsModel]:
-    """The arguments a model sees: the action's own, plus ``project_id`` when none is bound."""
-    if bound or not action.project_scoped:
+def args_schema(action: Action, bound: bool, strict: bool = False) -> type[ArgsModel]:
+    """The arguments a model sees: the action's own, plus ``project_id`` when none is bound.
+
+    With ``strict``, the class's JSON schema is OpenAI's strict form; validation is the same.
+    """
+    fields: dict[str, Any] = {}
+    if not bound and action.project_scoped:
+        fields["project_id"] = (ProjectId, "@current")
+    if not fields and not strict:
         return action.args
-    return create_model(
-        action.args.__name__,
-        __base__=action.args,
-        __module__=action.args.__module__,
-        project_id=(ProjectId, "@current"),
+    model = typing.cast(
+        "type[ArgsModel]",
+        create_model(
+            action.args.__name__, __base__=action.args, __module__=action.args.__module__, **fields
+        ),
     )
-
-
-@cache
-def model_schema(action: Action, bound: bool) -> dict[str, Any]:
-    """What a model receives: the arguments' JSON schema, without pydantic's human-facing extras."""
-    return compact_schema(args_schema(action, bound))
+    model.strict_schema = strict
+    return model
 
 
 # Argument names that hold the id of the object a request is about, for 404 messages.

@@ -9,38 +9,20 @@ from typing import Any, Literal
 
 # From the defining module: importing through langchain_core.tools' lazy __getattr__ made
 # this package ~75 ms slower to import (benchmarks/import_time.py), for the same modules.
-from langchain_core.callbacks.manager import CallbackManager
-from langchain_core.messages.tool import ToolCall
-from langchain_core.runnables import RunnableConfig
-from langchain_core.runnables.config import ensure_config
 from langchain_core.tools.base import BaseTool, ToolException
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field
 
 from langchain_posthog.action import (
     Action,
+    ArgsModel,
     Context,
     args_schema,
     explain,
     format_validation_error,
-    model_schema,
 )
 from langchain_posthog.client import PostHogClient, logger
 from langchain_posthog.errors import PostHogError
 from langchain_posthog.redaction import Redactor
-
-# What BaseTool.run does after _run returns or raises, so that a call taking the direct path
-# (PostHogTool.invoke) answers exactly as run() would. A LangChain release without them sends
-# every call down the full path.
-try:
-    from langchain_core.tools.base import (
-        _format_output,
-        _handle_tool_error,
-        _handle_validation_error,
-    )
-
-    _DIRECT = True
-except ImportError:  # pragma: no cover
-    _DIRECT = False
 
 
 class PostHogTool(BaseTool):
@@ -53,6 +35,7 @@ class PostHogTool(BaseTool):
     action: Action = Field(exclude=True)
     client: PostHogClient = Field(exclude=True)
     bound_project: str | None = Field(default=None, exclude=True)
+    strict: bool = Field(default=False, exclude=True)
 
     response_format: Literal["content", "content_and_artifact"] = "content_and_artifact"
     handle_tool_error: bool | str | Callable[[ToolException], str] | None = True
@@ -62,16 +45,26 @@ class PostHogTool(BaseTool):
 
     @classmethod
     def from_action(
-        cls, action: Action, client: PostHogClient, bound_project: str | None
+        cls,
+        action: Action,
+        client: PostHogClient,
+        bound_project: str | None,
+        strict: bool = False,
     ) -> PostHogTool:
-        """Build the tool for ``action``; ``bound_project`` hides ``project_id`` from the model."""
+        """Build the tool for ``action``.
+
+        ``bound_project`` hides ``project_id`` from the model; ``strict`` gives the arguments the
+        schema OpenAI's strict mode accepts (every optional field nullable, ``null`` meaning
+        "not given").
+        """
         return cls(
             name=action.name,
             description=action.description,
-            args_schema=args_schema(action, bound_project is not None),
+            args_schema=args_schema(action, bound_project is not None, strict),
             action=action,
             client=client,
             bound_project=bound_project,
+            strict=strict,
             metadata={
                 "read_only": action.scope == "read",
                 "destructive": action.scope == "destructive",
@@ -86,99 +79,20 @@ class PostHogTool(BaseTool):
         A row's plan and renderer are closures and its args model may be made at run time.
         """
         state = {k: v for k, v in self.__dict__.items() if k not in _FROM_THE_ROW}
-        return (_rebuild, (self.action.name, self.client, self.bound_project, state))
+        built = (self.action.name, self.client, self.bound_project, self.strict)
+        return (_rebuild, (*built, state))
 
     @property
-    def tool_call_schema(self) -> dict[str, Any]:
-        """What the model receives: the args schema without pydantic's human-facing extras."""
-        return model_schema(self.action, self.bound_project is not None)
+    def tool_call_schema(self) -> type[ArgsModel]:
+        """What the model receives: the arguments model itself, whose JSON schema is compact.
 
-    # -- the direct path ---------------------------------------------------------------------
-
-    def invoke(
-        self,
-        input: str | dict[str, Any] | ToolCall,
-        config: RunnableConfig | None = None,
-        **kwargs: Any,
-    ) -> Any:
-        """Run the tool; the same answer as ``BaseTool.invoke``, faster when nothing observes.
-
-        ``BaseTool.run`` starts a callback run, copies the config into a context variable,
-        inspects ``_run``'s signature and validates the input twice over, whether or not
-        anything observes the call: it costs more than this tool's own code
-        (benchmarks/overhead.py). When LangChain's own ``CallbackManager.configure`` finds no
-        handler for a call (no callbacks, tracer, verbose or debug output, or configure hook),
-        nothing can see those steps, so the input is validated once and ``_run`` runs directly.
-        Anything else (callbacks, tracing, extra run arguments, string input) goes through
-        ``BaseTool.invoke``.
+        LangChain's default would copy the fields into a plain pydantic model to leave out
+        injected arguments; these tools have none, and the copy would lose the schema shaping
+        (and the validators, which human-in-the-loop review runs on an edited call).
         """
-        direct = self._direct_call(input, config, kwargs)
-        if direct is None:
-            return super().invoke(input, config, **kwargs)
-        arguments, call_id = direct
-        try:
-            content, artifact = self._call(*self._parse(arguments))
-        except (ValidationError, ToolException) as error:
-            return self._failed(error, call_id)
-        return _format_output(content, artifact, call_id, self.name, "success")
-
-    async def ainvoke(
-        self,
-        input: str | dict[str, Any] | ToolCall,
-        config: RunnableConfig | None = None,
-        **kwargs: Any,
-    ) -> Any:
-        """Run the tool asynchronously; see :meth:`invoke` for when LangChain's run is skipped."""
-        direct = self._direct_call(input, config, kwargs)
-        if direct is None:
-            return await super().ainvoke(input, config, **kwargs)
-        arguments, call_id = direct
-        try:
-            content, artifact = await self._acall(*self._parse(arguments))
-        except (ValidationError, ToolException) as error:
-            return self._failed(error, call_id)
-        return _format_output(content, artifact, call_id, self.name, "success")
-
-    def _direct_call(
-        self, input: Any, config: RunnableConfig | None, kwargs: dict[str, Any]
-    ) -> tuple[dict[str, Any], str | None] | None:
-        """``(arguments, tool call id)`` when nothing observes this call, else ``None``."""
-        if kwargs or not _DIRECT or not isinstance(input, dict):
-            return None
-        arguments: Any = input
-        call_id: str | None = None
-        if input.get("type") == "tool_call":
-            arguments, call_id = input.get("args"), input.get("id")
-            if not isinstance(arguments, dict):
-                return None
-        # Tags and metadata never add a handler; leaving them out halves configure's cost.
-        callbacks = CallbackManager.configure(
-            ensure_config(config).get("callbacks"), self.callbacks, self.verbose
-        )
-        return None if callbacks.handlers else (arguments, call_id)
-
-    def _parse(self, arguments: dict[str, Any]) -> tuple[Any, Context]:
-        """Validate once; the arguments and context ``_run`` would build from LangChain's."""
         schema = self.args_schema
-        assert isinstance(schema, type) and issubclass(schema, BaseModel)
-        parsed = schema.model_validate(arguments)
-        if schema is self.action.args:
-            return parsed, self._context(None)
-        # BaseTool._parse_input hands _run every field, as validated: each field of these
-        # models is either required or has a default.
-        return self._prepare({name: getattr(parsed, name) for name in type(parsed).model_fields})
-
-    def _failed(self, error: ValidationError | ToolException, call_id: str | None) -> Any:
-        content: Any
-        if isinstance(error, ValidationError):
-            if not self.handle_validation_error:
-                raise error
-            content = _handle_validation_error(error, flag=self.handle_validation_error)
-        else:
-            if not self.handle_tool_error:
-                raise error
-            content = _handle_tool_error(error, flag=self.handle_tool_error)
-        return _format_output(content, None, call_id, self.name, "error")
+        assert isinstance(schema, type) and issubclass(schema, ArgsModel)
+        return schema
 
     # -- running the action -------------------------------------------------------------------
 
@@ -260,14 +174,20 @@ _resolve_annotations_once(PostHogTool._run, PostHogTool._arun)
 
 
 # What from_action derives from the row: a pickled tool carries only the rest.
-_FROM_THE_ROW = frozenset({"name", "description", "args_schema", "action", "client"})
+_FROM_THE_ROW = frozenset(
+    {"name", "description", "args_schema", "action", "client", "bound_project", "strict"}
+)
 
 
 def _rebuild(
-    name: str, client: PostHogClient, bound_project: str | None, state: dict[str, Any]
+    name: str,
+    client: PostHogClient,
+    bound_project: str | None,
+    strict: bool,
+    state: dict[str, Any],
 ) -> PostHogTool:
     from langchain_posthog.actions import ACTIONS
 
     action = next(a for a in ACTIONS if a.name == name)
-    tool = PostHogTool.from_action(action, client, bound_project)
+    tool = PostHogTool.from_action(action, client, bound_project, strict)
     return tool.model_copy(update=state)

@@ -61,6 +61,8 @@ class PostHogToolkit(BaseToolkit):
             of its answer; and retries of safe requests.
         transport: ``"httpx"`` (default) or ``"aiohttp"`` for async calls (the ``aiohttp`` extra:
             less CPU per call when many run at once).
+        strict: give every tool the schema OpenAI's strict mode accepts (``bind_tools(tools,
+            strict=True)``): optional fields nullable, a ``null`` meaning "not given".
 
     Instantiate:
         .. code-block:: python
@@ -93,6 +95,7 @@ class PostHogToolkit(BaseToolkit):
     timeout: float = Field(30.0, gt=0)
     max_retries: int = Field(3, ge=0, le=10)
     transport: Literal["httpx", "aiohttp"] = "httpx"
+    strict: bool = False
     http_client: httpx.Client | None = Field(None, exclude=True, repr=False)
     async_http_client: httpx.AsyncClient | None = Field(None, exclude=True, repr=False)
 
@@ -162,7 +165,7 @@ class PostHogToolkit(BaseToolkit):
     def get_tools(self) -> list[BaseTool]:
         """One tool per selected action, all sharing this toolkit's client."""
         chosen = [a for a in self.actions() if self._selected(a)]
-        return [PostHogTool.from_action(a, self._client, self._bound) for a in chosen]
+        return [PostHogTool.from_action(a, self._client, self._bound, self.strict) for a in chosen]
 
     def execute(self, name: str, args: dict[str, Any] | None = None) -> ActionResult:
         """Run one action by tool or catalogue name, for graph nodes and scripts.

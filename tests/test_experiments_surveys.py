@@ -69,7 +69,7 @@ def _experiment(variants: list[dict[str, Any]]) -> dict[str, Any]:
         ([TEST, CONTROL], "the first variant must be 'control', not 'test'"),
         ([CONTROL, TEST, {**TEST, "rollout_percentage": 0}], "unique (test repeated)"),
         ([{**CONTROL, "rollout_percentage": 100}], "give 2 to 20 variants, not 1"),
-        ([CONTROL, {"key": "new variant", "rollout_percentage": 50}], "should match pattern"),
+        ([CONTROL, {"key": "new variant", "rollout_percentage": 50}], "only letters, digits"),
     ],
 )
 def test_bad_variants_are_refused_and_nothing_is_sent(

@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+from langchain_core.utils.function_calling import convert_to_openai_tool
 
 from langchain_posthog import PostHogToolkit
 from langchain_posthog.action import Action, Context
@@ -93,8 +94,7 @@ def test_a_link_uses_the_bound_project_and_only_the_answer_for_current() -> None
 def test_a_bound_toolkit_never_mentions_project_id(project: Any) -> None:
     with make_toolkit(project_id=project) as toolkit:
         for tool in toolkit.get_tools():
-            schema = tool.tool_call_schema
-            assert isinstance(schema, dict)
+            schema = convert_to_openai_tool(tool)["function"]["parameters"]
             assert "project_id" not in tool.description, tool.name
             assert "project_id" not in schema["properties"], tool.name
         listing = next(a for a in ACTIONS if a.name == "posthog_list_projects")
@@ -104,8 +104,7 @@ def test_a_bound_toolkit_never_mentions_project_id(project: Any) -> None:
 def test_an_unbound_toolkit_says_where_project_ids_come_from() -> None:
     with make_toolkit() as toolkit:
         for tool in toolkit.get_tools():
-            schema = tool.tool_call_schema
-            assert isinstance(schema, dict)
+            schema = convert_to_openai_tool(tool)["function"]["parameters"]
             field = schema["properties"].get("project_id")
             if field is not None:
                 assert "posthog_list_projects" in field["description"], tool.name

@@ -127,13 +127,17 @@ def test_metadata_says_scope_and_catalogue_name() -> None:
 def test_bound_project_hides_project_id_from_the_model() -> None:
     bound = PostHogToolkit(personal_api_key=PERSONAL_KEY, project_id=PROJECT_ID)
     free = PostHogToolkit(personal_api_key=PERSONAL_KEY)
+
+    def properties(tool: Any) -> dict[str, Any]:
+        return tool.tool_call_schema.model_json_schema()["properties"]  # type: ignore[no-any-return]
+
     for tool in bound.get_tools():
-        assert "project_id" not in tool.tool_call_schema["properties"]  # type: ignore[index]
+        assert "project_id" not in properties(tool)
+        assert "project_id" not in tool.tool_call_schema.model_fields  # type: ignore[union-attr]
     flag = next(t for t in free.get_tools() if t.name == "posthog_get_feature_flag")
-    prop = flag.tool_call_schema["properties"]["project_id"]  # type: ignore[index]
-    assert prop["default"] == "@current"
+    assert properties(flag)["project_id"]["default"] == "@current"
     projects = next(t for t in free.get_tools() if t.name == "posthog_list_projects")
-    assert "project_id" not in projects.tool_call_schema["properties"]  # type: ignore[index]
+    assert "project_id" not in properties(projects)
 
 
 def test_model_cannot_override_a_bound_project() -> None:

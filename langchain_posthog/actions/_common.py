@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, WithJsonSchema
 
 from langchain_posthog.action import ArgsModel, Context
 from langchain_posthog.calls import Call, Plan, api_path
@@ -20,6 +20,22 @@ Uuid = Annotated[
 ]
 Limit = Annotated[int, Field(ge=1, le=100, description="Page size.")]
 Offset = Annotated[int, Field(ge=0, description="Items to skip, for the next page.")]
+Scalar = str | int | float | bool
+# A property filter's value: text, a number, or a list (for exact). A boolean is accepted but
+# not offered: PostHog matches 'true'/'false' against boolean properties, as its own UI sends
+# them, and the shorter schema is paid on every call.
+PropertyValue = Annotated[
+    Scalar | list[Scalar],
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string"},
+                {"type": "number"},
+                {"type": "array", "items": {"type": "string"}},
+            ]
+        }
+    ),
+]
 
 _PLACEHOLDER = re.compile(r"{(\w+)}")
 
@@ -84,6 +100,20 @@ def text_max(limit: int) -> Any:
     def check(value: str | None) -> str | None:
         if value is not None and not 0 < len(value) <= limit:
             raise ValueError(f"must be 1 to {limit} characters")
+        return value
+
+    return AfterValidator(check)
+
+
+_KEY_CHARS = re.compile(r"^[a-zA-Z0-9_-]+$")
+
+
+def key_chars() -> Any:
+    """Check a flag or variant key's characters without a ``pattern`` in the schema."""
+
+    def check(value: str) -> str:
+        if not _KEY_CHARS.match(value):
+            raise ValueError("use only letters, digits, _ and -")
         return value
 
     return AfterValidator(check)

@@ -6,7 +6,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
 
 _RELATIVE = re.compile(r"^-(\d{1,4})([hdwmqy])$")
 _PERIOD_START = re.compile(r"^([dwmqy])Start$")
@@ -83,7 +83,10 @@ def _aware(value: datetime) -> datetime:
 
 
 # An ISO date-time, or "now" (models rarely know the time, and launching means now).
-Moment = Annotated[datetime, BeforeValidator(_now), AfterValidator(_aware)]
+# A string in the schema, not a date-time: 'now' is a Moment too (strict mode would refuse it).
+Moment = Annotated[
+    datetime, BeforeValidator(_now), AfterValidator(_aware), WithJsonSchema({"type": "string"})
+]
 
 
 def iso(moment: datetime) -> str:

@@ -17,9 +17,10 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from langchain_posthog.action import ArgsModel
+from langchain_posthog.actions._common import PropertyValue
 from langchain_posthog.actions._dates import PostHogDate, check_order
+from langchain_posthog.schema import strict_schema_wanted
 
-Scalar = str | int | float | bool
 Operator = Literal[
     "exact", "is_not", "icontains", "not_icontains", "regex", "not_regex",
     "gt", "gte", "lt", "lte", "is_set", "is_not_set",
@@ -35,14 +36,9 @@ BreakdownType = Literal["event", "person", "session", "hogql"]
 DATE = "Like -7d, -24h, mStart or 2026-01-31."
 
 
-def _any_value(schema: dict[str, Any]) -> None:
-    # A value may be a scalar or a list of them; spelling that out costs tokens and says little.
-    schema.clear()
-
-
 class PropertyFilter(ArgsModel):
     key: str = Field(min_length=1, description="e.g. $browser (cohort: value=id).")
-    value: Scalar | list[Scalar] | None = Field(None, json_schema_extra=_any_value)
+    value: PropertyValue | None = None
     operator: Operator = "exact"
     type: Literal["event", "person", "session", "cohort", "hogql"] = "event"
 
@@ -71,9 +67,17 @@ class PropertyFilter(ArgsModel):
 
 
 def _like_series_filters(schema: dict[str, Any]) -> None:
-    # The item schema is Series.properties' again; pointing there saves ~130 tokens a tool.
+    # The item schema is Series.properties' again; pointing there saves ~100 tokens a tool. An
+    # array still names its items' type (Gemini refuses one that does not); strict mode, which
+    # lets a model send only what is declared, gets the whole schema.
+    if strict_schema_wanted():
+        return
     schema.clear()
-    schema.update(type="array", description="Filters like series[].properties, on every series.")
+    schema.update(
+        type="array",
+        items={"type": "object", "properties": {"key": {"type": "string"}}},
+        description="Filters like series[].properties, on every series.",
+    )
 
 
 def global_filters() -> Any:

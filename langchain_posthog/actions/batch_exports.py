@@ -34,6 +34,7 @@ from langchain_posthog.calls import Call, Plan, api_path
 from langchain_posthog.errors import PostHogAPIError
 from langchain_posthog.output import named, said
 from langchain_posthog.redaction import mask_text, redact
+from langchain_posthog.schema import strict_schema_wanted
 
 _REVEAL = "reveal_secrets"
 
@@ -192,17 +193,23 @@ def _destination_schema(kinds: tuple[type[_Private], ...]) -> dict[str, Any]:
     return {
         "type": "object",
         "description": "Fields per type, ? optional. " + "; ".join(lines) + ".",
-        "properties": {"type": {"enum": tags}},
+        "properties": {"type": {"type": "string", "enum": tags}},
         "required": ["type"],
     }
 
 
 class _DescribedInWords:
-    """Give ``destination`` the schema above, built when a schema is first asked for."""
+    """Give ``destination`` the schema above, built when a schema is first asked for.
+
+    OpenAI's strict mode lets a model send only the properties a schema declares, so the strict
+    schema is the union itself.
+    """
 
     def __get_pydantic_json_schema__(
         self, core_schema: CoreSchema, handler: GetJsonSchemaHandler
     ) -> JsonSchemaValue:
+        if strict_schema_wanted():
+            return handler(core_schema)
         return _destination_schema(KINDS)
 
 

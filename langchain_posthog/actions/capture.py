@@ -17,6 +17,7 @@ from pydantic import AfterValidator, Field
 from langchain_posthog.action import Action, ArgsModel, Context
 from langchain_posthog.calls import Call, Plan
 from langchain_posthog.errors import PostHogAPIError
+from langchain_posthog.schema import JsonText
 
 CAPTURE_PATHS = ("/i/v0/e/", "/batch/")
 MAX_BATCH = 100
@@ -64,8 +65,9 @@ Timestamp = Annotated[
 ]
 EventProperties = Annotated[
     dict[str, Any],
+    JsonText(),
     AfterValidator(_check_properties),
-    Field(description="$set / $set_once objects update the person."),
+    Field(description="JSON object; $set / $set_once objects update the person."),
 ]
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
 from langchain_posthog.action import Action, ArgsModel, Context
-from langchain_posthog.actions._common import Limit, Offset, http, listing
+from langchain_posthog.actions._common import Limit, Offset, PropertyValue, http, listing
 from langchain_posthog.output import compact_json, named, said
+from langchain_posthog.schema import JsonText
 
 # Negative operators (is_not, is_not_set...) are a positive one with negate=true: fewer enum
 # tokens for the model, and PostHog gets its own operator for a negated property.
@@ -21,7 +22,6 @@ _NEGATED = {
     "lt": "gte",
     "is_set": "is_not_set",
 }
-Scalar = str | int | float | bool
 DEFAULT_DAYS = 30
 
 
@@ -30,7 +30,7 @@ DEFAULT_DAYS = 30
 class CohortCondition(ArgsModel):
     property: str | None = Field(None, description="Person property.")
     operator: Operator | None = None  # exact
-    value: Scalar | list[Scalar] | None = Field(None, json_schema_extra=lambda s: s.clear())
+    value: PropertyValue | None = None
     event: str | None = Field(None, description="Or: event done within `days` (30).")
     days: int | None = None
     negate: bool | None = None
@@ -63,7 +63,9 @@ class CreateCohortArgs(ArgsModel):
         None, description="Dynamic: ORed groups of ANDed conditions."
     )
     is_static: bool | None = None
-    query: dict[str, Any] | None = Field(None, description="Static only: an ActorsQuery.")
+    query: Annotated[dict[str, Any], JsonText()] | None = Field(
+        None, description="Static only: an ActorsQuery, as JSON."
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> CreateCohortArgs:

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, model_validator
 
 from langchain_posthog.action import Action, ArgsModel, Context
-from langchain_posthog.actions._common import Limit, Offset, http, listing, text_max
+from langchain_posthog.actions._common import Limit, Offset, http, key_chars, listing, text_max
 from langchain_posthog.actions._dates import Moment, check_dates, iso
 from langchain_posthog.calls import Call, Plan, api_path
 from langchain_posthog.errors import PostHogAPIError
@@ -16,7 +16,8 @@ from langchain_posthog.output import cut, named, said
 
 Name = Annotated[str, text_max(400)]
 ExperimentId = Annotated[int, Field(ge=1)]
-VariantKey = Annotated[str, Field(pattern=r"^[a-zA-Z0-9_-]+$")]
+# Checked rather than declared: feature_flag_key's pattern already shows the rule to the model.
+VariantKey = Annotated[str, key_chars()]
 NOT_FOUND = "Find the experiment's id with posthog_list_experiments."
 _DATES = (("start_date", "Started"), ("end_date", "ended"))
 _CLEARED = ("end_date", "conclusion", "conclusion_comment")

@@ -5,15 +5,27 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from langchain_posthog.action import Action, ArgsModel, Context
-from langchain_posthog.actions._common import Limit, Offset, http, listing, results, text_max
+from langchain_posthog.actions._common import (
+    Limit,
+    Offset,
+    PropertyValue,
+    http,
+    key_chars,
+    listing,
+    results,
+    text_max,
+)
 from langchain_posthog.calls import Call, Plan, api_path
 from langchain_posthog.errors import PostHogAPIError
 from langchain_posthog.output import compact_json, rollout_summary, said
 
 # PostHog allows 400 characters; checked, not declared, to keep it out of the model's schema.
 FlagKey = Annotated[str, Field(pattern=r"^[a-zA-Z0-9_-]+$"), text_max(400)]
+# The same rule, checked rather than declared: the flag's own key already shows it to the model.
+VariantKey = Annotated[str, key_chars(), text_max(400)]
 FlagId = Annotated[
     int, Field(ge=1, description="Flag id (not the key); see posthog_list_feature_flags.")
 ]
@@ -23,12 +35,11 @@ NOT_FOUND = "Find the flag's id with posthog_list_feature_flags (search by key).
 Operator = Literal[
     "exact", "is_not", "icontains", "not_icontains", "regex", "gt", "lt", "is_set", "is_not_set"
 ]  # fmt: skip
-Scalar = str | int | float | bool
 
 
 class FlagProperty(ArgsModel):
     key: str = Field(description="Person property, or 'id' with type cohort.")
-    value: Scalar | list[Scalar] | None = Field(None, json_schema_extra=lambda s: s.clear())
+    value: PropertyValue | None = None
     operator: Operator = "exact"
     type: Literal["person", "cohort"] = "person"
 
@@ -40,9 +51,11 @@ class ReleaseCondition(ArgsModel):
 
 
 class Variant(ArgsModel):
-    key: FlagKey
+    key: VariantKey
     name: str | None = None
     rollout_percentage: Percent
+    # Sent in filters.payloads under the variant's key, where PostHog keeps it.
+    payload: str | None = Field(None, exclude=True, description="JSON text.")
 
 
 class Multivariate(ArgsModel):
@@ -61,7 +74,24 @@ class Multivariate(ArgsModel):
 class FlagFilters(ArgsModel):
     groups: list[ReleaseCondition] = Field(min_length=1, description="Release conditions, ORed.")
     multivariate: Multivariate | None = None
-    payloads: dict[str, str] | None = Field(None, description="'true' or variant key: JSON text.")
+    payload: str | None = Field(None, exclude=True, description="JSON text, for a boolean flag.")
+    # PostHog's own form ({"true" or a variant key: JSON text}) is accepted but not offered: an
+    # object with free keys is refused by some providers, and a payload next to its variant is
+    # clearer. Both end up here.
+    payloads: SkipJsonSchema[dict[str, str] | None] = None
+
+    @model_validator(mode="after")
+    def _gather_payloads(self) -> FlagFilters:
+        given = {} if self.payload is None else {"true": self.payload}
+        for variant in self.multivariate.variants if self.multivariate else []:
+            if variant.payload is not None:
+                given[variant.key] = variant.payload
+        twice = sorted(set(given) & set(self.payloads or {}))
+        if twice:
+            raise ValueError(f"payload for {', '.join(twice)} given twice")
+        if given:
+            self.payloads = {**(self.payloads or {}), **given}
+        return self
 
 
 class _FlagFields(ArgsModel):

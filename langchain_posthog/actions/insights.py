@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, Field, model_validator
 
 from langchain_posthog.action import Action, ArgsModel, Context
-from langchain_posthog.actions._common import results
+from langchain_posthog.actions._common import results, text_max
 from langchain_posthog.actions._dates import PostHogDate, check_order
 from langchain_posthog.actions._nodes import (
     DATE,
@@ -30,7 +30,7 @@ INSIGHTS = "/api/projects/{project_id}/insights/"
 
 
 class CreateInsightArgs(ArgsModel):
-    name: str = Field(min_length=1, max_length=400)
+    name: Annotated[str, text_max(400)]
     query: InsightQuery
     description: str | None = Field(None, max_length=400)
     tags: list[str] | None = None

@@ -14,6 +14,7 @@ from langchain_posthog.actions.capture import capture_call, explain_capture
 from langchain_posthog.calls import Call, Plan, api_path
 from langchain_posthog.errors import PostHogConfigError, PostHogError
 from langchain_posthog.output import compact_json, cut, said
+from langchain_posthog.schema import JsonText
 
 PERSONS = "/api/projects/{project_id}/persons/"
 PERSON = "/api/projects/{project_id}/persons/{id}/"
@@ -67,7 +68,7 @@ class GetPersonArgs(_PersonRef):
 
 
 class UpdatePersonPropertiesArgs(_PersonRef):
-    set: dict[str, Any] | None = None
+    set: Annotated[dict[str, Any], JsonText()] | None = Field(None, description="JSON object.")
     unset: list[str] | None = Field(None, description="Names to remove.")
 
     @model_validator(mode="after")

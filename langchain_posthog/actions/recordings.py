@@ -10,7 +10,7 @@ from uuid import UUID
 from pydantic import Field, model_validator
 
 from langchain_posthog.action import Action, ArgsModel, Context
-from langchain_posthog.actions._common import http
+from langchain_posthog.actions._common import PropertyValue, http
 from langchain_posthog.actions._dates import PostHogDate, check_order
 from langchain_posthog.output import duration, said
 
@@ -21,12 +21,11 @@ NOT_FOUND = (
 )
 
 Operator = Literal["exact", "is_not", "icontains", "is_set"]
-Scalar = str | int | float | bool
 
 
 class RecordingProperty(ArgsModel):
     key: str
-    value: Scalar | list[Scalar] | None = Field(None, json_schema_extra=lambda s: s.clear())
+    value: PropertyValue | None = None
     # None stands for exact / event: a default in the schema would cost tokens on every call.
     operator: Operator | None = None
     type: Literal["event", "person"] | None = None

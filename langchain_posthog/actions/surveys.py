@@ -14,6 +14,7 @@ from langchain_posthog.actions.feature_flags import ReleaseCondition
 from langchain_posthog.calls import Call, Plan, api_path
 from langchain_posthog.errors import PostHogAPIError
 from langchain_posthog.output import MAX_ITEMS, clip, compact_json, cut, named, said
+from langchain_posthog.schema import JsonText
 
 SURVEYS = "/api/projects/{project_id}/surveys/"
 SURVEY = "/api/projects/{project_id}/surveys/{id}/"
@@ -44,9 +45,9 @@ class _Branching(ArgsModel):
     index: Annotated[int | None, positive(0)] = None  # specific_question's target
     # Answers are choice indexes ("0"), negative/neutral/positive, or NPS detractors/passives/
     # promoters; a wrong one is refused with the list, so the schema need not carry it.
-    responseValues: Annotated[
-        dict[str, int | Literal["end"]] | None, WithJsonSchema({"type": "object"})
-    ] = Field(None, description="response_based: {answer: question index or 'end'}.")
+    responseValues: Annotated[dict[str, int | Literal["end"]], JsonText()] | None = Field(
+        None, description="response_based, JSON: {answer: question index or 'end'}."
+    )
 
     @model_validator(mode="after")
     def _fields_for_type(self) -> _Branching:
@@ -143,9 +144,13 @@ class _CreateSurveyArgs(ArgsModel):
     )
     questions: list[_Question]
     linked_flag_id: Annotated[int | None, positive(1)] = None  # shown where this flag is on
-    targeting_flag_filters: dict[str, Any] | None = Field(None, description="As a flag's filters.")
-    conditions: dict[str, Any] | None = Field(None, description="url, urlMatchType, events...")
-    appearance: dict[str, Any] | None = None
+    targeting_flag_filters: Annotated[dict[str, Any], JsonText()] | None = Field(
+        None, description="A flag's filters, as JSON."
+    )
+    conditions: Annotated[dict[str, Any], JsonText()] | None = Field(
+        None, description="JSON: url, urlMatchType, events..."
+    )
+    appearance: Annotated[dict[str, Any], JsonText()] | None = Field(None, description="JSON.")
     responses_limit: Annotated[int | None, positive(1)] = Field(None, description="Stop after N.")
     start_date: Moment | None = Field(None, description="'now' or ISO: launches it.")
     end_date: Moment | None = None
