@@ -45,6 +45,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default="httpx",
         help="the async transport of the stand-in tests' toolkits (aiohttp needs the extra)",
     )
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        help="write what tests/test_golden.py sees to tests/golden/ instead of comparing",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
