@@ -205,7 +205,8 @@ class Action:
         project_scoped: whether the request goes to a project, so ``project_id`` applies.
         capture: sends events with the project key instead of using the personal key.
         not_found: what to tell a model that used an id that does not exist.
-        explain: an action's own wording for some PostHog errors, or ``None`` for the default.
+        explain: an action's own wording for some PostHog errors: its text, or the error
+            reworded (``dataclasses.replace``) for the default wording, or ``None``.
         example: arguments for a call that the cassettes answer (standard tests, docs).
     """
 
@@ -220,7 +221,7 @@ class Action:
     project_scoped: bool = True
     capture: bool = False
     not_found: str = ""
-    explain: Callable[[PostHogAPIError, Any, Context], str | None] | None = None
+    explain: Callable[[PostHogAPIError, Any, Context], str | PostHogAPIError | None] | None = None
     example: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -272,7 +273,9 @@ def explain(error: PostHogError, action: Action, args: Any, ctx: Context) -> str
         return str(error)
     if action.explain is not None:
         custom = action.explain(error, args, ctx)
-        if custom:
+        if isinstance(custom, PostHogAPIError):
+            error = custom  # the same error reworded (dataclasses.replace): default wording
+        elif custom:
             return custom
     status, detail = error.status, (error.detail or "").rstrip(".")
     where = f"project {ctx.project_id}" if action.project_scoped else "PostHog"

@@ -6,6 +6,9 @@ what to do next. None of them ever holds an API key, a query string or a raw res
 
 from __future__ import annotations
 
+import dataclasses
+from typing import Any, TypeVar
+
 
 class PostHogError(Exception):
     """Base class for everything this package raises on purpose."""
@@ -23,7 +26,44 @@ class PostHogReadOnlyError(PostHogError):
     """A write was attempted through a toolkit built with ``read_only=True``."""
 
 
-class PostHogTransportError(PostHogError):
+class _Fixed(PostHogError):
+    """An error whose fields are set once: change one with ``dataclasses.replace``.
+
+    A copy made that way keeps every other field, so code that rewords an error (masking a
+    secret in its detail, say) cannot drop one. Python's own attributes of an exception
+    (``__traceback__``, ``__cause__``, notes) stay writable, as raising and ``with`` need.
+    """
+
+    def __post_init__(self) -> None:
+        PostHogError.__init__(self, self._text())
+
+    def _text(self) -> str:
+        raise NotImplementedError
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in self.__dataclass_fields__ and name in self.__dict__:  # type: ignore[attr-defined]
+            raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}")
+        super().__setattr__(name, value)
+
+    def __delattr__(self, name: str) -> None:
+        if name in self.__dataclass_fields__:  # type: ignore[attr-defined]
+            raise dataclasses.FrozenInstanceError(f"cannot delete field {name!r}")
+        super().__delattr__(name)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Exception's own pickling passes the message to __init__ and sets fields afterwards.
+        return (_rebuild, (type(self), dataclasses.asdict(self)))  # type: ignore[call-overload]
+
+
+E = TypeVar("E", bound=_Fixed)
+
+
+def _rebuild(cls: type[E], fields: dict[str, Any]) -> E:
+    return cls(**fields)
+
+
+@dataclasses.dataclass(eq=False, repr=False)
+class PostHogTransportError(_Fixed):
     """The request never got an HTTP answer: no such host, refused, TLS failure, timeout, drop.
 
     Attributes:
@@ -32,36 +72,34 @@ class PostHogTransportError(PostHogError):
             ``"dropped"`` or ``"bad_response"``.
         method: HTTP method of the request.
         path: URL path of the request, without host or query.
-        host: the origin the request went to (``https://us.posthog.com``), or ``""``.
-        reason: the underlying error's own words, for the TLS and other connect failures.
         attempts: how many times the request was sent.
         safe_to_retry: whether sending it again cannot create a duplicate.
-        transient: whether trying again later may succeed (false for a wrong setting).
+        host: the origin the request went to (``https://us.posthog.com``), or ``""``.
+        reason: the underlying error's own words, for the TLS and other connect failures.
     """
 
-    def __init__(
-        self,
-        kind: str,
-        method: str,
-        path: str,
-        *,
-        attempts: int,
-        safe_to_retry: bool,
-        host: str = "",
-        reason: str = "",
-    ) -> None:
-        self.kind = kind
-        self.method = method
-        self.path = path
-        self.host = host
-        self.reason = reason
-        self.attempts = attempts
-        self.safe_to_retry = safe_to_retry
-        self.transient = kind not in _SETTINGS
-        tries = f" after {attempts} attempts" if attempts > 1 else ""
+    kind: str
+    method: str
+    path: str
+    _: dataclasses.KW_ONLY
+    attempts: int
+    safe_to_retry: bool
+    host: str = ""
+    reason: str = ""
+
+    @property
+    def transient(self) -> bool:
+        """Whether trying again later may succeed (false for a wrong setting)."""
+        return self.kind not in _SETTINGS
+
+    def _text(self) -> str:
+        kind, host = self.kind, self.host
+        tries = f" after {self.attempts} attempts" if self.attempts > 1 else ""
         if kind in _SETTINGS:
             happened, fix = _SETTINGS[kind]
-            cause = happened.format(host=_hostname(host) or "the host", reason=reason or "unknown")
+            cause = happened.format(
+                host=_hostname(host) or "the host", reason=self.reason or "unknown"
+            )
             where = f" at {host}" if host else ""
             text = (
                 f"could not reach PostHog{where}: {cause}{tries}. {fix} This is a setting, not a "
@@ -77,11 +115,11 @@ class PostHogTransportError(PostHogError):
             where = f" ({host})" if host else ""
             advice = (
                 "This is usually transient; it is safe to try again."
-                if safe_to_retry
+                if self.safe_to_retry
                 else "PostHog may or may not have applied it: check before trying again."
             )
             text = f"{what}{tries}{where}. {advice}"
-        super().__init__(f"{method} {path} {text}")
+        return f"{self.method} {self.path} {text}"
 
 
 # Each failure that comes from a wrong setting: what happened, and what to fix.
@@ -112,45 +150,35 @@ def _hostname(origin: str) -> str:
     return rest.split("/", 1)[0].rsplit(":", 1)[0] if rest else ""
 
 
-class PostHogAPIError(PostHogError):
+@dataclasses.dataclass(eq=False, repr=False)
+class PostHogAPIError(_Fixed):
     """PostHog answered with an error status.
 
     Attributes mirror PostHog's error body (``type``, ``code``, ``detail``, ``attr``), plus the
     HTTP ``status``, the request's ``method`` and ``path``, how many ``attempts`` were made and
     how many seconds were spent ``waited`` between them, the server's ``retry_after`` hint, and
     whether sending the request again is ``safe_to_retry`` (false for a create, which PostHog
-    may have carried out before failing).
+    may have carried out before failing). Fields are set once: reword an error with
+    ``dataclasses.replace(error, detail=...)``, which keeps the others.
     """
 
-    def __init__(
-        self,
-        status: int,
-        *,
-        method: str,
-        path: str,
-        type: str | None = None,
-        code: str | None = None,
-        detail: str | None = None,
-        attr: str | None = None,
-        retry_after: float | None = None,
-        attempts: int = 1,
-        waited: float = 0.0,
-        safe_to_retry: bool = True,
-    ) -> None:
-        self.status = status
-        self.safe_to_retry = safe_to_retry
-        self.method = method
-        self.path = path
-        self.type = type
-        self.code = code
-        self.detail = detail
-        self.attr = attr
-        self.retry_after = retry_after
-        self.attempts = attempts
-        self.waited = waited
-        text = f"PostHog answered {status} to {method} {path}"
-        if attr:
-            text += f" (field {attr!r})"
-        if detail:
-            text += f": {detail}"
-        super().__init__(text)
+    status: int
+    _: dataclasses.KW_ONLY
+    method: str
+    path: str
+    type: str | None = None
+    code: str | None = None
+    detail: str | None = None
+    attr: str | None = None
+    retry_after: float | None = None
+    attempts: int = 1
+    waited: float = 0.0
+    safe_to_retry: bool = True
+
+    def _text(self) -> str:
+        text = f"PostHog answered {self.status} to {self.method} {self.path}"
+        if self.attr:
+            text += f" (field {self.attr!r})"
+        if self.detail:
+            text += f": {self.detail}"
+        return text

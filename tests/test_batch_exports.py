@@ -263,6 +263,20 @@ def test_an_error_echoing_credentials_is_masked(
         assert not result.successful and not _leaks(str(result.error) + repr(result))
 
 
+def test_a_gateway_error_echoing_credentials_says_to_check_before_retrying(
+    kit_for: Callable[[EchoServer], PostHogToolkit],
+) -> None:
+    # PostHog may have created the export before the 502: the model must look before resending,
+    # also when the error's text had a credential to mask.
+    kit = kit_for(EchoServer(status=502))
+    message, _ = _call(kit, _export(DESTINATIONS["S3"]))
+    content = str(message.content)
+    assert message.status == "error"
+    assert "server error (502)" in content and not _leaks(content)
+    assert "check (get or list the object) before trying again" in content
+    assert "try again shortly" not in content
+
+
 BAD_INPUTS = [
     # A required field missing beside the credentials.
     {

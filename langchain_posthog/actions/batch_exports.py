@@ -29,7 +29,7 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
-from langchain_posthog.action import Action, ArgsModel, Context, explain
+from langchain_posthog.action import Action, ArgsModel, Context
 from langchain_posthog.calls import Call, Plan, api_path
 from langchain_posthog.errors import PostHogAPIError
 from langchain_posthog.output import named, said
@@ -346,7 +346,9 @@ def _render_created(data: Any, args: CreateBatchExportArgs, ctx: Context) -> str
     return "\n".join(lines)
 
 
-def _explain(error: PostHogAPIError, args: CreateBatchExportArgs, ctx: Context) -> str | None:
+def _explain(
+    error: PostHogAPIError, args: CreateBatchExportArgs, ctx: Context
+) -> str | PostHogAPIError:
     detail = mask_text(error.detail or "", _secrets(args))
     words = detail.lower()
     if error.status == 402 or "data pipelines" in words or "addon" in words:
@@ -360,21 +362,8 @@ def _explain(error: PostHogAPIError, args: CreateBatchExportArgs, ctx: Context) 
             f"PostHog has not enabled this for the project (403): {detail.rstrip('.')}. Use "
             "interval hour, day or week and model events or persons."
         )
-    if detail == (error.detail or ""):
-        return None
-    masked = PostHogAPIError(
-        error.status,
-        method=error.method,
-        path=error.path,
-        type=error.type,
-        code=error.code,
-        detail=detail,
-        attr=error.attr,
-        retry_after=error.retry_after,
-        attempts=error.attempts,
-        waited=error.waited,
-    )
-    return explain(masked, replace(CREATE_BATCH_EXPORT, explain=None), args, ctx)
+    # The default wording, of the same error with the credentials masked.
+    return replace(error, detail=detail)
 
 
 CREATE_BATCH_EXPORT = Action(

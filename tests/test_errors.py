@@ -1,0 +1,43 @@
+"""Errors carry their fields unchanged from where they are raised to the words a model reads."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import pickle
+
+import pytest
+
+from langchain_posthog.errors import PostHogAPIError, PostHogTransportError
+
+API_ERROR = PostHogAPIError(
+    502, method="POST", path="/api/projects/2/batch_exports/", detail="boom", safe_to_retry=False
+)
+TRANSPORT_ERROR = PostHogTransportError(
+    "timeout", "POST", "/api/projects/2/feature_flags/", attempts=2, safe_to_retry=False
+)
+
+
+@pytest.mark.parametrize("error", [API_ERROR, TRANSPORT_ERROR], ids=["api", "transport"])
+def test_fields_are_set_once_and_a_reworded_copy_keeps_the_others(
+    error: PostHogAPIError | PostHogTransportError,
+) -> None:
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        error.safe_to_retry = True
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        del error.path
+    reworded = dataclasses.replace(error, path="/elsewhere/")
+    assert reworded.safe_to_retry is False
+    assert "/elsewhere/" in str(reworded) and "/elsewhere/" not in str(error)
+
+
+@pytest.mark.parametrize("error", [API_ERROR, TRANSPORT_ERROR], ids=["api", "transport"])
+def test_errors_pickle_copy_and_raise_with_every_field(
+    error: PostHogAPIError | PostHogTransportError,
+) -> None:
+    for again in (pickle.loads(pickle.dumps(error)), copy.deepcopy(error)):
+        assert type(again) is type(error) and str(again) == str(error)
+        assert dataclasses.asdict(again) == dataclasses.asdict(error)
+    with pytest.raises(type(error)) as caught:
+        raise error from None
+    assert caught.value.__traceback__ is not None
