@@ -1,7 +1,8 @@
 """LangChain tools for PostHog."""
 
-from langchain_posthog.client import PostHogClient
-from langchain_posthog.errors import (
+from langchain_posthog.about import __version__
+from langchain_posthog.api.client import PostHogClient
+from langchain_posthog.api.errors import (
     PostHogAPIError,
     PostHogClosedError,
     PostHogConfigError,
@@ -23,4 +24,5 @@ __all__ = [
     "PostHogTool",
     "PostHogToolkit",
     "PostHogTransportError",
+    "__version__",
 ]

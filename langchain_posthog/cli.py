@@ -19,7 +19,7 @@ import warnings
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from langchain_posthog.errors import PostHogError
+from langchain_posthog.api.errors import PostHogError
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2

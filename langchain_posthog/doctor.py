@@ -17,10 +17,10 @@ from typing import Any
 
 import httpx
 
-from langchain_posthog.calls import Call, api_path
+from langchain_posthog.api.calls import Call, api_path
+from langchain_posthog.api.errors import PostHogAPIError, PostHogConfigError, PostHogError
+from langchain_posthog.api.hosts import CLOUD_HOSTS
 from langchain_posthog.cli import mask_key
-from langchain_posthog.errors import PostHogAPIError, PostHogConfigError, PostHogError
-from langchain_posthog.hosts import CLOUD_HOSTS
 from langchain_posthog.toolkit import PostHogToolkit
 
 HOST = "host reachable"

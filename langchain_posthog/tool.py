@@ -12,17 +12,13 @@ from typing import Any, Literal
 from langchain_core.tools.base import BaseTool, ToolException
 from pydantic import ConfigDict, Field
 
-from langchain_posthog.action import (
-    Action,
-    ArgsModel,
-    Context,
-    args_schema,
-    explain,
-    format_validation_error,
-)
-from langchain_posthog.client import PostHogClient, logger
-from langchain_posthog.errors import PostHogError
-from langchain_posthog.redaction import Redactor
+from langchain_posthog.about import logger
+from langchain_posthog.actions._args import ArgsModel
+from langchain_posthog.actions._row import Action, Context, args_schema
+from langchain_posthog.api.client import PostHogClient
+from langchain_posthog.api.errors import PostHogError
+from langchain_posthog.api.redaction import Redactor
+from langchain_posthog.messages import explain, format_validation_error
 
 
 class PostHogTool(BaseTool):

@@ -13,11 +13,12 @@ import httpx
 from langchain_core.tools.base import BaseTool, BaseToolkit, ToolException
 from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, ValidationError
 
-from langchain_posthog.action import Action, args_schema, format_validation_error
 from langchain_posthog.actions import ACTIONS
-from langchain_posthog.client import PostHogClient
-from langchain_posthog.errors import PostHogConfigError, PostHogError
-from langchain_posthog.retry import RetryPolicy
+from langchain_posthog.actions._row import Action, args_schema
+from langchain_posthog.api.client import PostHogClient
+from langchain_posthog.api.errors import PostHogConfigError, PostHogError
+from langchain_posthog.api.retry import RetryPolicy
+from langchain_posthog.messages import format_validation_error
 from langchain_posthog.tool import PostHogTool
 
 _PROJECT_ID = re.compile(r"^(\d+|@current)$")

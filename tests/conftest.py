@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from langchain_posthog import PostHogToolkit
-from langchain_posthog.redaction import REDACTED, redact
+from langchain_posthog.api.redaction import REDACTED, redact
 
 ROOT = Path(__file__).resolve().parent.parent
 CASSETTES = ROOT / "cassettes"
@@ -112,7 +112,7 @@ def _cassette_uri(uri: str) -> str:
     """A recorded URI as the replaying tests send it: US cloud, project 2."""
     from urllib.parse import urlsplit
 
-    from langchain_posthog.hosts import resolve_hosts
+    from langchain_posthog.api.hosts import resolve_hosts
 
     app, ingest = resolve_hosts(HOST)
     parts = urlsplit(uri)

@@ -18,9 +18,9 @@ from langchain_core.messages import ToolMessage
 from pydantic import ValidationError
 
 from langchain_posthog import PostHogToolkit
-from langchain_posthog.action import args_schema
+from langchain_posthog.actions._row import args_schema
 from langchain_posthog.actions.batch_exports import KINDS, SECRET_FIELDS, CreateBatchExportArgs
-from langchain_posthog.redaction import SENSITIVE_KEYS
+from langchain_posthog.api.redaction import SENSITIVE_KEYS
 from tests.conftest import CASSETTES, PERSONAL_KEY, PROJECT_ID, PROJECT_KEY
 from tests.scenarios.dashboards_exports import AWS_KEY_ID, AWS_SECRET, S3_EXPORT
 
@@ -361,7 +361,7 @@ def test_credential_fields_are_redacted_by_name() -> None:
 
 def test_recording_names_the_person() -> None:
     # Kept here because no cassette can: PostHog's schema types person.distinct_ids as a string.
-    from langchain_posthog.action import Context
+    from langchain_posthog.actions._row import Context
     from langchain_posthog.actions.recordings import GetSessionRecordingArgs, _render_recording
 
     session = "0193a9f0-1b2c-7d3e-8f40-123456789abc"

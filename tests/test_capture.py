@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from langchain_posthog import PostHogToolkit
-from langchain_posthog.retry import RetryPolicy
+from langchain_posthog.api.retry import RetryPolicy
 from tests.conftest import PERSONAL_KEY, PROJECT_ID, PROJECT_KEY
 
 CAPTURE_TOOLS = ("posthog_capture_event", "posthog_capture_events")

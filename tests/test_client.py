@@ -12,16 +12,16 @@ from typing import Any
 import httpx
 import pytest
 
-from langchain_posthog.calls import Call, api_path
-from langchain_posthog.client import PostHogClient
-from langchain_posthog.errors import (
+from langchain_posthog.api.calls import Call, api_path
+from langchain_posthog.api.client import PostHogClient
+from langchain_posthog.api.errors import (
     PostHogAPIError,
     PostHogConfigError,
     PostHogReadOnlyError,
     PostHogTransportError,
 )
-from langchain_posthog.hosts import resolve_hosts
-from langchain_posthog.retry import RetryPolicy, parse_retry_after
+from langchain_posthog.api.hosts import resolve_hosts
+from langchain_posthog.api.retry import RetryPolicy, parse_retry_after
 from tests.conftest import PERSONAL_KEY, PROJECT_KEY
 
 FAST = RetryPolicy(max_retries=3, backoff=0.001, max_backoff=0.002, max_retry_after=0.05)

@@ -8,7 +8,7 @@ import pickle
 
 import pytest
 
-from langchain_posthog.errors import PostHogAPIError, PostHogTransportError
+from langchain_posthog.api.errors import PostHogAPIError, PostHogTransportError
 
 API_ERROR = PostHogAPIError(
     502, method="POST", path="/api/projects/2/batch_exports/", detail="boom", safe_to_retry=False

@@ -24,8 +24,8 @@ from hypothesis import strategies as st
 from langchain_core.messages import ToolMessage
 
 from langchain_posthog import PostHogToolkit
-from langchain_posthog.action import Action, args_schema
 from langchain_posthog.actions import ACTIONS
+from langchain_posthog.actions._row import Action, args_schema
 from tests.conftest import PERSONAL_KEY, PROJECT_ID, PROJECT_KEY
 from tests.contract import check, decode
 from tests.standin import responses

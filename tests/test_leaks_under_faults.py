@@ -25,8 +25,8 @@ from langchain_core.tools import ToolException
 from pydantic import ValidationError
 
 from langchain_posthog import PostHogToolkit
-from langchain_posthog.action import Action
-from langchain_posthog.redaction import REDACTED, SENSITIVE_KEYS
+from langchain_posthog.actions._row import Action
+from langchain_posthog.api.redaction import REDACTED, SENSITIVE_KEYS
 from langchain_posthog.tool import PostHogTool
 from tests.conftest import PERSONAL_KEY, PROJECT_KEY
 from tests.standin import (

@@ -123,7 +123,7 @@ def test_close_after_the_loop_has_ended_and_a_closed_toolkit_refuses(standin: St
 def test_the_library_logs_nothing_where_logging_is_not_configured() -> None:
     script = (
         "import logging\n"
-        "from langchain_posthog.client import logger\n"
+        "from langchain_posthog.about import logger\n"
         "logger.warning('PostHog GET /x: 503; retrying')\n"
         "assert any(isinstance(h, logging.NullHandler) for h in logger.handlers)\n"
     )

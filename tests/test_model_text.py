@@ -12,8 +12,8 @@ import pytest
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
 from langchain_posthog import PostHogToolkit
-from langchain_posthog.action import Action, Context
 from langchain_posthog.actions import ACTIONS
+from langchain_posthog.actions._row import Action, Context
 from tests.conftest import PERSONAL_KEY, PROJECT_KEY
 from tests.standin import responses
 

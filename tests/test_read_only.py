@@ -17,11 +17,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from langchain_posthog import PostHogToolkit
-from langchain_posthog.action import Action
 from langchain_posthog.actions import ACTIONS
-from langchain_posthog.calls import Call
-from langchain_posthog.client import PostHogClient
-from langchain_posthog.errors import PostHogAPIError, PostHogReadOnlyError
+from langchain_posthog.actions._row import Action
+from langchain_posthog.api.calls import Call
+from langchain_posthog.api.client import PostHogClient
+from langchain_posthog.api.errors import PostHogAPIError, PostHogReadOnlyError
 from langchain_posthog.tool import PostHogTool
 from tests.conftest import PERSONAL_KEY, PROJECT_ID, PROJECT_KEY
 from tests.standin import LOOPBACK_ONLY, StandIn, close_toolkit, make_toolkit, serve

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from langchain_core.messages import ToolMessage
 
 from langchain_posthog.actions import ACTIONS
-from langchain_posthog.redaction import SENSITIVE_KEYS, may_hold_secrets, redact
+from langchain_posthog.api.redaction import SENSITIVE_KEYS, may_hold_secrets, redact
 from tests.conftest import CASSETTES
 from tests.scenarios import success_scenario
 

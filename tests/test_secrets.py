@@ -14,7 +14,7 @@ import pytest
 
 from langchain_posthog import PostHogToolkit
 from langchain_posthog.actions import ACTIONS
-from langchain_posthog.redaction import REDACTED, Redactor
+from langchain_posthog.api.redaction import REDACTED, Redactor
 from tests.conftest import CASSETTES, PERSONAL_KEY, PROJECT_ID, PROJECT_KEY
 from tests.standin import responses
 

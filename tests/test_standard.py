@@ -13,8 +13,8 @@ from langchain_tests.integration_tests import ToolsIntegrationTests
 from langchain_tests.unit_tests import ToolsUnitTests
 
 from langchain_posthog import PostHogToolkit
-from langchain_posthog.action import Action
 from langchain_posthog.actions import ACTIONS
+from langchain_posthog.actions._row import Action
 from tests.conftest import PERSONAL_KEY, PROJECT_ID, PROJECT_KEY
 
 

@@ -5,7 +5,6 @@ Each area's module holds its argument models and its rows; this module only gath
 
 from __future__ import annotations
 
-from langchain_posthog.action import Action
 from langchain_posthog.actions import (
     account,
     batch_exports,
@@ -20,6 +19,7 @@ from langchain_posthog.actions import (
     recordings,
     surveys,
 )
+from langchain_posthog.actions._row import Action
 
 ACTIONS: tuple[Action, ...] = (
     *account.ACTIONS,

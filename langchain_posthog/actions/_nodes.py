@@ -16,15 +16,11 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from langchain_posthog.action import ArgsModel
-from langchain_posthog.actions._common import PropertyValue
+from langchain_posthog.actions._args import ArgsModel
 from langchain_posthog.actions._dates import PostHogDate, check_order
+from langchain_posthog.actions._filters import PropertyFilter
 from langchain_posthog.schema import strict_schema_wanted
 
-Operator = Literal[
-    "exact", "is_not", "icontains", "not_icontains", "regex", "not_regex",
-    "gt", "gte", "lt", "lte", "is_set", "is_not_set",
-]  # fmt: skip
 Math = Literal[
     "total", "dau", "weekly_active", "monthly_active", "unique_session", "first_time_for_user",
     "avg", "sum", "min", "max", "median", "p90", "p95", "p99",
@@ -34,36 +30,6 @@ FUNNEL_MATH = frozenset({"total", "first_time_for_user"})
 Interval = Literal["minute", "hour", "day", "week", "month"]
 BreakdownType = Literal["event", "person", "session", "hogql"]
 DATE = "Like -7d, -24h, mStart or 2026-01-31."
-
-
-class PropertyFilter(ArgsModel):
-    key: str = Field(min_length=1, description="e.g. $browser (cohort: value=id).")
-    value: PropertyValue | None = None
-    operator: Operator = "exact"
-    type: Literal["event", "person", "session", "cohort", "hogql"] = "event"
-
-    @model_validator(mode="after")
-    def _value_fits(self) -> PropertyFilter:
-        if self.type == "cohort":
-            if not isinstance(self.value, int) or isinstance(self.value, bool):
-                raise ValueError("a cohort filter needs value = the cohort id (an integer)")
-        elif (
-            self.type != "hogql"
-            and self.operator not in {"is_set", "is_not_set"}
-            and self.value in (None, [])
-        ):
-            raise ValueError(f"operator {self.operator!r} needs a value")
-        return self
-
-    def to_api(self) -> dict[str, Any]:
-        """PostHog's ``*PropertyFilter`` for this filter."""
-        if self.type == "hogql":
-            return {"type": "hogql", "key": self.key}
-        if self.type == "cohort":
-            operator = "not_in" if self.operator == "is_not" else "in"
-            return {"type": "cohort", "key": "id", "value": self.value, "operator": operator}
-        value = self.operator if self.value is None else self.value  # PostHog's UI does this
-        return {"type": self.type, "key": self.key, "operator": self.operator, "value": value}
 
 
 def _like_series_filters(schema: dict[str, Any]) -> None:
@@ -154,17 +120,6 @@ def date_range(date_from: str | None, date_to: str | None) -> dict[str, str] | N
     """PostHog's ``dateRange``, or ``None`` for PostHog's default."""
     out = {k: v for k, v in (("date_from", date_from), ("date_to", date_to)) if v}
     return out or None
-
-
-def num(value: Any) -> str:
-    """Write a count or measure as short text: 1234, 12.5, 0.33; "n/a" when there is none."""
-    if value is None:
-        return "n/a"
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return str(value)
-    if isinstance(value, float) and not value.is_integer():
-        return f"{value:.2f}".rstrip("0").rstrip(".")
-    return str(int(value))
 
 
 def drop_none(value: dict[str, Any]) -> dict[str, Any]:

@@ -6,9 +6,10 @@ from typing import Any
 
 from pydantic import Field
 
-from langchain_posthog.action import Action, ArgsModel, Context
-from langchain_posthog.actions._common import Limit, Offset, http, listing
-from langchain_posthog.output import said
+from langchain_posthog.actions._args import ArgsModel, Limit, Offset
+from langchain_posthog.actions._render import listing, said
+from langchain_posthog.actions._row import Action, Context
+from langchain_posthog.actions._shapes import http
 
 
 class ListProjectsArgs(ArgsModel):

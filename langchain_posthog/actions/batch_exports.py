@@ -29,11 +29,12 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
-from langchain_posthog.action import Action, ArgsModel, Context
-from langchain_posthog.calls import Call, Plan, api_path
-from langchain_posthog.errors import PostHogAPIError
-from langchain_posthog.output import named, said
-from langchain_posthog.redaction import mask_text, redact
+from langchain_posthog.actions._args import ArgsModel
+from langchain_posthog.actions._render import named, said
+from langchain_posthog.actions._row import Action, Context
+from langchain_posthog.api.calls import Call, Plan, api_path
+from langchain_posthog.api.errors import PostHogAPIError
+from langchain_posthog.api.redaction import mask_text, redact
 from langchain_posthog.schema import strict_schema_wanted
 
 _REVEAL = "reveal_secrets"

@@ -14,12 +14,12 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field
 
-from langchain_posthog.action import Action, ArgsModel, Context
-from langchain_posthog.calls import Call, Plan
-from langchain_posthog.errors import PostHogAPIError
+from langchain_posthog.actions._args import ArgsModel
+from langchain_posthog.actions._capture import capture_call, explain_capture
+from langchain_posthog.actions._row import Action, Context
+from langchain_posthog.api.calls import Plan
 from langchain_posthog.schema import JsonText
 
-CAPTURE_PATHS = ("/i/v0/e/", "/batch/")
 MAX_BATCH = 100
 # PostHog answers 200 before ingesting, and still answers 200 when it drops events over quota.
 ACCEPTED = (
@@ -91,16 +91,6 @@ def event_body(args: CaptureEventArgs) -> dict[str, Any]:
     return body
 
 
-def capture_call(path: str, body: dict[str, Any], *, gzip: bool = False) -> Call:
-    """Build the request that sends events: ingestion host, project key added by the client.
-
-    It is idempotent because every event carries its uuid, so retrying cannot double count.
-    """
-    return Call(
-        "POST", path, json=body, host="ingest", with_project_key=True, idempotent=True, gzip=gzip
-    )
-
-
 def _capture_plan(args: CaptureEventArgs, ctx: Context) -> Plan[dict[str, Any]]:
     event = event_body(args)
     reply = yield capture_call("/i/v0/e/", event)
@@ -134,26 +124,6 @@ def _render_batch(data: Any, args: Any, ctx: Context) -> str:
         + ACCEPTED.format(what="the batch")
         + " Event uuids are in the artifact."
     )
-
-
-def explain_capture(error: PostHogAPIError, args: Any, ctx: Context) -> str | None:
-    """Wording for errors of PostHog's capture service, which speaks plain text, not JSON."""
-    if error.path not in CAPTURE_PATHS:
-        return None
-    detail = (error.detail or "").rstrip(".")
-    if error.status == 401:
-        return (
-            f"PostHog's capture service rejected the project API key (401: {detail}). Check "
-            "POSTHOG_PROJECT_API_KEY (phc_..., from Project settings). Retrying will not help."
-        )
-    if error.status == 413:
-        return (
-            f"PostHog refused the events as too large (413: {detail}). Send fewer or smaller "
-            "properties, or split the batch."
-        )
-    if error.status == 400:
-        return f"PostHog's capture service refused the event(s) (400): {detail}. Fix and retry."
-    return None
 
 
 ACTIONS = [

@@ -6,9 +6,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
-from langchain_posthog.action import Action, ArgsModel, Context
-from langchain_posthog.actions._common import Limit, Offset, PropertyValue, http, listing
-from langchain_posthog.output import compact_json, named, said
+from langchain_posthog.actions._args import ArgsModel, Limit, Offset, PropertyValue
+from langchain_posthog.actions._render import compact_json, listing, named, said
+from langchain_posthog.actions._row import Action, Context
+from langchain_posthog.actions._shapes import http
 from langchain_posthog.schema import JsonText
 
 # Negative operators (is_not, is_not_set...) are a positive one with negate=true: fewer enum

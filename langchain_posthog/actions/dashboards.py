@@ -8,9 +8,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
-from langchain_posthog.action import Action, ArgsModel, Context
-from langchain_posthog.actions._common import http
-from langchain_posthog.output import cut, named
+from langchain_posthog.actions._args import ArgsModel
+from langchain_posthog.actions._render import cut, named
+from langchain_posthog.actions._row import Action, Context
+from langchain_posthog.actions._shapes import http
 
 DashboardId = Annotated[int, Field(ge=1)]
 NOT_FOUND = (

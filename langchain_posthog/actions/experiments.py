@@ -7,12 +7,13 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
-from langchain_posthog.action import Action, ArgsModel, Context
-from langchain_posthog.actions._common import Limit, Offset, http, key_chars, listing, text_max
+from langchain_posthog.actions._args import ArgsModel, Limit, Offset, key_chars, text_max
 from langchain_posthog.actions._dates import Moment, check_dates, iso
-from langchain_posthog.calls import Call, Plan, api_path
-from langchain_posthog.errors import PostHogAPIError
-from langchain_posthog.output import cut, named, said
+from langchain_posthog.actions._render import cut, listing, named, said
+from langchain_posthog.actions._row import Action, Context
+from langchain_posthog.actions._shapes import http
+from langchain_posthog.api.calls import Call, Plan, api_path
+from langchain_posthog.api.errors import PostHogAPIError
 
 Name = Annotated[str, text_max(400)]
 ExperimentId = Annotated[int, Field(ge=1)]

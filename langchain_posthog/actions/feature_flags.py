@@ -2,25 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
-from langchain_posthog.action import Action, ArgsModel, Context
-from langchain_posthog.actions._common import (
+from langchain_posthog.actions._args import (
+    ArgsModel,
     Limit,
     Offset,
-    PropertyValue,
-    http,
     key_chars,
-    listing,
-    results,
     text_max,
 )
-from langchain_posthog.calls import Call, Plan, api_path
-from langchain_posthog.errors import PostHogAPIError
-from langchain_posthog.output import compact_json, rollout_summary, said
+from langchain_posthog.actions._filters import Percent, ReleaseCondition
+from langchain_posthog.actions._render import compact_json, listing, results, said
+from langchain_posthog.actions._row import Action, Context
+from langchain_posthog.actions._shapes import http
+from langchain_posthog.api.calls import Call, Plan, api_path
+from langchain_posthog.api.errors import PostHogAPIError
 
 # PostHog allows 400 characters; checked, not declared, to keep it out of the model's schema.
 FlagKey = Annotated[str, Field(pattern=r"^[a-zA-Z0-9_-]+$"), text_max(400)]
@@ -29,25 +29,7 @@ VariantKey = Annotated[str, key_chars(), text_max(400)]
 FlagId = Annotated[
     int, Field(ge=1, description="Flag id (not the key); see posthog_list_feature_flags.")
 ]
-Percent = Annotated[int, Field(ge=0, le=100)]
 NOT_FOUND = "Find the flag's id with posthog_list_feature_flags (search by key)."
-
-Operator = Literal[
-    "exact", "is_not", "icontains", "not_icontains", "regex", "gt", "lt", "is_set", "is_not_set"
-]  # fmt: skip
-
-
-class FlagProperty(ArgsModel):
-    key: str = Field(description="Person property, or 'id' with type cohort.")
-    value: PropertyValue | None = None
-    operator: Operator = "exact"
-    type: Literal["person", "cohort"] = "person"
-
-
-class ReleaseCondition(ArgsModel):
-    properties: list[FlagProperty] = Field(default_factory=list, description="ANDed.")
-    rollout_percentage: Percent | None = None
-    variant: str | None = None
 
 
 class Variant(ArgsModel):
@@ -152,6 +134,34 @@ class BulkDeleteFeatureFlagsArgs(ArgsModel):
         if (self.ids is None) == (self.filters is None):
             raise ValueError("give exactly one of ids or filters")
         return self
+
+
+def rollout_summary(filters: Mapping[str, Any] | None) -> str:
+    """Describe a flag's release conditions in a few words."""
+    if not filters:
+        return "no release conditions"
+    groups = filters.get("groups") or []
+    parts = []
+    for group in groups:
+        pct = group.get("rollout_percentage")
+        pct_text = "100%" if pct is None else f"{pct}%"
+        props = [p for p in group.get("properties") or [] if isinstance(p, dict)]
+        if props:
+            conds = " and ".join(
+                f"{p.get('key') or '?'} {p.get('operator') or 'exact'}"
+                + ("" if p.get("value") is None else " " + compact_json(p["value"]))
+                for p in props
+            )
+            parts.append(f"{pct_text} of users where {conds}")
+        else:
+            parts.append(f"{pct_text} of all users")
+    variants = ((filters.get("multivariate") or {}).get("variants")) or []
+    text = "; ".join(parts) if parts else "no release conditions"
+    if variants:
+        text += "; variants " + ", ".join(
+            f"{v.get('key') or '?'}" + said(" {}%", v.get("rollout_percentage")) for v in variants
+        )
+    return text
 
 
 def _flag_line(flag: dict[str, Any]) -> str:

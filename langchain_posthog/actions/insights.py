@@ -9,8 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
-from langchain_posthog.action import Action, ArgsModel, Context
-from langchain_posthog.actions._common import results, text_max
+from langchain_posthog.actions._args import ArgsModel, text_max
 from langchain_posthog.actions._dates import PostHogDate, check_order
 from langchain_posthog.actions._nodes import (
     DATE,
@@ -19,12 +18,21 @@ from langchain_posthog.actions._nodes import (
     WindowUnit,
     date_range,
     drop_none,
-    num,
 )
-from langchain_posthog.actions.query import pending_text, period, query_explainer, run_query
-from langchain_posthog.calls import Call, Plan, api_path
-from langchain_posthog.errors import PostHogAPIError
-from langchain_posthog.output import clip, csv_text, cut, duration, page_note, said
+from langchain_posthog.actions._query import pending_text, period, query_explainer, run_query
+from langchain_posthog.actions._render import (
+    clip,
+    csv_text,
+    cut,
+    duration,
+    num,
+    page_note,
+    results,
+    said,
+)
+from langchain_posthog.actions._row import Action, Context
+from langchain_posthog.api.calls import Call, Plan, api_path
+from langchain_posthog.api.errors import PostHogAPIError
 
 INSIGHTS = "/api/projects/{project_id}/insights/"
 

@@ -9,11 +9,12 @@ from urllib.parse import quote
 
 from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
-from langchain_posthog.action import Action, ArgsModel, Context
-from langchain_posthog.actions.capture import capture_call, explain_capture
-from langchain_posthog.calls import Call, Plan, api_path
-from langchain_posthog.errors import PostHogConfigError, PostHogError
-from langchain_posthog.output import compact_json, cut, said
+from langchain_posthog.actions._args import ArgsModel
+from langchain_posthog.actions._capture import capture_call, explain_capture
+from langchain_posthog.actions._render import compact_json, cut, said
+from langchain_posthog.actions._row import Action, Context
+from langchain_posthog.api.calls import Call, Plan, api_path
+from langchain_posthog.api.errors import PostHogConfigError, PostHogError
 from langchain_posthog.schema import JsonText
 
 PERSONS = "/api/projects/{project_id}/persons/"

@@ -9,10 +9,11 @@ from uuid import UUID
 
 from pydantic import Field, model_validator
 
-from langchain_posthog.action import Action, ArgsModel, Context
-from langchain_posthog.actions._common import PropertyValue, http
+from langchain_posthog.actions._args import ArgsModel, PropertyValue
 from langchain_posthog.actions._dates import PostHogDate, check_order
-from langchain_posthog.output import duration, said
+from langchain_posthog.actions._render import duration, said
+from langchain_posthog.actions._row import Action, Context
+from langchain_posthog.actions._shapes import http
 
 NOT_FOUND = (
     "The session id is unknown in this project, or its recording has expired: recordings are "

@@ -7,13 +7,22 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, WithJsonSchema, field_validator, model_validator
 
-from langchain_posthog.action import Action, ArgsModel, Context
-from langchain_posthog.actions._common import Uuid, http, positive, results, text_max
+from langchain_posthog.actions._args import ArgsModel, Uuid, positive, text_max
 from langchain_posthog.actions._dates import Moment, check_dates
-from langchain_posthog.actions.feature_flags import ReleaseCondition
-from langchain_posthog.calls import Call, Plan, api_path
-from langchain_posthog.errors import PostHogAPIError
-from langchain_posthog.output import MAX_ITEMS, clip, compact_json, cut, named, said
+from langchain_posthog.actions._filters import ReleaseCondition
+from langchain_posthog.actions._render import (
+    MAX_ITEMS,
+    clip,
+    compact_json,
+    cut,
+    named,
+    results,
+    said,
+)
+from langchain_posthog.actions._row import Action, Context
+from langchain_posthog.actions._shapes import http
+from langchain_posthog.api.calls import Call, Plan, api_path
+from langchain_posthog.api.errors import PostHogAPIError
 from langchain_posthog.schema import JsonText
 
 SURVEYS = "/api/projects/{project_id}/surveys/"

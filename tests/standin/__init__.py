@@ -31,7 +31,7 @@ import httpx
 import pytest
 
 from langchain_posthog import PostHogToolkit
-from langchain_posthog.redaction import SENSITIVE_KEYS
+from langchain_posthog.api.redaction import SENSITIVE_KEYS
 from tests.conftest import PERSONAL_KEY, PROJECT_ID, PROJECT_KEY
 from tests.standin import responses
 

@@ -1,10 +1,10 @@
 """The one HTTP client a toolkit uses to talk to PostHog.
 
-Actions describe their requests as :class:`~langchain_posthog.calls.Call` objects yielded from a
-generator (a *plan*); the client turns each call into an :class:`httpx.Request`, sends it,
-retries it when the policy allows (langchain_posthog.retry), and sends the parsed reply back into
-the plan (langchain_posthog.answers). Sync and async share every step except the send itself, so
-they cannot drift apart.
+Actions describe their requests as :class:`~langchain_posthog.api.calls.Call` objects yielded
+from a generator (a *plan*); the client turns each call into an :class:`httpx.Request`, sends
+it, retries it when the policy allows (``retry``), and sends the parsed reply back into the plan
+(``answers``). Sync and async share every step except the send itself, so they cannot drift
+apart.
 """
 
 from __future__ import annotations
@@ -12,38 +12,28 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
-import logging
 import time
 from collections.abc import Generator
 from functools import lru_cache
 from http.cookiejar import Cookie, CookieJar
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any, TypeVar
 
 import httpx
 
-from langchain_posthog.answers import api_error, reply
-from langchain_posthog.calls import Call, Plan, Reply, Sleep, is_idempotent, is_read
-from langchain_posthog.deadline import read_within
-from langchain_posthog.errors import (
+from langchain_posthog.about import __version__, logger
+from langchain_posthog.api.answers import api_error, reply
+from langchain_posthog.api.calls import Call, Plan, Reply, Sleep, is_idempotent, is_read
+from langchain_posthog.api.deadline import read_within
+from langchain_posthog.api.errors import (
     PostHogClosedError,
     PostHogConfigError,
     PostHogError,
     PostHogReadOnlyError,
     PostHogTransportError,
 )
-from langchain_posthog.hosts import resolve_hosts
-from langchain_posthog.retry import NEVER_SENT, RetryPolicy, failure_kind, failure_reason
-from langchain_posthog.transports import async_transport, check_transport
-
-logger = logging.getLogger("langchain_posthog")
-# A library's logger stays silent until the application configures logging.
-logger.addHandler(logging.NullHandler())
-
-try:
-    __version__ = version("langchain-posthog")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0.0.0"
+from langchain_posthog.api.hosts import resolve_hosts
+from langchain_posthog.api.retry import NEVER_SENT, RetryPolicy, failure_kind, failure_reason
+from langchain_posthog.api.transports import async_transport, check_transport
 
 USER_AGENT = f"langchain-posthog/{__version__}"
 

@@ -12,10 +12,10 @@ from typing import Any
 
 import httpx
 
-from langchain_posthog.calls import Call, Reply, is_idempotent
-from langchain_posthog.errors import PostHogAPIError, PostHogTransportError
-from langchain_posthog.redaction import mask_text, may_hold_secrets, redact
-from langchain_posthog.retry import parse_retry_after
+from langchain_posthog.api.calls import Call, Reply, is_idempotent
+from langchain_posthog.api.errors import PostHogAPIError, PostHogTransportError
+from langchain_posthog.api.redaction import mask_text, may_hold_secrets, redact
+from langchain_posthog.api.retry import parse_retry_after
 
 
 def reply(call: Call, response: httpx.Response, attempt: int, secrets: tuple[str, ...]) -> Reply:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from langchain_posthog.errors import PostHogConfigError
+from langchain_posthog.api.errors import PostHogConfigError
 
 CLOUD_HOSTS = {
     "us": ("https://us.posthog.com", "https://us.i.posthog.com"),

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from langchain_posthog.calls import Call, is_idempotent
+from langchain_posthog.api.calls import Call, is_idempotent
 
 _THROTTLE_SECONDS = re.compile(r"available in (\d+(?:\.\d+)?) seconds?")
 

@@ -1,7 +1,7 @@
 """Removing secrets from everything the toolkit hands back, and from its log records.
 
 One step does it: :func:`redact`. The client runs PostHog's answers through it with the
-toolkit's keys (langchain_posthog.answers); the tests' cassettes are recorded through it
+toolkit's keys (langchain_posthog.api.answers); the tests' cassettes are recorded through it
 (tests/conftest.py); and a tool call runs everything else through its :class:`Redactor`: the
 artifact (which a plan may build from the arguments it sent), the content, the error message
 and the log records made while it runs.
@@ -17,7 +17,7 @@ from contextvars import ContextVar, Token
 from functools import cache
 from typing import Any, TypeVar
 
-from langchain_posthog.calls import Call, Plan, Reply
+from langchain_posthog.api.calls import Call, Plan, Reply
 
 REDACTED = "[redacted]"
 

@@ -2,7 +2,7 @@
 
 An action never sends anything itself. Its plan, a generator, yields a :class:`Call` for each
 request (or a :class:`Sleep` between polls) and receives a :class:`Reply` for each call; the
-client (langchain_posthog.client) sends, retries and parses. Whether a call is a read, and
+client (langchain_posthog.api.client) sends, retries and parses. Whether a call is a read, and
 whether it may be sent twice, is decided here from the call alone.
 """
 
@@ -13,7 +13,7 @@ from collections.abc import Generator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
-from langchain_posthog.errors import PostHogConfigError
+from langchain_posthog.api.errors import PostHogConfigError
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})
 # POST endpoints that only read. Everything else that is not GET is a write, and a read-only

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 MAX_ITEMS = 50
@@ -126,34 +126,6 @@ def clip(text: str, limit: int = MAX_TEXT) -> str:
     )
 
 
-def rollout_summary(filters: Mapping[str, Any] | None) -> str:
-    """Describe a flag's release conditions in a few words."""
-    if not filters:
-        return "no release conditions"
-    groups = filters.get("groups") or []
-    parts = []
-    for group in groups:
-        pct = group.get("rollout_percentage")
-        pct_text = "100%" if pct is None else f"{pct}%"
-        props = [p for p in group.get("properties") or [] if isinstance(p, dict)]
-        if props:
-            conds = " and ".join(
-                f"{p.get('key') or '?'} {p.get('operator') or 'exact'}"
-                + ("" if p.get("value") is None else " " + compact_json(p["value"]))
-                for p in props
-            )
-            parts.append(f"{pct_text} of users where {conds}")
-        else:
-            parts.append(f"{pct_text} of all users")
-    variants = ((filters.get("multivariate") or {}).get("variants")) or []
-    text = "; ".join(parts) if parts else "no release conditions"
-    if variants:
-        text += "; variants " + ", ".join(
-            f"{v.get('key') or '?'}" + said(" {}%", v.get("rollout_percentage")) for v in variants
-        )
-    return text
-
-
 def duration(seconds: Any) -> str:
     """A span of seconds in its two largest units: "1d 3h", "2h 5m", "4m 12s", "37s".
 
@@ -171,3 +143,38 @@ def duration(seconds: Any) -> str:
             rest = (total % size) // small_size
             return f"{total // size}{unit}" + (f" {rest}{smaller}" if rest else "")
     return f"{total}s"
+
+
+def results(data: Any) -> list[dict[str, Any]]:
+    """The items of a paginated PostHog list (or the list itself)."""
+    items = data.get("results") or [] if isinstance(data, dict) else data or []
+    return [item for item in items if isinstance(item, dict)]
+
+
+def listing(
+    data: Any,
+    offset: int | None,
+    noun: str,
+    line: Callable[[dict[str, Any]], str],
+    empty: str = "",
+) -> str:
+    """A page of a PostHog list: where it sits, then one line per item.
+
+    ``empty`` is said when the list has no items at all, not of a page past its end.
+    """
+    items = results(data)
+    note = page_note(data, shown=len(items), offset=offset, noun=noun)
+    if not items and empty and not offset:
+        return f"{note} {empty}"
+    return "\n".join([note, *map(line, items)])
+
+
+def num(value: Any) -> str:
+    """Write a count or measure as short text: 1234, 12.5, 0.33; "n/a" when there is none."""
+    if value is None:
+        return "n/a"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:.2f}".rstrip("0").rstrip(".")
+    return str(int(value))

@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 import httpx
 
-from langchain_posthog.errors import PostHogConfigError
+from langchain_posthog.api.errors import PostHogConfigError
 
 Transport = Literal["httpx", "aiohttp"]
 TRANSPORTS: tuple[Transport, ...] = ("httpx", "aiohttp")
@@ -127,7 +127,7 @@ def _origin(error: BaseException) -> BaseException:
 def _underneath(error: BaseException) -> BaseException:
     """What the mapped error is raised from: for a failed connect, the OS or TLS error itself.
 
-    ``langchain_posthog.retry`` reads a refused connection, an unknown host or a bad
+    ``langchain_posthog.api.retry`` reads a refused connection, an unknown host or a bad
     certificate from there.
     """
     import aiohttp

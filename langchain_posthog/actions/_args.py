@@ -1,0 +1,220 @@
+"""The base of every tool's arguments, and the argument types the areas share.
+
+``ArgsModel`` refuses unknown fields, decodes the JSON strings models send for objects and lists,
+and gives the JSON schema a model reads (compact, or OpenAI's strict form). Nothing here depends
+on LangChain.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import json
+import re
+import types
+import typing
+from functools import cache
+from typing import Annotated, Any, ClassVar, Literal, Union
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    model_validator,
+)
+from pydantic.json_schema import (
+    DEFAULT_REF_TEMPLATE,
+    GenerateJsonSchema,
+    JsonSchemaMode,
+    model_json_schema,
+)
+
+from langchain_posthog.schema import CompactJsonSchema, StrictJsonSchema
+
+PROJECT_ID_DESCRIPTION = (
+    "Project id from posthog_list_projects; '@current' is the key's current project."
+)
+ProjectId = Annotated[
+    str, Field(pattern=r"^(\d{1,20}|@current)$", description=PROJECT_ID_DESCRIPTION)
+]
+
+
+class ArgsModel(BaseModel):
+    """Base of every tool's arguments: unknown fields are refused, JSON strings are decoded.
+
+    Models often send an object or a list as a JSON string; where a field wants structure, a
+    string that parses is accepted as what it encodes. A ``null`` for a field that has a default
+    means "not given" (OpenAI's strict mode makes a model send one for every optional field).
+
+    ``model_json_schema()`` is what a model reads: compact by default, or OpenAI's strict form
+    for a class with ``strict_schema`` set (see ``langchain_posthog.schema``). Any other
+    ``schema_generator`` passed explicitly is used as given.
+    """
+
+    # Validators are built on first use, not at import: the package defines ~60 models and a
+    # toolkit seldom uses them all (benchmarks/import_time.py).
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+    strict_schema: ClassVar[bool] = False
+
+    @classmethod
+    def model_json_schema(
+        cls,
+        by_alias: bool | None = None,
+        ref_template: str = DEFAULT_REF_TEMPLATE,
+        schema_generator: type[GenerateJsonSchema] | None = None,
+        mode: JsonSchemaMode = "validation",
+        *,
+        union_format: Literal["any_of", "primitive_type_array"] = "any_of",
+    ) -> dict[str, Any]:
+        """The JSON schema a model receives for these arguments (see the class docstring)."""
+        if schema_generator is None and (by_alias, ref_template, mode, union_format) == (
+            None,
+            DEFAULT_REF_TEMPLATE,
+            "validation",
+            "any_of",
+        ):
+            # Asked for on every bind_tools; callers may change what they get.
+            return copy.deepcopy(_model_schema(cls))
+        generator = schema_generator or (
+            StrictJsonSchema if cls.strict_schema else CompactJsonSchema
+        )
+        return super().model_json_schema(
+            by_alias, ref_template, generator, mode, union_format=union_format
+        )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _decode_json_strings(cls, data: Any) -> Any:
+        if isinstance(data, str) and data.strip().startswith("{"):
+            try:
+                data = json.loads(data)
+            except ValueError:
+                return data
+        if not isinstance(data, dict):
+            return data
+        decoded = dict(data)
+        for name, alias in _defaulted_fields(cls):
+            for key in (name, alias):
+                if key in decoded and decoded[key] is None:
+                    del decoded[key]
+        for name, alias in _structured_fields(cls):
+            key = name if name in decoded else alias
+            value = decoded.get(key) if key else None
+            if isinstance(value, str):
+                # Left as is when it does not parse: pydantic then names the field and the type.
+                with contextlib.suppress(ValueError):
+                    decoded[key] = json.loads(value)
+        return decoded
+
+
+@cache
+def _model_schema(model: type[ArgsModel]) -> dict[str, Any]:
+    generator = StrictJsonSchema if model.strict_schema else CompactJsonSchema
+    return model_json_schema(model, schema_generator=generator)
+
+
+@cache
+def _defaulted_fields(model: type[BaseModel]) -> tuple[tuple[str, str | None], ...]:
+    """Return (name, alias) of each field whose default is not ``None``, once per model."""
+    return tuple(
+        (name, info.alias)
+        for name, info in model.model_fields.items()
+        if not info.is_required()
+        and (info.default_factory is not None or info.get_default() is not None)
+    )
+
+
+@cache
+def _structured_fields(model: type[BaseModel]) -> tuple[tuple[str, str | None], ...]:
+    """Return (name, alias) of each field that takes objects or lists, once per model."""
+    return tuple(
+        (name, info.alias)
+        for name, info in model.model_fields.items()
+        if _wants_structure(info.annotation)
+    )
+
+
+def _wants_structure(annotation: Any) -> bool:
+    """True when a field takes objects or lists and never a plain string."""
+    members = _members(annotation)
+    if str in members or any(typing.get_origin(m) is Literal for m in members):
+        return False
+    return any(
+        typing.get_origin(m) in (list, dict, tuple)
+        or m in (list, dict)
+        or (isinstance(m, type) and issubclass(m, BaseModel))
+        for m in members
+    )
+
+
+def _members(annotation: Any) -> list[Any]:
+    origin = typing.get_origin(annotation)
+    if origin is Annotated:
+        return _members(typing.get_args(annotation)[0])
+    if origin in (Union, types.UnionType):
+        return [m for arg in typing.get_args(annotation) for m in _members(arg)]
+    return [annotation]
+
+
+# An id that goes into a URL path: nothing that could add a segment, a query or a fragment.
+PathId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,200}$")]
+Uuid = Annotated[
+    str,
+    Field(pattern=r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"),
+]
+Limit = Annotated[int, Field(ge=1, le=100, description="Page size.")]
+Offset = Annotated[int, Field(ge=0, description="Items to skip, for the next page.")]
+Scalar = str | int | float | bool
+# A property filter's value: text, a number, or a list (for exact). A boolean is accepted but
+# not offered: PostHog matches 'true'/'false' against boolean properties, as its own UI sends
+# them, and the shorter schema is paid on every call.
+PropertyValue = Annotated[
+    Scalar | list[Scalar],
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string"},
+                {"type": "number"},
+                {"type": "array", "items": {"type": "string"}},
+            ]
+        }
+    ),
+]
+
+
+def text_max(limit: int) -> Any:
+    """Check a text's length without a ``maxLength`` in the schema a model reads."""
+
+    def check(value: str | None) -> str | None:
+        if value is not None and not 0 < len(value) <= limit:
+            raise ValueError(f"must be 1 to {limit} characters")
+        return value
+
+    return AfterValidator(check)
+
+
+_KEY_CHARS = re.compile(r"^[a-zA-Z0-9_-]+$")
+
+
+def key_chars() -> Any:
+    """Check a flag or variant key's characters without a ``pattern`` in the schema."""
+
+    def check(value: str) -> str:
+        if not _KEY_CHARS.match(value):
+            raise ValueError("use only letters, digits, _ and -")
+        return value
+
+    return AfterValidator(check)
+
+
+def positive(least: int) -> Any:
+    """Check a lower bound without a ``minimum`` in the schema a model reads."""
+
+    def check(value: int | None) -> int | None:
+        if value is not None and value < least:
+            raise ValueError(f"must be at least {least}")
+        return value
+
+    return AfterValidator(check)
