@@ -21,12 +21,14 @@ from langchain_core.messages import ToolMessage
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
 from langchain_posthog import PostHogToolkit
+from langchain_posthog.actions import ACTIONS
 from tests.conftest import PERSONAL_KEY, PROJECT_KEY
 from tests.scenarios import Scenario, all_scenarios
 
 GOLDEN = Path(__file__).parent / "golden"
 TOOLS = GOLDEN / "tools.json"
 CONTENT = GOLDEN / "content.json"
+ROWS = GOLDEN / "rows.json"
 # The toolkits a model may be given: every tool, with and without a bound project, both forms.
 KITS: dict[str, dict[str, Any]] = {
     "unbound": {},
@@ -81,6 +83,29 @@ def test_every_tool_reads_as_before(update: bool) -> None:
     assert sorted(tools) == sorted(pinned), "tools added or removed"
     changed = [name for name in tools if tools[name] != pinned[name]]
     assert not changed, f"these tools now read differently: {changed}"
+
+
+def _rows() -> dict[str, Any]:
+    """What each row says beyond its schema: the 403 and 404 hints a model may read, its scope."""
+    return {
+        action.name: {
+            "scope": action.scope,
+            "api_scope": action.api_scope,
+            "not_found": action.not_found,
+            "project_scoped": action.project_scoped,
+            "capture": action.capture,
+            "catalogue": action.catalogue,
+            "example": action.example,
+        }
+        for action in ACTIONS
+    }
+
+
+def test_every_row_says_what_it_said(update: bool) -> None:
+    rows = json.loads(json.dumps(_rows()))
+    if update:
+        _save(ROWS, rows)
+    assert rows == _load(ROWS)
 
 
 SCENARIOS = all_scenarios()
