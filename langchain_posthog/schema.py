@@ -93,7 +93,20 @@ def _strict_generation() -> Iterator[None]:
 # -- types that say how a model sends them ---------------------------------------------------
 
 
-class KeyValues:
+class _SentAs:
+    """A field a model may send in another form, which :meth:`decode` turns into the field's."""
+
+    def decode(self, value: Any) -> Any:
+        """Return ``value`` in the field's own form, or as it is when it is not the other form."""
+        raise NotImplementedError
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        return core_schema.no_info_before_validator_function(self.decode, handler(source))
+
+
+class KeyValues(_SentAs):
     """Mark a ``dict[str, X]`` field as sent by a model as ``[{"key": ..., "value": X}, ...]``.
 
     An object with arbitrary keys has no ``properties`` to declare, which Gemini refuses and
@@ -106,10 +119,9 @@ class KeyValues:
         self.key = key
         self.value = value
 
-    def __get_pydantic_core_schema__(
-        self, source: Any, handler: GetCoreSchemaHandler
-    ) -> CoreSchema:
-        return core_schema.no_info_before_validator_function(_from_pairs, handler(source))
+    def decode(self, value: Any) -> Any:
+        """A list of pairs becomes the mapping; anything else is left for validation."""
+        return _from_pairs(value)
 
     def __get_pydantic_json_schema__(
         self, schema: CoreSchema, handler: GetJsonSchemaHandler
@@ -129,7 +141,7 @@ class KeyValues:
         return {"type": "array", "items": pair}
 
 
-class JsonText:
+class JsonText(_SentAs):
     """Mark a free-form object field as sent by a model as JSON text (an object also works).
 
     A free-form object (``{"type": "object"}`` and nothing else) is refused by Gemini and by
@@ -137,10 +149,9 @@ class JsonText:
     validation, so PostHog receives the object either way.
     """
 
-    def __get_pydantic_core_schema__(
-        self, source: Any, handler: GetCoreSchemaHandler
-    ) -> CoreSchema:
-        return core_schema.no_info_before_validator_function(_decode_object, handler(source))
+    def decode(self, value: Any) -> Any:
+        """JSON text becomes what it encodes; anything else is left for validation."""
+        return _decode_object(value)
 
     def __get_pydantic_json_schema__(
         self, schema: CoreSchema, handler: GetJsonSchemaHandler

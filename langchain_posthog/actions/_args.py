@@ -14,14 +14,13 @@ import re
 import types
 import typing
 from functools import cache
-from typing import Annotated, Any, ClassVar, Literal, Union
+from typing import Annotated, Any, ClassVar, Literal, Self, Union
 
 from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
-    WithJsonSchema,
     model_validator,
 )
 from pydantic.json_schema import (
@@ -57,6 +56,10 @@ class ArgsModel(BaseModel):
     # toolkit seldom uses them all (benchmarks/import_time.py).
     model_config = ConfigDict(extra="forbid", defer_build=True)
     strict_schema: ClassVar[bool] = False
+    # Two fields of which exactly one is given (``one_of``), or not both (``not_both``), and what
+    # to tell a model that gave another number; checked before the model's own validators.
+    one_of: ClassVar[tuple[str, str, str] | None] = None
+    not_both: ClassVar[tuple[str, str, str] | None] = None
 
     @classmethod
     def model_json_schema(
@@ -84,6 +87,15 @@ class ArgsModel(BaseModel):
             by_alias, ref_template, generator, mode, union_format=union_format
         )
 
+    @model_validator(mode="after")
+    def _check_pairs(self) -> Self:
+        for rule, allowed in ((self.one_of, (1,)), (self.not_both, (0, 1))):
+            if rule is not None:
+                first, second, message = rule
+                if _count_given(self, first, second) not in allowed:
+                    raise ValueError(message)
+        return self
+
     @model_validator(mode="before")
     @classmethod
     def _decode_json_strings(cls, data: Any) -> Any:
@@ -107,6 +119,10 @@ class ArgsModel(BaseModel):
                 with contextlib.suppress(ValueError):
                     decoded[key] = json.loads(value)
         return decoded
+
+
+def _count_given(model: BaseModel, *names: str) -> int:
+    return sum(getattr(model, name) is not None for name in names)
 
 
 @cache
@@ -166,22 +182,6 @@ Uuid = Annotated[
 ]
 Limit = Annotated[int, Field(ge=1, le=100, description="Page size.")]
 Offset = Annotated[int, Field(ge=0, description="Items to skip, for the next page.")]
-Scalar = str | int | float | bool
-# A property filter's value: text, a number, or a list (for exact). A boolean is accepted but
-# not offered: PostHog matches 'true'/'false' against boolean properties, as its own UI sends
-# them, and the shorter schema is paid on every call.
-PropertyValue = Annotated[
-    Scalar | list[Scalar],
-    WithJsonSchema(
-        {
-            "anyOf": [
-                {"type": "string"},
-                {"type": "number"},
-                {"type": "array", "items": {"type": "string"}},
-            ]
-        }
-    ),
-]
 
 
 def text_max(limit: int) -> Any:

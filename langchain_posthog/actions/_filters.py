@@ -1,61 +1,103 @@
-"""Property filters and release conditions, as PostHog's queries, flags and surveys take them."""
+"""Property filters and release conditions, as PostHog's queries, flags and replays take them.
+
+One model, :class:`PropertyFilter`: ``key operator value`` on a property of some ``type``. Each
+use declares a subclass naming the operators and types PostHog allows there (and whether their
+defaults are worth the tokens of showing them); the checks and PostHog's form are shared.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, WithJsonSchema, model_validator
 
-from langchain_posthog.actions._args import ArgsModel, PropertyValue
+from langchain_posthog.actions._args import ArgsModel
+
+Scalar = str | int | float | bool
+# A property filter's value: text, a number, or a list (for exact). A boolean is accepted but
+# not offered: PostHog matches 'true'/'false' against boolean properties, as its own UI sends
+# them, and the shorter schema is paid on every call.
+PropertyValue = Annotated[
+    Scalar | list[Scalar],
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string"},
+                {"type": "number"},
+                {"type": "array", "items": {"type": "string"}},
+            ]
+        }
+    ),
+]
+
 
 Percent = Annotated[int, Field(ge=0, le=100)]
-
-QueryOperator = Literal[
-    "exact", "is_not", "icontains", "not_icontains", "regex", "not_regex",
-    "gt", "gte", "lt", "lte", "is_set", "is_not_set",
-]  # fmt: skip
+# Operators that take no value: PostHog stores the operator itself as the value.
+VALUELESS = frozenset({"is_set", "is_not_set"})
+# Each operator's negation, for a condition given as a positive operator with negate=true.
+NEGATED = {
+    "exact": "is_not",
+    "icontains": "not_icontains",
+    "regex": "not_regex",
+    "gt": "lte",
+    "lt": "gte",
+    "is_set": "is_not_set",
+}
 
 
 class PropertyFilter(ArgsModel):
-    key: str = Field(min_length=1, description="e.g. $browser (cohort: value=id).")
+    # No docstring: pydantic would send it to the model as a description, on every call.
+    # A subclass narrows operator and type to what PostHog takes where it is used; ``None``
+    # stands for exact and event where a default in the schema would cost tokens.
+    key: str
     value: PropertyValue | None = None
-    operator: QueryOperator = "exact"
-    type: Literal["event", "person", "session", "cohort", "hogql"] = "event"
+    operator: str | None = None
+    type: str | None = None
 
     @model_validator(mode="after")
     def _value_fits(self) -> PropertyFilter:
+        if not self.key.strip():
+            raise ValueError("key must not be empty")
+        operator = self.operator or "exact"
         if self.type == "cohort":
             if not isinstance(self.value, int) or isinstance(self.value, bool):
                 raise ValueError("a cohort filter needs value = the cohort id (an integer)")
-        elif (
-            self.type != "hogql"
-            and self.operator not in {"is_set", "is_not_set"}
-            and self.value in (None, [])
-        ):
-            raise ValueError(f"operator {self.operator!r} needs a value")
+        elif self.type != "hogql" and operator not in VALUELESS and self.value in (None, []):
+            raise ValueError(f"operator {operator!r} needs a value")
         return self
 
     def to_api(self) -> dict[str, Any]:
         """PostHog's ``*PropertyFilter`` for this filter."""
+        key, operator = self.key.strip(), self.operator or "exact"
         if self.type == "hogql":
-            return {"type": "hogql", "key": self.key}
+            return {"type": "hogql", "key": key}
         if self.type == "cohort":
-            operator = "not_in" if self.operator == "is_not" else "in"
-            return {"type": "cohort", "key": "id", "value": self.value, "operator": operator}
-        value = self.operator if self.value is None else self.value  # PostHog's UI does this
-        return {"type": self.type, "key": self.key, "operator": self.operator, "value": value}
+            negated = "not_in" if operator == "is_not" else "in"
+            return {"type": "cohort", "key": "id", "value": self.value, "operator": negated}
+        value = operator if self.value is None else self.value  # PostHog's UI does this
+        return {"type": self.type or "event", "key": key, "operator": operator, "value": value}
 
 
-FlagOperator = Literal[
-    "exact", "is_not", "icontains", "not_icontains", "regex", "gt", "lt", "is_set", "is_not_set"
-]  # fmt: skip
+class QueryProperty(PropertyFilter):
+    key: str = Field(min_length=1, description="e.g. $browser (cohort: value=id).")
+    operator: Literal[
+        "exact", "is_not", "icontains", "not_icontains", "regex", "not_regex",
+        "gt", "gte", "lt", "lte", "is_set", "is_not_set",
+    ] = "exact"  # fmt: skip
+    type: Literal["event", "person", "session", "cohort", "hogql"] = "event"
 
 
-class FlagProperty(ArgsModel):
+class FlagProperty(PropertyFilter):
     key: str = Field(description="Person property, or 'id' with type cohort.")
-    value: PropertyValue | None = None
-    operator: FlagOperator = "exact"
+    operator: Literal[
+        "exact", "is_not", "icontains", "not_icontains", "regex", "gt", "lt", "is_set", "is_not_set"
+    ] = "exact"  # fmt: skip
     type: Literal["person", "cohort"] = "person"
+
+
+class RecordingProperty(PropertyFilter):
+    operator: Literal["exact", "is_not", "icontains", "is_set"] | None = None
+    type: Literal["event", "person"] | None = None
 
 
 class ReleaseCondition(ArgsModel):

@@ -18,7 +18,7 @@ from pydantic import Field, model_validator
 
 from langchain_posthog.actions._args import ArgsModel
 from langchain_posthog.actions._dates import PostHogDate, check_order
-from langchain_posthog.actions._filters import PropertyFilter
+from langchain_posthog.actions._filters import QueryProperty
 from langchain_posthog.schema import strict_schema_wanted
 
 Math = Literal[
@@ -47,11 +47,11 @@ def _like_series_filters(schema: dict[str, Any]) -> None:
 
 
 def global_filters() -> Any:
-    """Declare a ``properties`` field for the whole query (validated as PropertyFilter)."""
+    """Declare a ``properties`` field for the whole query (validated as QueryProperty)."""
     return Field(None, json_schema_extra=_like_series_filters)
 
 
-def filters_to_api(filters: list[PropertyFilter] | None) -> list[dict[str, Any]] | None:
+def filters_to_api(filters: list[QueryProperty] | None) -> list[dict[str, Any]] | None:
     return [f.to_api() for f in filters] if filters else None
 
 
@@ -113,7 +113,7 @@ class BareSeries(ArgsModel):
 
 
 class Series(BareSeries):
-    properties: list[PropertyFilter] | None = Field(None, description="ANDed.")
+    properties: list[QueryProperty] | None = Field(None, description="ANDed.")
 
 
 def date_range(date_from: str | None, date_to: str | None) -> dict[str, str] | None:
@@ -218,7 +218,7 @@ class InsightQuery(ArgsModel):
     date_from: PostHogDate | None = Field(None, description=DATE)
     date_to: PostHogDate | None = Field(None, description="Same forms; default now.")
     interval: Interval | None = Field(None, description="Retention: its period.")
-    properties: list[PropertyFilter] | None = global_filters()
+    properties: list[QueryProperty] | None = global_filters()
     breakdown: str | None = Field(None, description="Property to split by, e.g. $browser.")
     breakdown_type: BreakdownType | None = None
     filter_test_accounts: bool | None = None

@@ -10,11 +10,11 @@ from typing import Any
 
 from langchain_posthog.actions._render import said
 from langchain_posthog.actions._row import Context
-from langchain_posthog.api.calls import Call, Plan, Sleep, api_path
+from langchain_posthog.actions._shapes import Area
+from langchain_posthog.api.calls import Call, Plan, Sleep
 from langchain_posthog.api.errors import PostHogAPIError
 
-QUERY = "/api/projects/{project_id}/query/"
-QUERY_STATUS = "/api/projects/{project_id}/query/{id}/"
+QUERIES = Area("query", "query", "query")
 # Waits between polls of a query PostHog runs in the background: about 20 s in all.
 POLL_WAITS = (0.5, 1.0, 2.0, 4.0, 4.0, 4.0, 4.0)
 RESUME_WAITS = (0.0, 1.0, 2.0, 4.0, 4.0, 4.0, 4.0)
@@ -24,7 +24,7 @@ SLOW_WORDS = ("timeout", "timed out", "too long", "memory limit", "estimated")
 def run_query(ctx: Context, query: dict[str, Any], name: str) -> Plan[dict[str, Any]]:
     """POST a query node and return its result, polling if PostHog runs it in the background."""
     body = {"query": query, "refresh": "blocking", "name": f"langchain-posthog: {name}"}
-    path = api_path(QUERY, project_id=ctx.project_id)
+    path = QUERIES.at(ctx)
     # A query creates nothing, so sending it again after a timeout is safe.
     reply = yield Call("POST", path, json=body, idempotent=True)
     data = reply.data if isinstance(reply.data, dict) else {}
@@ -37,7 +37,7 @@ def run_query(ctx: Context, query: dict[str, Any], name: str) -> Plan[dict[str, 
 
 def poll_query(ctx: Context, query_id: str, waits: Sequence[float]) -> Plan[dict[str, Any]]:
     """Check a background query until it completes or ``waits`` run out."""
-    path = api_path(QUERY_STATUS, project_id=ctx.project_id, id=query_id)
+    path = QUERIES.at(ctx, query_id)
     status: dict[str, Any] = {"id": query_id, "complete": False}
     for wait in waits:
         if wait:

@@ -7,9 +7,19 @@ from typing import Any
 from pydantic import Field
 
 from langchain_posthog.actions._args import ArgsModel, Limit, Offset
-from langchain_posthog.actions._render import listing, said
-from langchain_posthog.actions._row import Action, Context
-from langchain_posthog.actions._shapes import http
+from langchain_posthog.actions._render import said
+from langchain_posthog.actions._row import Context
+from langchain_posthog.actions._shapes import Area, get_row, list_row
+
+PROJECTS = Area("project", "projects", "project", project_scoped=False)
+USERS = Area(
+    "user",
+    "users",
+    "user",
+    id_field="uuid",
+    not_found="Use uuid '@me' for the key's owner.",
+    project_scoped=False,
+)
 
 
 class ListProjectsArgs(ArgsModel):
@@ -27,10 +37,6 @@ def _project_line(p: dict[str, Any]) -> str:
     return f"- {p.get('name') or '(unnamed)'}{said(' (id {})', p.get('id'))}" + said(": {}", text)
 
 
-def _render_projects(data: Any, args: ListProjectsArgs, ctx: Context) -> str:
-    return listing(data, args.offset, "projects", _project_line)
-
-
 class GetCurrentUserArgs(ArgsModel):
     uuid: str = Field(
         "@me",
@@ -39,7 +45,7 @@ class GetCurrentUserArgs(ArgsModel):
     )
 
 
-def _render_user(data: Any, args: GetCurrentUserArgs, ctx: Context) -> str:
+def _user_text(data: Any, args: GetCurrentUserArgs, ctx: Context) -> str:
     name = " ".join(filter(None, [data.get("first_name"), data.get("last_name")])) or "(no name)"
     email, uuid = said(" <{}>", data.get("email")), said(" (uuid {})", data.get("uuid"))
     lines = [f"User: {name}{email}{uuid}"]
@@ -64,32 +70,24 @@ def _render_user(data: Any, args: GetCurrentUserArgs, ctx: Context) -> str:
 
 
 ACTIONS = [
-    Action(
-        name="posthog_list_projects",
-        description=(
-            "List the PostHog projects the key can access, with their ids. Use it first when "
-            "the user names a project."
-        ),
-        args=ListProjectsArgs,
-        plan=http("GET", "/api/projects/"),
-        render=_render_projects,
+    list_row(
+        PROJECTS,
+        "posthog_list_projects",
+        "List the PostHog projects the key can access, with their ids. Use it first when the user "
+        "names a project.",
+        ListProjectsArgs,
+        _project_line,
         catalogue="LIST_PROJECTS",
-        api_scope="project:read",
-        project_scoped=False,
         example={"limit": 100},
     ),
-    Action(
-        name="posthog_get_current_user",
-        description=(
-            "Get the user who owns the API key: name, email, current project and organizations."
-        ),
-        args=GetCurrentUserArgs,
-        plan=http("GET", "/api/users/{uuid}/"),
-        render=_render_user,
+    get_row(
+        USERS,
+        "posthog_get_current_user",
+        "Get the user who owns the API key: name, email, current project and organizations.",
+        GetCurrentUserArgs,
+        _user_text,
+        head="",
         catalogue="RETRIEVE_USER_PROFILE_AND_TEAM_DETAILS",
-        api_scope="user:read",
-        project_scoped=False,
-        not_found="Use uuid '@me' for the key's owner.",
         example={},
     ),
 ]

@@ -31,13 +31,15 @@ from pydantic_core import CoreSchema
 
 from langchain_posthog.actions._args import ArgsModel
 from langchain_posthog.actions._render import named, said
-from langchain_posthog.actions._row import Action, Context
-from langchain_posthog.api.calls import Call, Plan, api_path
+from langchain_posthog.actions._row import Context
+from langchain_posthog.actions._shapes import Area, create_row
+from langchain_posthog.api.calls import Call, Plan
 from langchain_posthog.api.errors import PostHogAPIError
 from langchain_posthog.api.redaction import mask_text, redact
 from langchain_posthog.schema import strict_schema_wanted
 
 _REVEAL = "reveal_secrets"
+EXPORTS = Area("batch_export", "batch_exports", "batch export", ui="pipeline/batch-exports")
 
 
 def _serialize_secret(value: SecretStr, info: SerializationInfo) -> str:
@@ -105,6 +107,11 @@ class S3Destination(_Private):
 
 
 class SnowflakeDestination(_Private):
+    one_of = (
+        "password",
+        "private_key",
+        "give password or private_key (key-pair auth), exactly one",
+    )
     type: Literal["Snowflake"]
     account: Text
     user: Secret
@@ -115,12 +122,6 @@ class SnowflakeDestination(_Private):
     schema_: Text = Field(alias="schema")
     table_name: str | None = None
     role: str | None = None
-
-    @model_validator(mode="after")
-    def _one_auth(self) -> SnowflakeDestination:
-        if (self.password is None) == (self.private_key is None):
-            raise ValueError("give password or private_key (key-pair auth), exactly one")
-        return self
 
 
 class SqlDestination(_Private):
@@ -294,8 +295,7 @@ def _without_secrets(data: Any, args: CreateBatchExportArgs) -> Any:
 
 
 def _create_plan(args: CreateBatchExportArgs, ctx: Context) -> Plan[Any]:
-    path = api_path("/api/projects/{project_id}/batch_exports/", project_id=ctx.project_id)
-    reply = yield Call("POST", path, json=_create_body(args))
+    reply = yield Call("POST", EXPORTS.at(ctx), json=_create_body(args))
     return _without_secrets(reply.data, args)
 
 
@@ -325,7 +325,7 @@ _EVERY = {"hour": "every hour", "day": "every day", "week": "every week"}
 _WINDOW = (("start_at", "from"), ("end_at", "until"))
 
 
-def _render_created(data: Any, args: CreateBatchExportArgs, ctx: Context) -> str:
+def _created_text(data: Any, args: CreateBatchExportArgs, ctx: Context) -> str:
     destination = data.get("destination") if isinstance(data.get("destination"), dict) else {}
     kind = str(destination.get("type") or args.destination.type)
     sent = args.destination.model_dump(exclude_none=True, by_alias=True, mode="json")
@@ -334,7 +334,7 @@ def _render_created(data: Any, args: CreateBatchExportArgs, ctx: Context) -> str
     config = {**shown, **{k: v for k, v in answered.items() if v not in (None, "")}}
     interval = str(data.get("interval") or args.interval)
     lines = [
-        f"Created batch export {named(data)}",
+        named(data),
         f"To: {kind} {_target(kind, config)}",
         f"Exports {data.get('model') or 'events'} {_EVERY.get(interval, interval)}; "
         + ("paused" if data.get("paused") else "active"),
@@ -342,8 +342,6 @@ def _render_created(data: Any, args: CreateBatchExportArgs, ctx: Context) -> str
     window = [f"{word} {data[key]}" for key, word in _WINDOW if data.get(key)]
     if window:
         lines.append("Runs " + " ".join(window))
-    if data.get("id"):
-        lines.append("Open: " + ctx.ui(f"pipeline/batch-exports/{data['id']}", data))
     return "\n".join(lines)
 
 
@@ -367,34 +365,31 @@ def _explain(
     return replace(error, detail=detail)
 
 
-CREATE_BATCH_EXPORT = Action(
-    name="posthog_create_batch_export",
-    description=(
+ACTIONS = [
+    create_row(
+        EXPORTS,
+        "posthog_create_batch_export",
         "Schedule exports of events, persons or sessions to a warehouse, a bucket or another "
-        "PostHog project. Needs the paid Data Pipelines add-on. Credentials are never shown back."
-    ),
-    args=CreateBatchExportArgs,
-    plan=_create_plan,
-    render=_render_created,
-    scope="write",
-    catalogue="CREATE_BATCH_EXPORT",
-    api_scope="batch_export:write",
-    explain=_explain,
-    example={
-        "name": "Events to S3",
-        "interval": "hour",
-        "model": "events",
-        "destination": {
-            "type": "S3",
-            "bucket_name": "acme-posthog",
-            "region": "eu-west-1",
-            "prefix": "events/",
-            "aws_access_key_id": "<access key id>",
-            "aws_secret_access_key": "<secret access key>",
-            "file_format": "Parquet",
-            "compression": "zstd",
+        "PostHog project. Needs the paid Data Pipelines add-on. Credentials are never shown back.",
+        CreateBatchExportArgs,
+        _created_text,
+        plan=_create_plan,
+        catalogue="CREATE_BATCH_EXPORT",
+        explain=_explain,
+        example={
+            "name": "Events to S3",
+            "interval": "hour",
+            "model": "events",
+            "destination": {
+                "type": "S3",
+                "bucket_name": "acme-posthog",
+                "region": "eu-west-1",
+                "prefix": "events/",
+                "aws_access_key_id": "<access key id>",
+                "aws_secret_access_key": "<secret access key>",
+                "file_format": "Parquet",
+                "compression": "zstd",
+            },
         },
-    },
-)
-
-ACTIONS = [CREATE_BATCH_EXPORT]
+    ),
+]

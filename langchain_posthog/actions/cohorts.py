@@ -6,29 +6,24 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
-from langchain_posthog.actions._args import ArgsModel, Limit, Offset, PropertyValue
-from langchain_posthog.actions._render import compact_json, listing, named, said
-from langchain_posthog.actions._row import Action, Context
-from langchain_posthog.actions._shapes import http
+from langchain_posthog.actions._args import ArgsModel, Limit, Offset
+from langchain_posthog.actions._filters import NEGATED, VALUELESS, PropertyValue
+from langchain_posthog.actions._render import compact_json, named, said
+from langchain_posthog.actions._row import Context
+from langchain_posthog.actions._shapes import Area, create_row, list_row
 from langchain_posthog.schema import JsonText
 
 # Negative operators (is_not, is_not_set...) are a positive one with negate=true: fewer enum
 # tokens for the model, and PostHog gets its own operator for a negated property.
 Operator = Literal["exact", "icontains", "regex", "gt", "lt", "is_set"]
-_NEGATED = {
-    "exact": "is_not",
-    "icontains": "not_icontains",
-    "regex": "not_regex",
-    "gt": "lte",
-    "lt": "gte",
-    "is_set": "is_not_set",
-}
 DEFAULT_DAYS = 30
+COHORTS = Area("cohort", "cohorts", "cohort", ui="cohorts")
 
 
 # Args models have no docstrings on purpose: pydantic would send them to the model in the
 # schema, paid in tokens on every call. Field descriptions say what is needed.
 class CohortCondition(ArgsModel):
+    one_of = ("property", "event", "give exactly one of property or event")
     property: str | None = Field(None, description="Person property.")
     operator: Operator | None = None  # exact
     value: PropertyValue | None = None
@@ -38,8 +33,6 @@ class CohortCondition(ArgsModel):
 
     @model_validator(mode="after")
     def _one_kind(self) -> CohortCondition:
-        if (self.property is None) == (self.event is None):
-            raise ValueError("give exactly one of property or event")
         if self.days is not None and self.days < 1:
             raise ValueError("days must be at least 1")
         if self.property is not None:
@@ -113,8 +106,8 @@ def _condition(c: CohortCondition) -> dict[str, Any]:
     if operator == "exact" and not isinstance(value, list):
         value = [value]
     if c.negate:
-        operator = _NEGATED[operator]
-    if operator in {"is_set", "is_not_set"}:
+        operator = NEGATED[operator]
+    if operator in VALUELESS:
         value = operator  # what PostHog stores for operators without a value
     return {"key": c.property, "type": "person", "operator": operator, "value": value}
 
@@ -147,10 +140,6 @@ def _cohort_line(cohort: dict[str, Any]) -> str:
     return f"- {named(cohort)}: {_kind(cohort)}, {_size(cohort)}{errors}"
 
 
-def _render_list(data: Any, args: ListCohortsArgs, ctx: Context) -> str:
-    return listing(data, args.offset, "cohorts", _cohort_line, "No cohorts.")
-
-
 def _describe(prop: dict[str, Any]) -> str:
     key = prop.get("key") or "?"
     if prop.get("type") == "behavioral":
@@ -171,7 +160,7 @@ def _conditions(filters: Any) -> str:
     return "; or ".join(parts)
 
 
-def _render_created(data: Any, args: CreateCohortArgs, ctx: Context) -> str:
+def _created_text(data: Any, args: CreateCohortArgs, ctx: Context) -> str:
     lines = [f"Created {_kind(data)} cohort {named(data)}."]
     conditions = _conditions(data.get("filters"))
     if conditions and not data.get("is_static"):
@@ -183,31 +172,29 @@ def _render_created(data: Any, args: CreateCohortArgs, ctx: Context) -> str:
             "PostHog computes its members asynchronously (is_calculating); the count shows in "
             "posthog_list_cohorts once done."
         )
-    if data.get("id") is not None:
-        lines.append("Open: " + ctx.ui(f"cohorts/{data['id']}", data))
     return "\n".join(lines)
 
 
 ACTIONS = [
-    Action(
-        name="posthog_list_cohorts",
-        description="List cohorts with ids and sizes.",
-        args=ListCohortsArgs,
-        plan=http("GET", "/api/projects/{project_id}/cohorts/"),
-        render=_render_list,
+    list_row(
+        COHORTS,
+        "posthog_list_cohorts",
+        "List cohorts with ids and sizes.",
+        ListCohortsArgs,
+        _cohort_line,
+        empty="No cohorts.",
         catalogue="RETRIEVE_PROJECT_COHORTS_WITH_PAGINATION",
-        api_scope="cohort:read",
         example={"limit": 50},
     ),
-    Action(
-        name="posthog_create_cohort",
-        description="Create a dynamic or static cohort of persons.",
-        args=CreateCohortArgs,
-        plan=http("POST", "/api/projects/{project_id}/cohorts/", body=_create_body),
-        render=_render_created,
-        scope="write",
+    create_row(
+        COHORTS,
+        "posthog_create_cohort",
+        "Create a dynamic or static cohort of persons.",
+        CreateCohortArgs,
+        _created_text,
+        body=_create_body,
+        head="",
         catalogue="CREATE_PROJECT_COHORT",
-        api_scope="cohort:write",
         example={
             "name": "Pro users at risk",
             "description": "Pro plan, no checkout in 30 days",

@@ -6,21 +6,28 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from langchain_posthog.actions._args import ArgsModel
 from langchain_posthog.actions._render import cut, named
-from langchain_posthog.actions._row import Action, Context
-from langchain_posthog.actions._shapes import http
+from langchain_posthog.actions._row import Context
+from langchain_posthog.actions._shapes import Area, create_row, get_row
 
 DashboardId = Annotated[int, Field(ge=1)]
-NOT_FOUND = (
-    "Check the dashboard id: it is the number after /dashboard/ in the dashboard's URL, and the "
-    "dashboard must be in this project."
+DASHBOARDS = Area(
+    "dashboard",
+    "dashboards",
+    "dashboard",
+    ui="dashboard",
+    not_found=(
+        "Check the dashboard id: it is the number after /dashboard/ in the dashboard's URL, and "
+        "the dashboard must be in this project."
+    ),
 )
 
 
 class CreateDashboardArgs(ArgsModel):
+    not_both = ("use_template", "use_dashboard", "give use_template or use_dashboard, not both")
     # `filters` is read-only on PostHog's Dashboard serializer, so it is not offered here.
     name: str = Field(max_length=400)
     description: str | None = None
@@ -32,19 +39,13 @@ class CreateDashboardArgs(ArgsModel):
         None, description="21: everyone in the project can edit; 37: only collaborators can."
     )
 
-    @model_validator(mode="after")
-    def _one_source(self) -> CreateDashboardArgs:
-        if self.use_template is not None and self.use_dashboard is not None:
-            raise ValueError("give use_template or use_dashboard, not both")
-        return self
-
 
 class GetDashboardArgs(ArgsModel):
     id: DashboardId
 
 
-def _dashboard_head(data: dict[str, Any]) -> str:
-    head = f"dashboard {named(data)}"
+def _dashboard_head(data: Any) -> str:
+    head = named(data)
     if data.get("pinned"):
         head += ", pinned"
     if data.get("effective_restriction_level") == 37:
@@ -52,12 +53,8 @@ def _dashboard_head(data: dict[str, Any]) -> str:
     return head
 
 
-def _link(data: dict[str, Any], ctx: Context) -> list[str]:
-    return ["Open: " + ctx.ui(f"dashboard/{data['id']}", data)] if data.get("id") else []
-
-
 def _render_created(data: Any, args: CreateDashboardArgs, ctx: Context) -> str:
-    lines = ["Created " + _dashboard_head(data), *_link(data, ctx)]
+    lines = ["Created dashboard " + _dashboard_head(data), *DASHBOARDS.links(data, ctx)]
     tiles = data.get("tiles") or []
     if tiles:
         lines.append(f"It has {len(tiles)} tile(s) from the template or the copied dashboard.")
@@ -88,9 +85,8 @@ def _mapping(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _render_dashboard(data: Any, args: GetDashboardArgs, ctx: Context) -> str:
-    head = _dashboard_head(data)
-    lines = [head[:1].upper() + head[1:]]
+def _dashboard_text(data: Any, args: GetDashboardArgs, ctx: Context) -> str:
+    lines = [_dashboard_head(data)]
     if data.get("description"):
         lines.append(str(data["description"]))
     tags = [str(t) for t in data.get("tags") or []]
@@ -103,37 +99,28 @@ def _render_dashboard(data: Any, args: GetDashboardArgs, ctx: Context) -> str:
         lines += cut(shown, hint="the full tiles are in the artifact")
     else:
         lines.append("No tiles yet.")
-    lines += _link(data, ctx)
     return "\n".join(lines)
 
 
 ACTIONS = [
-    Action(
-        name="posthog_create_dashboard",
-        description=(
-            "Create a dashboard, empty or from a template or a copy. Returns its id and link; "
-            "add insights by creating them with that dashboard id."
-        ),
-        args=CreateDashboardArgs,
-        plan=http("POST", "/api/projects/{project_id}/dashboards/"),
+    create_row(
+        DASHBOARDS,
+        "posthog_create_dashboard",
+        "Create a dashboard, empty or from a template or a copy. Returns its id and link; add "
+        "insights by creating them with that dashboard id.",
+        CreateDashboardArgs,
         render=_render_created,
-        scope="write",
         catalogue="CREATE_PROJECT_DASHBOARD",
-        api_scope="dashboard:write",
         example={"name": "Growth", "description": "Weekly growth numbers", "tags": ["growth"]},
     ),
-    Action(
-        name="posthog_get_dashboard",
-        description=(
-            "Get a dashboard by id: name, description, tags, and its tiles (insights by name and "
-            "kind, text)."
-        ),
-        args=GetDashboardArgs,
-        plan=http("GET", "/api/projects/{project_id}/dashboards/{id}/"),
-        render=_render_dashboard,
+    get_row(
+        DASHBOARDS,
+        "posthog_get_dashboard",
+        "Get a dashboard by id: name, description, tags, and its tiles (insights by name and "
+        "kind, text).",
+        GetDashboardArgs,
+        _dashboard_text,
         catalogue="RETRIEVE_SPECIFIC_PROJECT_DASHBOARD_DETAILS",
-        api_scope="dashboard:read",
-        not_found=NOT_FOUND,
         example={"id": 12},
     ),
 ]

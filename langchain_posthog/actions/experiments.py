@@ -9,17 +9,30 @@ from pydantic import Field, model_validator
 
 from langchain_posthog.actions._args import ArgsModel, Limit, Offset, key_chars, text_max
 from langchain_posthog.actions._dates import Moment, check_dates, iso
-from langchain_posthog.actions._render import cut, listing, named, said
-from langchain_posthog.actions._row import Action, Context
-from langchain_posthog.actions._shapes import http
-from langchain_posthog.api.calls import Call, Plan, api_path
+from langchain_posthog.actions._render import cut, named, said
+from langchain_posthog.actions._row import Context
+from langchain_posthog.actions._shapes import (
+    Area,
+    create_row,
+    describe,
+    get_row,
+    list_row,
+    update_row,
+)
+from langchain_posthog.api.calls import Call, Plan
 from langchain_posthog.api.errors import PostHogAPIError
 
 Name = Annotated[str, text_max(400)]
 ExperimentId = Annotated[int, Field(ge=1)]
 # Checked rather than declared: feature_flag_key's pattern already shows the rule to the model.
 VariantKey = Annotated[str, key_chars()]
-NOT_FOUND = "Find the experiment's id with posthog_list_experiments."
+EXPERIMENTS = Area(
+    "experiment",
+    "experiments",
+    "experiment",
+    ui="experiments",
+    not_found="Find the experiment's id with posthog_list_experiments.",
+)
 _DATES = (("start_date", "Started"), ("end_date", "ended"))
 _CLEARED = ("end_date", "conclusion", "conclusion_comment")
 Conclusion = Literal["won", "lost", "inconclusive", "stopped_early", "invalid"]
@@ -164,9 +177,7 @@ def _update_body(args: _UpdateExperimentArgs) -> dict[str, Any]:
 
 
 def _update_plan(args: _UpdateExperimentArgs, ctx: Context) -> Plan[Any]:
-    path = api_path(
-        "/api/projects/{project_id}/experiments/{id}/", project_id=ctx.project_id, id=args.id
-    )
+    path = EXPERIMENTS.at(ctx, args.id)
     body = _update_body(args)
     if args.minimum_detectable_effect is not None:
         # PATCH replaces parameters whole: keep the variants and the rest, change the effect.
@@ -213,7 +224,7 @@ def _metric_names(metrics: Any) -> list[str]:
     return names
 
 
-def _experiment_text(exp: dict[str, Any], ctx: Context) -> str:
+def _experiment_text(exp: Any, args: Any, ctx: Context) -> str:
     lines = [f"{named(exp)}: {_state(exp)}"]
     flag = exp.get("feature_flag") or {}
     flag_id = f" (flag id {flag['id']})" if flag.get("id") is not None else ""
@@ -259,8 +270,6 @@ def _experiment_text(exp: dict[str, Any], ctx: Context) -> str:
         lines.append(f"Holdout: {holdout['name']}" + said(" (id {})", holdout.get("id")))
     if exp.get("description"):
         lines.append(f"Description: {exp['description']}")
-    if exp.get("id") is not None:
-        lines.append("Open: " + ctx.ui(f"experiments/{exp['id']}", exp))
     return "\n".join(lines)
 
 
@@ -271,18 +280,6 @@ def _experiment_line(exp: dict[str, Any]) -> str:
         parts.append(f"flag {flag}")
     parts += [f"{word.lower()} {exp[key]}" for key, word in _DATES if exp.get(key)]
     return f"- {named(exp)}: " + "; ".join(parts)
-
-
-def _render_list(data: Any, args: _ListExperimentsArgs, ctx: Context) -> str:
-    return listing(data, args.offset, "experiments", _experiment_line, "No experiments.")
-
-
-def _render_get(data: Any, args: Any, ctx: Context) -> str:
-    return "Experiment " + _experiment_text(data, ctx)
-
-
-def _render_created(data: Any, args: Any, ctx: Context) -> str:
-    return "Created experiment " + _experiment_text(data, ctx)
 
 
 def _changes(args: _UpdateExperimentArgs) -> list[str]:
@@ -309,7 +306,7 @@ def _changes(args: _UpdateExperimentArgs) -> list[str]:
 
 
 def _render_updated(data: Any, args: _UpdateExperimentArgs, ctx: Context) -> str:
-    return f"Updated ({'; '.join(_changes(args))}).\nExperiment " + _experiment_text(data, ctx)
+    return f"Updated ({'; '.join(_changes(args))}).\n" + _render_get(data, args, ctx)
 
 
 def _explain_create(error: PostHogAPIError, args: Any, ctx: Context) -> str | None:
@@ -324,27 +321,27 @@ def _explain_create(error: PostHogAPIError, args: Any, ctx: Context) -> str | No
     return None
 
 
+_render_get = describe(EXPERIMENTS, _experiment_text, "Experiment ")
+
+
 ACTIONS = [
-    Action(
-        name="posthog_list_experiments",
-        description="List experiments with ids, state, flag keys and dates.",
-        args=_ListExperimentsArgs,
-        plan=http("GET", "/api/projects/{project_id}/experiments/"),
-        render=_render_list,
-        api_scope="experiment:read",
+    list_row(
+        EXPERIMENTS,
+        "posthog_list_experiments",
+        "List experiments with ids, state, flag keys and dates.",
+        _ListExperimentsArgs,
+        _experiment_line,
+        empty="No experiments.",
         example={"limit": 50},
     ),
-    Action(
-        name="posthog_create_experiment",
-        description=(
-            "Create an A/B experiment on a feature flag; a draft until start_date is set."
-        ),
-        args=_CreateExperimentArgs,
-        plan=http("POST", "/api/projects/{project_id}/experiments/", body=_create_body),
-        render=_render_created,
-        scope="write",
+    create_row(
+        EXPERIMENTS,
+        "posthog_create_experiment",
+        "Create an A/B experiment on a feature flag; a draft until start_date is set.",
+        _CreateExperimentArgs,
+        _experiment_text,
+        body=_create_body,
         catalogue="CREATE_PROJECT_EXPERIMENT",
-        api_scope="experiment:write",
         explain=_explain_create,
         example={
             "name": "Pricing page v2",
@@ -361,30 +358,25 @@ ACTIONS = [
             ],
         },
     ),
-    Action(
-        name="posthog_get_experiment",
-        description="Get one experiment by id: state, dates, flag, variants, metrics, conclusion.",
-        args=_GetExperimentArgs,
-        plan=http("GET", "/api/projects/{project_id}/experiments/{id}/"),
+    get_row(
+        EXPERIMENTS,
+        "posthog_get_experiment",
+        "Get one experiment by id: state, dates, flag, variants, metrics, conclusion.",
+        _GetExperimentArgs,
+        _experiment_text,
         render=_render_get,
         catalogue="GET_EXPERIMENT_DETAILS",
-        api_scope="experiment:read",
-        not_found=NOT_FOUND,
         example={"id": 77},
     ),
-    Action(
-        name="posthog_update_experiment",
-        description=(
-            "Change an experiment; only the fields given change. Launch with start_date, stop "
-            "with end_date and a conclusion, archive with archived."
-        ),
-        args=_UpdateExperimentArgs,
-        plan=_update_plan,
-        render=_render_updated,
-        scope="write",
+    update_row(
+        EXPERIMENTS,
+        "posthog_update_experiment",
+        "Change an experiment; only the fields given change. Launch with start_date, stop with "
+        "end_date and a conclusion, archive with archived.",
+        _UpdateExperimentArgs,
+        _update_plan,
+        _render_updated,
         catalogue="UPDATE_EXPERIMENT",
-        api_scope="experiment:write",
-        not_found=NOT_FOUND,
         example={"id": 77, "start_date": "2026-11-21T09:00:00Z"},
     ),
 ]

@@ -16,10 +16,10 @@ from langchain_posthog.actions._args import (
     text_max,
 )
 from langchain_posthog.actions._filters import Percent, ReleaseCondition
-from langchain_posthog.actions._render import compact_json, listing, results, said
-from langchain_posthog.actions._row import Action, Context
-from langchain_posthog.actions._shapes import http
-from langchain_posthog.api.calls import Call, Plan, api_path
+from langchain_posthog.actions._render import compact_json, results, said
+from langchain_posthog.actions._row import Context
+from langchain_posthog.actions._shapes import Area, create_row, get_row, list_row, row, update_row
+from langchain_posthog.api.calls import Call, Plan
 from langchain_posthog.api.errors import PostHogAPIError
 
 # PostHog allows 400 characters; checked, not declared, to keep it out of the model's schema.
@@ -29,7 +29,14 @@ VariantKey = Annotated[str, key_chars(), text_max(400)]
 FlagId = Annotated[
     int, Field(ge=1, description="Flag id (not the key); see posthog_list_feature_flags.")
 ]
-NOT_FOUND = "Find the flag's id with posthog_list_feature_flags (search by key)."
+FLAGS = Area(
+    "feature_flag",
+    "feature_flags",
+    "flag",
+    plural="feature flags",
+    ui="feature_flags",
+    not_found="Find the flag's id with posthog_list_feature_flags (search by key).",
+)
 
 
 class Variant(ArgsModel):
@@ -77,18 +84,13 @@ class FlagFilters(ArgsModel):
 
 
 class _FlagFields(ArgsModel):
+    not_both = ("filters", "rollout_percentage", "give filters or rollout_percentage, not both")
     name: str | None = Field(None, description="Human description of the flag.")
     filters: FlagFilters | None = None
     rollout_percentage: Percent | None = Field(None, description="% of all users; or use filters.")
     active: bool | None = None
     ensure_experience_continuity: bool | None = None
     tags: list[str] | None = None
-
-    @model_validator(mode="after")
-    def _one_way_to_roll_out(self) -> _FlagFields:
-        if self.filters is not None and self.rollout_percentage is not None:
-            raise ValueError("give filters or rollout_percentage, not both")
-        return self
 
 
 class CreateFeatureFlagArgs(_FlagFields):
@@ -126,14 +128,9 @@ class BulkDeleteFilters(ArgsModel):
 
 
 class BulkDeleteFeatureFlagsArgs(ArgsModel):
+    one_of = ("ids", "filters", "give exactly one of ids or filters")
     ids: list[Annotated[int, Field(ge=1)]] | None = Field(None, min_length=1, max_length=100)
     filters: BulkDeleteFilters | None = Field(None, description="Delete every flag matching.")
-
-    @model_validator(mode="after")
-    def _exactly_one(self) -> BulkDeleteFeatureFlagsArgs:
-        if (self.ids is None) == (self.filters is None):
-            raise ValueError("give exactly one of ids or filters")
-        return self
 
 
 def rollout_summary(filters: Mapping[str, Any] | None) -> str:
@@ -173,7 +170,7 @@ def _flag_line(flag: dict[str, Any]) -> str:
     )
 
 
-def _flag_text(flag: dict[str, Any], ctx: Context) -> str:
+def _flag_text(flag: Any, args: Any, ctx: Context) -> str:
     lines = [_flag_line(flag)[2:]]
     extra = []
     if flag.get("tags"):
@@ -189,26 +186,12 @@ def _flag_text(flag: dict[str, Any], ctx: Context) -> str:
         extra.append("DELETED")
     if extra:
         lines.append("; ".join(extra))
-    if flag.get("id") is not None:
-        lines.append("Open: " + ctx.ui(f"feature_flags/{flag['id']}", flag))
     return "\n".join(lines)
-
-
-def _render_list(data: Any, args: ListFeatureFlagsArgs, ctx: Context) -> str:
-    return listing(data, args.offset, "feature flags", _flag_line, "No flags match.")
-
-
-def _render_flag(data: Any, args: Any, ctx: Context) -> str:
-    return _flag_text(data, ctx)
-
-
-def _render_created(data: Any, args: Any, ctx: Context) -> str:
-    return "Created flag " + _flag_text(data, ctx)
 
 
 def _render_updated(data: Any, args: Any, ctx: Context) -> str:
     flag, before = data["flag"], data.get("before")
-    text = "Updated flag " + _flag_text(flag, ctx)
+    text = "\n".join(["Updated flag " + _flag_text(flag, args, ctx), *FLAGS.links(flag, ctx)])
     if before is not None:
         text += f"\nRollout was: {rollout_summary(before)}"
     return text
@@ -233,9 +216,7 @@ def _create_body(args: CreateFeatureFlagArgs) -> dict[str, Any]:
 
 
 def _update_plan(args: UpdateFeatureFlagArgs, ctx: Context) -> Plan[dict[str, Any]]:
-    path = api_path(
-        "/api/projects/{project_id}/feature_flags/{id}/", project_id=ctx.project_id, id=args.id
-    )
+    path = FLAGS.at(ctx, args.id)
     body = _flag_body(args)
     before = None
     if args.rollout_percentage is not None:
@@ -252,7 +233,7 @@ def _update_plan(args: UpdateFeatureFlagArgs, ctx: Context) -> Plan[dict[str, An
 
 
 def _bulk_delete_plan(args: BulkDeleteFeatureFlagsArgs, ctx: Context) -> Plan[dict[str, Any]]:
-    base = api_path("/api/projects/{project_id}/feature_flags/", project_id=ctx.project_id)
+    base = FLAGS.at(ctx)
     payload = args.model_dump(exclude_none=True, mode="json")
     try:
         return (yield Call("POST", base + "bulk_delete/", json=payload)).data or {}
@@ -295,72 +276,58 @@ def _flag_ref(flag: dict[str, Any]) -> str:
 
 
 ACTIONS = [
-    Action(
-        name="posthog_list_feature_flags",
-        description=(
-            "List or search feature flags with their ids, keys, state and rollout. Use it to "
-            "find a flag's id from its key or name."
-        ),
-        args=ListFeatureFlagsArgs,
-        plan=http("GET", "/api/projects/{project_id}/feature_flags/"),
-        render=_render_list,
-        api_scope="feature_flag:read",
+    list_row(
+        FLAGS,
+        "posthog_list_feature_flags",
+        "List or search feature flags with their ids, keys, state and rollout. Use it to find a "
+        "flag's id from its key or name.",
+        ListFeatureFlagsArgs,
+        _flag_line,
+        empty="No flags match.",
         example={"search": "onboarding"},
     ),
-    Action(
-        name="posthog_get_feature_flag",
-        description=(
-            "Get one feature flag by id: key, state, release conditions, variants, payloads."
-        ),
-        args=GetFeatureFlagArgs,
-        plan=http("GET", "/api/projects/{project_id}/feature_flags/{id}/"),
-        render=_render_flag,
+    get_row(
+        FLAGS,
+        "posthog_get_feature_flag",
+        "Get one feature flag by id: key, state, release conditions, variants, payloads.",
+        GetFeatureFlagArgs,
+        _flag_text,
+        head="",
         catalogue="GET_FEATURE_FLAG_DETAILS",
-        api_scope="feature_flag:read",
-        not_found=NOT_FOUND,
         example={"id": 1234},
     ),
-    Action(
-        name="posthog_create_feature_flag",
-        description=(
-            "Create a feature flag. Without filters or rollout_percentage it is released to "
-            "nobody (0%) until rolled out."
-        ),
-        args=CreateFeatureFlagArgs,
-        plan=http("POST", "/api/projects/{project_id}/feature_flags/", body=_create_body),
-        render=_render_created,
-        scope="write",
+    create_row(
+        FLAGS,
+        "posthog_create_feature_flag",
+        "Create a feature flag. Without filters or rollout_percentage it is released to nobody "
+        "(0%) until rolled out.",
+        CreateFeatureFlagArgs,
+        _flag_text,
+        body=_create_body,
         catalogue="CREATE_FEATURE_FLAG",
-        api_scope="feature_flag:write",
         example={"key": "new-onboarding", "name": "New onboarding flow", "rollout_percentage": 25},
     ),
-    Action(
-        name="posthog_update_feature_flag",
-        description=(
-            "Change a feature flag; only the fields given change. rollout_percentage changes the "
-            "share in every release condition and keeps the conditions; filters replaces them."
-        ),
-        args=UpdateFeatureFlagArgs,
-        plan=_update_plan,
-        render=_render_updated,
-        scope="write",
+    update_row(
+        FLAGS,
+        "posthog_update_feature_flag",
+        "Change a feature flag; only the fields given change. rollout_percentage changes the "
+        "share in every release condition and keeps the conditions; filters replaces them.",
+        UpdateFeatureFlagArgs,
+        _update_plan,
+        _render_updated,
         catalogue="UPDATE_FEATURE_FLAG",
-        api_scope="feature_flag:write",
-        not_found=NOT_FOUND,
         example={"id": 1234, "rollout_percentage": 20},
     ),
-    Action(
-        name="posthog_bulk_delete_feature_flags",
-        description=(
-            "Delete (soft) several feature flags by ids or by filters. Names the flags deleted "
-            "and those that could not be."
-        ),
-        args=BulkDeleteFeatureFlagsArgs,
-        plan=_bulk_delete_plan,
-        render=_render_bulk,
+    row(
+        FLAGS,
+        "posthog_bulk_delete_feature_flags",
+        "Delete (soft) several feature flags by ids or by filters. Names the flags deleted and "
+        "those that could not be.",
+        BulkDeleteFeatureFlagsArgs,
+        _bulk_delete_plan,
+        _render_bulk,
         scope="destructive",
         catalogue="BULK_DELETE_FEATURE_FLAGS",
-        api_scope="feature_flag:write",
         example={"ids": [101, 102, 103]},
     ),
 ]

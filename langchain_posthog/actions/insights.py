@@ -19,7 +19,13 @@ from langchain_posthog.actions._nodes import (
     date_range,
     drop_none,
 )
-from langchain_posthog.actions._query import pending_text, period, query_explainer, run_query
+from langchain_posthog.actions._query import (
+    QUERIES,
+    pending_text,
+    period,
+    query_explainer,
+    run_query,
+)
 from langchain_posthog.actions._render import (
     clip,
     csv_text,
@@ -30,11 +36,21 @@ from langchain_posthog.actions._render import (
     results,
     said,
 )
-from langchain_posthog.actions._row import Action, Context
-from langchain_posthog.api.calls import Call, Plan, api_path
+from langchain_posthog.actions._row import Context
+from langchain_posthog.actions._shapes import Area, create_row, row
+from langchain_posthog.api.calls import Call, Plan
 from langchain_posthog.api.errors import PostHogAPIError
 
-INSIGHTS = "/api/projects/{project_id}/insights/"
+INSIGHTS = Area(
+    "insight",
+    "insights",
+    "insight",
+    ui="insights",
+    link_key="short_id",
+    not_found=(
+        "The short_id is the code in the insight's URL (/insights/<short_id>); or list without it."
+    ),
+)
 
 
 class CreateInsightArgs(ArgsModel):
@@ -47,11 +63,10 @@ class CreateInsightArgs(ArgsModel):
     saved: bool = True
 
 
-def _create_plan(args: CreateInsightArgs, ctx: Context) -> Plan[Any]:
+def _create_body(args: CreateInsightArgs) -> dict[str, Any]:
     body = args.model_dump(exclude_none=True, exclude={"query"}, mode="json")
     body["query"] = {"kind": "InsightVizNode", "source": args.query.to_api()}
-    reply = yield Call("POST", api_path(INSIGHTS, project_id=ctx.project_id), json=body)
-    return reply.data
+    return body
 
 
 # -- rendering -------------------------------------------------------------------------------
@@ -109,17 +124,14 @@ def _ids(insight: dict[str, Any]) -> str:
     return said(" ({})", ", ".join(filter(None, ids)))
 
 
-def _render_created(data: Any, args: CreateInsightArgs, ctx: Context) -> str:
-    short_id = data.get("short_id")
+def _created_text(data: Any, args: CreateInsightArgs, ctx: Context) -> str:
     name = data.get("name") or args.name
     source = _source(data)
-    lines = [f"Created insight {name!r}{_ids(data)}" + said(": {}", source and _summary(source))]
+    lines = [f"{name!r}{_ids(data)}" + said(": {}", source and _summary(source))]
     if data.get("dashboards"):
         lines.append("On dashboards " + ", ".join(str(d) for d in data["dashboards"]))
     if not data.get("saved", args.saved):
         lines.append("Not saved: it stays out of saved-insight lists.")
-    if short_id:
-        lines.append("Open: " + ctx.ui(f"insights/{short_id}", data))
     return "\n".join(lines)
 
 
@@ -142,7 +154,7 @@ class ListTrendInsightsArgs(ArgsModel):
 
 
 def _list_plan(args: ListTrendInsightsArgs, ctx: Context) -> Plan[Any]:
-    path = api_path(INSIGHTS, project_id=ctx.project_id)
+    path = INSIGHTS.at(ctx)
     params: dict[str, Any] = (
         {"short_id": args.short_id}
         if args.short_id
@@ -219,9 +231,7 @@ def _render_list(data: Any, args: ListTrendInsightsArgs, ctx: Context) -> str:
                 f"Insight {insight.get('name') or '(unnamed)'!r} (short_id {args.short_id}) is "
                 f"a {kind or 'query of another kind'}, not a trend: {_summary(_source(insight))}."
             )
-        return (
-            _insight_line(insight)[2:] + "\nOpen: " + ctx.ui(f"insights/{args.short_id}", insight)
-        )
+        return _insight_line(insight)[2:] + "\n" + INSIGHTS.link(args.short_id, ctx, insight)
     note = page_note(data, shown=len(items), offset=args.offset, noun="insights")
     lines = [
         note,
@@ -234,14 +244,11 @@ def _render_list(data: Any, args: ListTrendInsightsArgs, ctx: Context) -> str:
     return "\n".join(lines)
 
 
-NOT_FOUND = (
-    "The short_id is the code in the insight's URL (/insights/<short_id>); or list without it."
-)
-
 # -- running a funnel -----------------------------------------------------------------------------
 
 
 class RunFunnelArgs(ArgsModel):
+    one_of = ("events", "actions", "give the steps as events or as actions (ids), not both")
     events: list[str] | None = Field(
         None, min_length=2, max_length=20, description="Steps, in order."
     )
@@ -259,8 +266,6 @@ class RunFunnelArgs(ArgsModel):
 
     @model_validator(mode="after")
     def _steps(self) -> RunFunnelArgs:
-        if (self.events is None) == (self.actions is None):
-            raise ValueError("give the steps as events or as actions (ids), not both")
         if any(not e.strip() for e in self.events or []):
             raise ValueError("event names must not be empty")
         check_order(self.date_from, self.date_to)
@@ -340,18 +345,15 @@ def _render_funnel(data: Any, args: RunFunnelArgs, ctx: Context) -> str:
 
 
 ACTIONS = [
-    Action(
-        name="posthog_create_insight",
-        description=(
-            "Save an insight (trends, funnel, retention, paths, stickiness, lifecycle); returns "
-            "its link. For numbers only, use posthog_run_trends or posthog_run_funnel."
-        ),
-        args=CreateInsightArgs,
-        plan=_create_plan,
-        render=_render_created,
-        scope="write",
+    create_row(
+        INSIGHTS,
+        "posthog_create_insight",
+        "Save an insight (trends, funnel, retention, paths, stickiness, lifecycle); returns its "
+        "link. For numbers only, use posthog_run_trends or posthog_run_funnel.",
+        CreateInsightArgs,
+        _created_text,
+        body=_create_body,
         catalogue="CREATE_CUSTOM_PROJECT_INSIGHTS",
-        api_scope="insight:write",
         example={
             "name": "Weekly signups",
             "query": {
@@ -363,31 +365,27 @@ ACTIONS = [
             },
         },
     ),
-    Action(
-        name="posthog_list_trend_insights",
-        description=(
-            "List saved trend insights with their series and last cached result, or get one by "
-            "short_id."
-        ),
-        args=ListTrendInsightsArgs,
-        plan=_list_plan,
-        render=_render_list,
+    row(
+        INSIGHTS,
+        "posthog_list_trend_insights",
+        "List saved trend insights with their series and last cached result, or get one by "
+        "short_id.",
+        ListTrendInsightsArgs,
+        _list_plan,
+        _render_list,
         catalogue="RETRIEVE_PROJECT_TREND_INSIGHTS",
-        api_scope="insight:read",
-        not_found=NOT_FOUND,
+        not_found=INSIGHTS.not_found,
         example={"limit": 10},
     ),
-    Action(
-        name="posthog_run_funnel",
-        description=(
-            "Run a funnel over ordered event or action steps: each step's count and conversion. "
-            "Nothing is saved."
-        ),
-        args=RunFunnelArgs,
-        plan=_funnel_plan,
-        render=_render_funnel,
+    row(
+        QUERIES,
+        "posthog_run_funnel",
+        "Run a funnel over ordered event or action steps: each step's count and conversion. "
+        "Nothing is saved.",
+        RunFunnelArgs,
+        _funnel_plan,
+        _render_funnel,
         catalogue="GET_FUNNEL_INSIGHTS_IN_PROJECT",
-        api_scope="query:read",
         explain=query_explainer("Check the event names and the date range, and call again."),
         example={"events": ["$pageview", "user signed up"], "date_from": "-30d"},
     ),

@@ -12,14 +12,19 @@ from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 from langchain_posthog.actions._args import ArgsModel
 from langchain_posthog.actions._capture import capture_call, explain_capture
 from langchain_posthog.actions._render import compact_json, cut, said
-from langchain_posthog.actions._row import Action, Context
-from langchain_posthog.api.calls import Call, Plan, api_path
+from langchain_posthog.actions._row import Context
+from langchain_posthog.actions._shapes import Area, get_row, update_row
+from langchain_posthog.api.calls import Call, Plan
 from langchain_posthog.api.errors import PostHogConfigError, PostHogError
 from langchain_posthog.schema import JsonText
 
-PERSONS = "/api/projects/{project_id}/persons/"
-PERSON = "/api/projects/{project_id}/persons/{id}/"
-NOT_FOUND = "Look the person up by distinct_id instead (the id a product sends events with)."
+PERSONS = Area(
+    "person",
+    "persons",
+    "person",
+    ui="person",
+    not_found="Look the person up by distinct_id instead (the id a product sends events with).",
+)
 MAX_PROPERTIES = 40
 MAX_DISTINCT_IDS = 10
 # PostHog sets many $-properties itself; these few are the ones worth a model's attention.
@@ -54,14 +59,9 @@ DistinctId = Annotated[str, AfterValidator(_check_distinct_id)]
 # Args models have no docstrings on purpose: pydantic would send them to the model in the
 # schema, paid in tokens on every call. Field descriptions say what is needed.
 class _PersonRef(ArgsModel):
+    one_of = ("id", "distinct_id", "give exactly one of id or distinct_id")
     id: PersonId | None = None
     distinct_id: DistinctId | None = None
-
-    @model_validator(mode="after")
-    def _exactly_one(self) -> _PersonRef:
-        if (self.id is None) == (self.distinct_id is None):
-            raise ValueError("give exactly one of id or distinct_id")
-        return self
 
 
 class GetPersonArgs(_PersonRef):
@@ -86,7 +86,7 @@ class UpdatePersonPropertiesArgs(_PersonRef):
 
 def _by_distinct_id(distinct_id: str, ctx: Context) -> Plan[dict[str, Any]]:
     """Find the person with this distinct id (the list returns it whole: one call does)."""
-    path = api_path(PERSONS, project_id=ctx.project_id)
+    path = PERSONS.at(ctx)
     reply = yield Call("GET", path, params={"distinct_id": distinct_id})
     found = [p for p in (reply.data or {}).get("results") or [] if isinstance(p, dict)]
     if not found:
@@ -101,7 +101,7 @@ def _by_distinct_id(distinct_id: str, ctx: Context) -> Plan[dict[str, Any]]:
 def _get_plan(args: GetPersonArgs, ctx: Context) -> Plan[dict[str, Any]]:
     if args.distinct_id is not None:
         return (yield from _by_distinct_id(args.distinct_id, ctx))
-    reply = yield Call("GET", api_path(PERSON, project_id=ctx.project_id, id=args.id))
+    reply = yield Call("GET", PERSONS.at(ctx, args.id))
     return reply.data or {}
 
 
@@ -145,7 +145,7 @@ def _render_person(data: Any, args: GetPersonArgs, ctx: Context) -> str:
         lines += _properties(props)
     link_id = args.distinct_id or (ids[0] if ids else None)
     if link_id:
-        lines.append("Open: " + ctx.ui("person/" + quote(link_id, safe=""), data))
+        lines.append(PERSONS.link(quote(link_id, safe=""), ctx, data))
     return "\n".join(lines)
 
 
@@ -157,11 +157,11 @@ def _update_plan(args: UpdatePersonPropertiesArgs, ctx: Context) -> Plan[dict[st
         person = yield from _by_distinct_id(distinct_id, ctx)
     if not args.unset:
         target = (person.get("uuid") or person.get("id")) if person else args.id
-        path = api_path(PERSON, project_id=ctx.project_id, id=target)
+        path = PERSONS.at(ctx, target)
         reply = yield Call("PATCH", path, json={"properties": args.set})
         return {"person": person or reply.data, "set": args.set, "via": "PATCH persons"}
     if person is None:
-        person = (yield Call("GET", api_path(PERSON, project_id=ctx.project_id, id=args.id))).data
+        person = (yield Call("GET", PERSONS.at(ctx, args.id))).data
         ids = (person or {}).get("distinct_ids") or []
         if not ids:
             raise PostHogError(f"Person {args.id} has no distinct id to send the change to.")
@@ -211,32 +211,25 @@ def _render_update(data: Any, args: UpdatePersonPropertiesArgs, ctx: Context) ->
 
 
 ACTIONS = [
-    Action(
-        name="posthog_get_person",
-        description=(
-            "Get a person by distinct_id or id: name, distinct ids, properties, first seen."
-        ),
-        args=GetPersonArgs,
+    get_row(
+        PERSONS,
+        "posthog_get_person",
+        "Get a person by distinct_id or id: name, distinct ids, properties, first seen.",
+        GetPersonArgs,
         plan=_get_plan,
         render=_render_person,
         catalogue="RETRIEVE_PERSON_DETAILS_BY_ID",
-        api_scope="person:read",
-        not_found=NOT_FOUND,
         example={"distinct_id": "user-42"},
     ),
-    Action(
-        name="posthog_update_person_properties",
-        description=(
-            "Set or remove properties of a person, by distinct_id or id. PostHog applies changes "
-            "asynchronously, within seconds."
-        ),
-        args=UpdatePersonPropertiesArgs,
-        plan=_update_plan,
-        render=_render_update,
-        scope="write",
+    update_row(
+        PERSONS,
+        "posthog_update_person_properties",
+        "Set or remove properties of a person, by distinct_id or id. PostHog applies changes "
+        "asynchronously, within seconds.",
+        UpdatePersonPropertiesArgs,
+        _update_plan,
+        _render_update,
         catalogue="UPDATE_PERSON_PROPERTIES",
-        api_scope="person:write",
-        not_found=NOT_FOUND,
         explain=explain_capture,
         example={"distinct_id": "user-42", "set": {"plan": "enterprise"}},
     ),

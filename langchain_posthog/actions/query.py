@@ -20,6 +20,7 @@ from langchain_posthog.actions._nodes import (
     drop_none,
 )
 from langchain_posthog.actions._query import (
+    QUERIES,
     RESUME_WAITS,
     pending_text,
     period,
@@ -28,7 +29,8 @@ from langchain_posthog.actions._query import (
     run_query,
 )
 from langchain_posthog.actions._render import clip, csv_text, cut, num
-from langchain_posthog.actions._row import Action, Context
+from langchain_posthog.actions._row import Context
+from langchain_posthog.actions._shapes import row
 from langchain_posthog.api.calls import Plan
 
 # -- trends -------------------------------------------------------------------------------------
@@ -137,16 +139,11 @@ HOGQL_FIX = (
 
 
 class RunHogQLQueryArgs(ArgsModel):
+    one_of = ("query", "query_id", "give query (the SQL) or query_id (of a query still running)")
     query: str | None = Field(None, min_length=1, description="HogQL (ClickHouse SQL) SELECT.")
     limit: int = Field(100, ge=1, le=10000, description="Added as LIMIT if the SQL has none.")
     format: Literal["json", "csv"] | None = None
     query_id: PathId | None = Field(None, description="Fetch a still-running query's result.")
-
-    @model_validator(mode="after")
-    def _one(self) -> RunHogQLQueryArgs:
-        if (self.query is None) == (self.query_id is None):
-            raise ValueError("give query (the SQL) or query_id (of a query still running)")
-        return self
 
 
 def with_limit(sql: str, limit: int) -> str:
@@ -207,32 +204,28 @@ def _render_hogql(data: Any, args: RunHogQLQueryArgs, ctx: Context) -> str:
 
 
 ACTIONS = [
-    Action(
-        name="posthog_run_trends",
-        description=(
-            "Count events or actions over time, e.g. signups per day last week, optionally per "
-            "property value. Returns totals and per-interval values; nothing is saved."
-        ),
-        args=RunTrendsArgs,
-        plan=_trends_plan,
-        render=_render_trends,
-        api_scope="query:read",
+    row(
+        QUERIES,
+        "posthog_run_trends",
+        "Count events or actions over time, e.g. signups per day last week, optionally per "
+        "property value. Returns totals and per-interval values; nothing is saved.",
+        RunTrendsArgs,
+        _trends_plan,
+        _render_trends,
         explain=query_explainer(
             "Check event names, property keys and math (avg..p99 need math_property), and call "
             "again."
         ),
         example={"series": [{"event": "user signed up"}], "date_from": "-7d"},
     ),
-    Action(
-        name="posthog_run_hogql_query",
-        description=(
-            "Run a HogQL (SQL) query over events, persons, sessions... and get the rows as a "
-            "table. For questions the other tools cannot express."
-        ),
-        args=RunHogQLQueryArgs,
-        plan=_hogql_plan,
-        render=_render_hogql,
-        api_scope="query:read",
+    row(
+        QUERIES,
+        "posthog_run_hogql_query",
+        "Run a HogQL (SQL) query over events, persons, sessions... and get the rows as a table. "
+        "For questions the other tools cannot express.",
+        RunHogQLQueryArgs,
+        _hogql_plan,
+        _render_hogql,
         not_found="That query id is unknown or expired; run the SQL again with query.",
         explain=query_explainer(HOGQL_FIX),
         example={

@@ -9,35 +9,31 @@ from uuid import UUID
 
 from pydantic import Field, model_validator
 
-from langchain_posthog.actions._args import ArgsModel, PropertyValue
+from langchain_posthog.actions._args import ArgsModel
 from langchain_posthog.actions._dates import PostHogDate, check_order
+from langchain_posthog.actions._filters import RecordingProperty
 from langchain_posthog.actions._render import duration, said
-from langchain_posthog.actions._row import Action, Context
-from langchain_posthog.actions._shapes import http
+from langchain_posthog.actions._row import Context
+from langchain_posthog.actions._shapes import Area, create_row, get_row
 
-NOT_FOUND = (
-    "The session id is unknown in this project, or its recording has expired: recordings are "
-    "kept only for the project's retention period (30 days on PostHog's free plan). Session ids "
-    "are the $session_id property of events."
+PLAYLISTS = Area(
+    "session_recording_playlist",
+    "session_recording_playlists",
+    "recording playlist",
+    ui="replay/playlists",
+    link_key="short_id",
 )
-
-Operator = Literal["exact", "is_not", "icontains", "is_set"]
-
-
-class RecordingProperty(ArgsModel):
-    key: str
-    value: PropertyValue | None = None
-    # None stands for exact / event: a default in the schema would cost tokens on every call.
-    operator: Operator | None = None
-    type: Literal["event", "person"] | None = None
-
-    @model_validator(mode="after")
-    def _value_needed(self) -> RecordingProperty:
-        if not self.key.strip():
-            raise ValueError("key must not be empty")
-        if self.value is None and self.operator != "is_set":
-            raise ValueError(f"operator {self.operator or 'exact'} needs a value")
-        return self
+RECORDINGS = Area(
+    "session_recording",
+    "session_recordings",
+    "recording",
+    id_field="session_id",
+    not_found=(
+        "The session id is unknown in this project, or its recording has expired: recordings "
+        "are kept only for the project's retention period (30 days on PostHog's free plan). "
+        "Session ids are the $session_id property of events."
+    ),
+)
 
 
 class PlaylistFilters(ArgsModel):
@@ -89,16 +85,7 @@ def _universal_filters(filters: PlaylistFilters) -> dict[str, Any]:
             {"key": "duration", "type": "recording", "operator": "gt", "value": seconds}
         ]
     if filters.properties:
-        values = [
-            {
-                "key": prop.key.strip(),
-                # PostHog's convention: an is_set filter carries its operator as the value.
-                "value": prop.value if prop.value is not None else "is_set",
-                "operator": prop.operator or "exact",
-                "type": prop.type or "event",
-            }
-            for prop in filters.properties
-        ]
+        values = [prop.to_api() for prop in filters.properties]
         out["filter_group"] = {"type": "AND", "values": [{"type": "AND", "values": values}]}
     return out
 
@@ -110,12 +97,12 @@ def _playlist_body(args: CreateRecordingPlaylistArgs) -> dict[str, Any]:
     return body
 
 
-def _render_playlist(data: Any, args: CreateRecordingPlaylistArgs, ctx: Context) -> str:
+def _playlist_text(data: Any, args: CreateRecordingPlaylistArgs, ctx: Context) -> str:
     short_id = data.get("short_id")
     kind = data.get("type") or args.type
     facts = ", ".join(filter(None, [said("short_id {}", short_id), said("type {}", kind)]))
     name = f'"{data["name"]}"' if data.get("name") else "(unnamed)"
-    lines = [f"Created recording playlist {name}" + said(" ({})", facts)]
+    lines = [name + said(" ({})", facts)]
     counts = data.get("recordings_counts") or {}
     bucket = counts.get("saved_filters" if kind == "filters" else "collection") or {}
     if isinstance(bucket, dict) and bucket.get("count") is not None:
@@ -123,8 +110,6 @@ def _render_playlist(data: Any, args: CreateRecordingPlaylistArgs, ctx: Context)
         lines.append(f"Recordings: {bucket['count']}{more}")
     if kind == "collection":
         lines.append("Add recordings to it from a recording's page in the replay UI.")
-    if short_id:
-        lines.append("Open: " + ctx.ui(f"replay/playlists/{short_id}", data))
     return "\n".join(lines)
 
 
@@ -165,20 +150,15 @@ def _render_recording(data: Any, args: GetSessionRecordingArgs, ctx: Context) ->
 
 
 ACTIONS = [
-    Action(
-        name="posthog_create_recording_playlist",
-        description=(
-            "Create a session replay playlist: a saved search (type filters) or a hand-picked "
-            "collection. Returns its link."
-        ),
-        args=CreateRecordingPlaylistArgs,
-        plan=http(
-            "POST", "/api/projects/{project_id}/session_recording_playlists/", body=_playlist_body
-        ),
-        render=_render_playlist,
-        scope="write",
+    create_row(
+        PLAYLISTS,
+        "posthog_create_recording_playlist",
+        "Create a session replay playlist: a saved search (type filters) or a hand-picked "
+        "collection. Returns its link.",
+        CreateRecordingPlaylistArgs,
+        _playlist_text,
+        body=_playlist_body,
         catalogue="CREATE_SESSION_RECORDING_PLAYLIST",
-        api_scope="session_recording_playlist:write",
         example={
             "name": "Long checkout sessions",
             "type": "filters",
@@ -192,18 +172,14 @@ ACTIONS = [
             },
         },
     ),
-    Action(
-        name="posthog_get_session_recording",
-        description=(
-            "Get a session recording's metadata: duration, activity, console errors, start URL, "
-            "person, and a link to watch it."
-        ),
-        args=GetSessionRecordingArgs,
-        plan=http("GET", "/api/projects/{project_id}/session_recordings/{session_id}/"),
+    get_row(
+        RECORDINGS,
+        "posthog_get_session_recording",
+        "Get a session recording's metadata: duration, activity, console errors, start URL, "
+        "person, and a link to watch it.",
+        GetSessionRecordingArgs,
         render=_render_recording,
         catalogue="RETRIEVE_SESSION_RECORDING_DETAILS",
-        api_scope="session_recording:read",
-        not_found=NOT_FOUND,
         example={"session_id": "0193a9f0-1b2c-7d3e-8f40-123456789abc"},
     ),
 ]

@@ -19,17 +19,21 @@ from langchain_posthog.actions._render import (
     results,
     said,
 )
-from langchain_posthog.actions._row import Action, Context
-from langchain_posthog.actions._shapes import http
-from langchain_posthog.api.calls import Call, Plan, api_path
+from langchain_posthog.actions._row import Context
+from langchain_posthog.actions._shapes import Area, create_row, get_row, row
+from langchain_posthog.api.calls import Call, Plan
 from langchain_posthog.api.errors import PostHogAPIError
 from langchain_posthog.schema import JsonText
 
-SURVEYS = "/api/projects/{project_id}/surveys/"
-SURVEY = "/api/projects/{project_id}/surveys/{id}/"
-NOT_FOUND = (
-    "Survey ids are UUIDs: posthog_get_survey_response_counts lists every survey with its id, "
-    "or take it from the survey's URL (.../surveys/<id>)."
+SURVEYS = Area(
+    "survey",
+    "surveys",
+    "survey",
+    ui="surveys",
+    not_found=(
+        "Survey ids are UUIDs: posthog_get_survey_response_counts lists every survey with its id, "
+        "or take it from the survey's URL (.../surveys/<id>)."
+    ),
 )
 # Validated by Uuid's pattern; the model reads the shorter "format: uuid".
 SurveyId = Annotated[Uuid, WithJsonSchema({"type": "string", "format": "uuid"})]
@@ -271,7 +275,7 @@ def _question_line(index: int, question: dict[str, Any]) -> str:
     return line
 
 
-def _survey_text(survey: dict[str, Any], ctx: Context) -> str:
+def _survey_text(survey: Any, args: Any, ctx: Context) -> str:
     lines = [_headline(survey)]
     questions = [q for q in survey.get("questions") or [] if isinstance(q, dict)]
     lines += cut([_question_line(i, q) for i, q in enumerate(questions)], 30, "see the artifact")
@@ -286,25 +290,15 @@ def _survey_text(survey: dict[str, Any], ctx: Context) -> str:
         targeting.append(f"stops after {survey['responses_limit']} responses")
     if targeting:
         lines.append("Targeting: " + "; ".join(targeting))
-    if survey.get("id"):
-        lines.append("Open: " + ctx.ui(f"surveys/{survey['id']}", survey))
     return "\n".join(lines)
 
 
-def _render_created(data: Any, args: Any, ctx: Context) -> str:
-    return "Created survey " + _survey_text(data, ctx)
-
-
-def _render_survey(data: Any, args: Any, ctx: Context) -> str:
-    return "Survey " + _survey_text(data, ctx)
-
-
 def _counts_plan(args: _ResponseCountsArgs, ctx: Context) -> Plan[dict[str, Any]]:
-    counts = yield Call("GET", api_path(SURVEYS, project_id=ctx.project_id) + "responses_count/")
+    counts = yield Call("GET", SURVEYS.at(ctx) + "responses_count/")
     raw = counts.data if isinstance(counts.data, dict) else {}
     data = {str(k): v for k, v in raw.items() if isinstance(v, int) and not isinstance(v, bool)}
     if args.survey_id is not None:
-        survey = yield Call("GET", api_path(SURVEY, project_id=ctx.project_id, id=args.survey_id))
+        survey = yield Call("GET", SURVEYS.at(ctx, args.survey_id))
         key = args.survey_id.lower()  # PostHog's keys are lower-case
         return {"counts": {key: data.get(key, 0)}, "surveys": [survey.data]}
     surveys: list[dict[str, Any]] = []
@@ -313,7 +307,7 @@ def _counts_plan(args: _ResponseCountsArgs, ctx: Context) -> Plan[dict[str, Any]
     while total is None or len(surveys) < min(total, 500):
         page = yield Call(
             "GET",
-            api_path(SURVEYS, project_id=ctx.project_id),
+            SURVEYS.at(ctx),
             params={"limit": 100, "offset": len(surveys)},
         )
         items = results(page.data)
@@ -344,14 +338,12 @@ def _render_counts(data: Any, args: _ResponseCountsArgs, ctx: Context) -> str:
     head = "Responses (survey sent events) per survey, most first:"
     if args.survey_id is not None:
         head = "Responses (survey sent events):"
-        lines.append(
-            "Open: " + ctx.ui(f"surveys/{args.survey_id}", next(iter(by_id.values()), None))
-        )
+        lines.append(SURVEYS.link(args.survey_id, ctx, next(iter(by_id.values()), None)))
     return "\n".join([head, *cut(lines, MAX_ITEMS, "pass survey_id for one survey")])
 
 
 def _summarize_plan(args: _SummarizeArgs, ctx: Context) -> Plan[Any]:
-    path = api_path(SURVEY, project_id=ctx.project_id, id=args.id) + "summarize_responses/"
+    path = SURVEYS.at(ctx, args.id) + "summarize_responses/"
     body = {"force_refresh": True} if args.force_refresh else None
     # A read (scope survey:read) that PostHog serves from cache or recomputes: safe to resend.
     reply = yield Call(
@@ -368,7 +360,7 @@ def _render_summary(data: Any, args: _SummarizeArgs, ctx: Context) -> str:
         facts.append("cached (force_refresh for a new one)")
     head = f"Summary of question {args.question_index} of survey {args.id} ({', '.join(facts)}):"
     text = clip(str(data.get("content") or "(empty)"))
-    return "\n".join([head, text, "Open: " + ctx.ui(f"surveys/{args.id}")])
+    return "\n".join([head, text, SURVEYS.link(args.id, ctx)])
 
 
 def _explain_summary(error: PostHogAPIError, args: Any, ctx: Context) -> str | None:
@@ -394,15 +386,14 @@ def _explain_summary(error: PostHogAPIError, args: Any, ctx: Context) -> str | N
 
 
 ACTIONS = [
-    Action(
-        name="posthog_create_survey",
-        description="Create a survey; a draft until start_date is set.",
-        args=_CreateSurveyArgs,
-        plan=http("POST", SURVEYS, body=_create_body),
-        render=_render_created,
-        scope="write",
+    create_row(
+        SURVEYS,
+        "posthog_create_survey",
+        "Create a survey; a draft until start_date is set.",
+        _CreateSurveyArgs,
+        _survey_text,
+        body=_create_body,
         catalogue="CREATE_PROJECT_SURVEY",
-        api_scope="survey:write",
         example={
             "name": "NPS Q4",
             "questions": [
@@ -417,43 +408,37 @@ ACTIONS = [
             ],
         },
     ),
-    Action(
-        name="posthog_get_survey",
-        description="Get one survey by id: type, state, questions and choices, targeting, dates.",
-        args=_GetSurveyArgs,
-        plan=http("GET", SURVEY),
-        render=_render_survey,
+    get_row(
+        SURVEYS,
+        "posthog_get_survey",
+        "Get one survey by id: type, state, questions and choices, targeting, dates.",
+        _GetSurveyArgs,
+        _survey_text,
         catalogue="RETRIEVE_SURVEY_DETAILS_WITH_UUID_AND_PROJECT_ID",
-        api_scope="survey:read",
-        not_found=NOT_FOUND,
         example={"id": "0193a1b2-3c4d-7e5f-8a9b-0c1d2e3f4a5b"},
     ),
-    Action(
-        name="posthog_get_survey_response_counts",
-        description=(
-            "Count responses per survey, naming every survey of the project with its id and "
-            "state; survey_id narrows it to one."
-        ),
-        args=_ResponseCountsArgs,
-        plan=_counts_plan,
-        render=_render_counts,
+    row(
+        SURVEYS,
+        "posthog_get_survey_response_counts",
+        "Count responses per survey, naming every survey of the project with its id and state; "
+        "survey_id narrows it to one.",
+        _ResponseCountsArgs,
+        _counts_plan,
+        _render_counts,
         catalogue="RETRIEVE_SURVEY_RESPONSES_COUNT_BY_PROJECT_ID",
-        api_scope="survey:read",
-        not_found=NOT_FOUND,
+        not_found=SURVEYS.not_found,
         example={},
     ),
-    Action(
-        name="posthog_summarize_survey_responses",
-        description=(
-            "AI summary of the free-text answers to one survey question. PostHog Cloud only, "
-            "with AI features allowed."
-        ),
-        args=_SummarizeArgs,
-        plan=_summarize_plan,
-        render=_render_summary,
+    row(
+        SURVEYS,
+        "posthog_summarize_survey_responses",
+        "AI summary of the free-text answers to one survey question. PostHog Cloud only, with AI "
+        "features allowed.",
+        _SummarizeArgs,
+        _summarize_plan,
+        _render_summary,
         catalogue="SUMMARIZE_SURVEY_RESPONSES",
-        api_scope="survey:read",
-        not_found=NOT_FOUND,
+        not_found=SURVEYS.not_found,
         explain=_explain_summary,
         example={"id": "0193a1b2-3c4d-7e5f-8a9b-0c1d2e3f4a5b", "question_index": 1},
     ),
