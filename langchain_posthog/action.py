@@ -27,6 +27,7 @@ from pydantic.json_schema import (
 
 from langchain_posthog.calls import Plan
 from langchain_posthog.errors import PostHogAPIError, PostHogError
+from langchain_posthog.redaction import mask_key_shapes
 from langchain_posthog.schema import CompactJsonSchema, StrictJsonSchema
 
 Scope = Literal["read", "write", "destructive"]
@@ -253,7 +254,7 @@ _STRUCTURE_ERRORS = frozenset({"dict_type", "list_type", "model_type", "model_at
 def format_validation_error(error: ValidationError | Exception) -> str:
     """List each field's problem, for a model to correct its call."""
     if not isinstance(error, ValidationError):
-        return f"Invalid arguments, nothing was sent to PostHog: {error}"
+        return f"Invalid arguments, nothing was sent to PostHog: {mask_key_shapes(str(error))}"
     lines = []
     for item in error.errors(include_url=False):
         loc = ".".join(str(part) for part in item["loc"]) or "arguments"
@@ -262,7 +263,8 @@ def format_validation_error(error: ValidationError | Exception) -> str:
             message = "unknown argument; remove it"
         elif item["type"] in _STRUCTURE_ERRORS and isinstance(item.get("input"), str):
             message += " (a string was given that is not valid JSON)"
-        lines.append(f"- {loc}: {message}")
+        # A message may quote the input: a key pasted into an argument is not repeated.
+        lines.append(f"- {loc}: {mask_key_shapes(message)}")
     return "Invalid arguments, nothing was sent to PostHog:\n" + "\n".join(lines)
 
 
