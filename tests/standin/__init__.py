@@ -208,7 +208,6 @@ class StandIn:
         self.in_flight = 0
         self.peak_in_flight = 0
         self.connections = 0  # connections accepted
-        self.latency = 0.0  # seconds before every answer, to keep many requests in flight
         self._hold_until = 0  # see hold()
         self._hold_seconds = 0.0
         self._enough = threading.Event()
@@ -400,8 +399,6 @@ def _handler(standin: StandIn) -> type[BaseHTTPRequestHandler]:
             fault = standin._next_fault(request)
             if standin._hold_until:
                 standin._enough.wait(standin._hold_seconds)
-            if standin.latency:
-                standin.closing.wait(standin.latency)
             with standin._lock:
                 standin.in_flight -= 1  # before any byte of the answer leaves
             try:
