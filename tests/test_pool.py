@@ -8,6 +8,7 @@ dropped connections and TLS can each be shown to do what HTTP/1.1 says.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import gzip
 import re
@@ -25,7 +26,7 @@ import respx
 from langchain_posthog import PostHogToolkit, pool
 from langchain_posthog.pool import PooledTransport
 from tests.conftest import PERSONAL_KEY, PROJECT_ID
-from tests.standin import LOOPBACK_ONLY
+from tests.standin import LOOPBACK_ONLY, until
 
 pytestmark = LOOPBACK_ONLY
 
@@ -48,6 +49,7 @@ class Scripted:
         self.script = list(script)
         self.tls = tls
         self.connections = 0
+        self.ended = 0  # connections over: closed by either side
         self.requests: list[bytes] = []
         self.bodies: list[int] = []  # the length of each request's body
         self.read_bodies = True  # False: leave bodies unread, as a stalled server does
@@ -84,6 +86,7 @@ class Scripted:
             pass
         finally:
             writer.close()
+            self.ended += 1
 
 
 async def _chunked_length(reader: asyncio.StreamReader) -> int:
@@ -95,9 +98,29 @@ async def _chunked_length(reader: asyncio.StreamReader) -> int:
     return total
 
 
+def answer_when(
+    released: asyncio.Event, answer: bytes = OK
+) -> Callable[[asyncio.StreamWriter], None]:
+    """``answer``, once ``released`` is set (or after 10 s, far more than any test waits)."""
+    tasks: set[asyncio.Task[None]] = set()  # the loop keeps only weak references to tasks
+
+    async def later(writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(released.wait(), 10)
+        writer.write(answer)
+
+    def start(writer: asyncio.StreamWriter) -> None:
+        task = asyncio.get_running_loop().create_task(later(writer))
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+
+    return start
+
+
 @pytest.fixture
 async def client() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(transport=PooledTransport(4), timeout=2.0) as c:
+    # A timeout no answer comes near; the tests of timeouts set their own.
+    async with httpx.AsyncClient(transport=PooledTransport(4), timeout=10.0) as c:
         yield c
 
 
@@ -120,9 +143,13 @@ async def test_connection_close_and_a_server_closing_an_idle_connection_reopen_i
         writer.close()
 
     async with Scripted(CLOSING, answer_and_hang_up) as server:
-        for _ in range(3):
-            assert (await client.get(server.url)).text == "ok"
-            await asyncio.sleep(0.2)  # let the client see the end of the connection
+        assert (await client.get(server.url)).text == "ok"
+        await until(lambda: server.ended == 1)  # the client closed it, as the answer said
+        assert (await client.get(server.url)).text == "ok"
+        await until(lambda: server.ended == 2)  # the server hung up
+        # The pool learns of it when the loop next reads the socket: a wait lets it run first.
+        await asyncio.sleep(0.01)
+        assert (await client.get(server.url)).text == "ok"
     assert server.connections == 3
 
 
@@ -147,11 +174,14 @@ async def test_bytes_between_answers_cost_the_connection_not_the_next_answer(
         writer.write(OK)
         asyncio.get_running_loop().call_later(0.02, writer.write, b"HTTP/1.1 200 OK\r\n")
 
-    # Stray bytes in the same packet as the answer, then on an idle connection.
+    # Stray bytes in the same packet as the answer, then on an idle connection: each time the
+    # client hangs up before it sends the next request.
     async with Scripted(OK + b"HTTP/1.1 200 OK\r\n", stray_bytes_later) as server:
-        for _ in range(3):
-            assert (await client.get(server.url)).text == "ok"
-            await asyncio.sleep(0.2)
+        assert (await client.get(server.url)).text == "ok"
+        await until(lambda: server.ended == 1)
+        assert (await client.get(server.url)).text == "ok"
+        await until(lambda: server.ended == 2)
+        assert (await client.get(server.url)).text == "ok"
     assert server.connections == 3
 
 
@@ -191,34 +221,42 @@ async def test_each_origin_keeps_its_own_connection(client: httpx.AsyncClient) -
 
 
 async def test_requests_queue_for_a_full_pool_and_time_out_waiting() -> None:
-    def late(writer: asyncio.StreamWriter) -> None:
-        asyncio.get_running_loop().call_later(0.3, writer.write, OK)
-
+    released = asyncio.Event()
     transport = PooledTransport(1)
-    async with Scripted(late) as server, httpx.AsyncClient(transport=transport) as client:
+    async with (
+        Scripted(answer_when(released)) as server,
+        httpx.AsyncClient(transport=transport) as client,
+    ):
         first = asyncio.create_task(client.get(server.url))
-        await asyncio.sleep(0.05)
+        await until(lambda: len(server.requests) == 1)  # the one connection is taken
+        queued = asyncio.create_task(client.get(server.url))
+        await until(lambda: transport.in_flight == 2)  # and one request waits for it
         with pytest.raises(httpx.PoolTimeout):
             await client.get(server.url, timeout=httpx.Timeout(2.0, pool=0.05))
-        queued = asyncio.create_task(client.get(server.url))
+        released.set()
         assert (await first).text == "ok" and (await queued).text == "ok"
     assert server.connections == 1 and transport.in_flight == 0
 
 
 async def test_a_waiting_request_takes_the_first_connection_to_come_free() -> None:
-    def late(writer: asyncio.StreamWriter) -> None:
-        asyncio.get_running_loop().call_later(0.5, writer.write, OK)
-
     finished: list[str] = []
-    async with Scripted(late) as server, httpx.AsyncClient(transport=PooledTransport(2)) as client:
+    queued_done = asyncio.Event()
+    async with (
+        Scripted(answer_when(queued_done)) as server,
+        httpx.AsyncClient(transport=PooledTransport(2)) as client,
+    ):
 
         async def get(name: str) -> None:
             assert (await client.get(f"{server.url}/{name}")).text == "ok"
             finished.append(name)
+            if name == "queued":
+                queued_done.set()
 
         slow = asyncio.create_task(get("slow"))
-        await asyncio.sleep(0.05)
+        await until(lambda: server.requests == [b"GET /slow HTTP/1.1"])
         # Both connections are taken when "queued" starts: it waits for the first to come free.
+        # "slow" is answered only once "queued" is done: had "queued" waited for slow's
+        # connection, neither would finish before a timeout.
         await asyncio.gather(slow, get("fast"), get("queued"))
     assert finished == ["fast", "queued", "slow"]
     assert server.connections == 2
@@ -246,10 +284,12 @@ async def test_the_timeout_bounds_an_answer_whose_headers_trickle_in() -> None:
         async with toolkit:
             tool = next(t for t in toolkit.get_tools() if t.name == "posthog_get_feature_flag")
             started = time.monotonic()
-            content = await asyncio.wait_for(tool.ainvoke({"id": 7}), 5)
+            content = await asyncio.wait_for(tool.ainvoke({"id": 7}), 10)
             elapsed = time.monotonic() - started
     assert "timed out" in content, content
-    assert elapsed < 1.0, f"a 0.3 s timeout took {elapsed:.1f} s"
+    # The headers never end: only the timeout ends the call (with seconds of room for a slow
+    # machine, and still far short of the 10 s above).
+    assert elapsed < 3.0, f"a 0.3 s timeout took {elapsed:.1f} s"
 
 
 async def test_a_large_body_is_sent_whole_and_one_that_cannot_be_sent_times_out(
@@ -280,16 +320,23 @@ async def test_an_answer_that_has_arrived_is_read_at_once_and_one_still_arriving
         packed
     )
 
+    rest = asyncio.Event()
+    send_rest = answer_when(rest, packed[100:])
+
     def in_two_parts(writer: asyncio.StreamWriter) -> None:
         writer.write(zipped + packed[:100])
-        asyncio.get_running_loop().call_later(0.05, writer.write, packed[100:])
+        send_rest(writer)  # once the test has looked
 
     async with Scripted(zipped + packed, in_two_parts) as server:
         # The first has arrived whole: read at once, its connection free before it is read.
-        for in_flight in (0, 1):
-            async with client.stream("GET", server.url) as response:
-                assert client._transport.in_flight == in_flight  # type: ignore[attr-defined]
-                assert await response.aread() == text
+        async with client.stream("GET", server.url) as response:
+            assert client._transport.in_flight == 0  # type: ignore[attr-defined]
+            assert await response.aread() == text
+        # The second is still arriving: its connection stays taken until it is read.
+        async with client.stream("GET", server.url) as response:
+            assert client._transport.in_flight == 1  # type: ignore[attr-defined]
+            rest.set()
+            assert await response.aread() == text
         assert (await client.get(server.url)).text == "ok"
     assert server.connections == 1 and client._transport.in_flight == 0  # type: ignore[attr-defined]
 
