@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from langchain_posthog.actions._row import Action, Context
 from langchain_posthog.api.errors import PostHogAPIError, PostHogError
+from langchain_posthog.api.redaction import mask_key_shapes
 
 # Argument names that hold the id of the object a request is about, for 404 messages.
 _ID_FIELDS = ("id", "short_id", "session_id", "survey_id", "distinct_id")
@@ -22,7 +23,7 @@ _STRUCTURE_ERRORS = frozenset({"dict_type", "list_type", "model_type", "model_at
 def format_validation_error(error: ValidationError | Exception) -> str:
     """List each field's problem, for a model to correct its call."""
     if not isinstance(error, ValidationError):
-        return f"Invalid arguments, nothing was sent to PostHog: {error}"
+        return f"Invalid arguments, nothing was sent to PostHog: {mask_key_shapes(str(error))}"
     lines = []
     for item in error.errors(include_url=False):
         loc = ".".join(str(part) for part in item["loc"]) or "arguments"
@@ -31,7 +32,8 @@ def format_validation_error(error: ValidationError | Exception) -> str:
             message = "unknown argument; remove it"
         elif item["type"] in _STRUCTURE_ERRORS and isinstance(item.get("input"), str):
             message += " (a string was given that is not valid JSON)"
-        lines.append(f"- {loc}: {message}")
+        # A message may quote the input: a key pasted into an argument is not repeated.
+        lines.append(f"- {loc}: {mask_key_shapes(message)}")
     return "Invalid arguments, nothing was sent to PostHog:\n" + "\n".join(lines)
 
 

@@ -17,6 +17,8 @@ from langchain_posthog.actions import ACTIONS
 from langchain_posthog.actions._row import Action, args_schema
 from langchain_posthog.api.client import PostHogClient
 from langchain_posthog.api.errors import PostHogConfigError, PostHogError
+from langchain_posthog.api.hosts import resolve_hosts
+from langchain_posthog.api.ratelimit import DEFAULT_MAX_WAIT, RateLimiter
 from langchain_posthog.api.retry import RetryPolicy
 from langchain_posthog.messages import format_validation_error
 from langchain_posthog.tool import PostHogTool
@@ -64,6 +66,15 @@ class PostHogToolkit(BaseToolkit):
             less CPU per call when many run at once).
         strict: give every tool the schema OpenAI's strict mode accepts (``bind_tools(tools,
             strict=True)``): optional fields nullable, a ``null`` meaning "not given".
+        rate_limits: PostHog's budgets per bucket (``crud``, ``analytics``, ``query``, ``ai``),
+            kept before each call is sent; e.g. ``{"query": "120/minute; 1200/hour"}`` to leave
+            room for other clients of the key, ``{"crud": None}`` for no limit. Unnamed buckets
+            keep PostHog's documented numbers.
+        rate_limit_storage: a Redis URL (``redis://...``; the ``redis`` extra) or a
+            ``redis.Redis`` client, to share the budgets with every process using the key.
+            ``None`` (default) keeps them in this process.
+        rate_limit_max_wait: seconds a call may wait for its budget; past it the call fails
+            unsent, saying which limit and for how long.
 
     Instantiate:
         .. code-block:: python
@@ -97,6 +108,10 @@ class PostHogToolkit(BaseToolkit):
     max_retries: int = Field(3, ge=0, le=10)
     transport: Literal["httpx", "aiohttp"] = "httpx"
     strict: bool = False
+    rate_limits: dict[str, str | None] | None = None
+    # A URL may hold Redis's password: never in a repr.
+    rate_limit_storage: Any = Field(None, repr=False)
+    rate_limit_max_wait: float = Field(DEFAULT_MAX_WAIT, ge=0)
     http_client: httpx.Client | None = Field(None, exclude=True, repr=False)
     async_http_client: httpx.AsyncClient | None = Field(None, exclude=True, repr=False)
 
@@ -147,6 +162,12 @@ class PostHogToolkit(BaseToolkit):
             http_client=self.http_client,
             async_http_client=self.async_http_client,
             async_backend=self.transport,
+            rate_limiter=RateLimiter(
+                self.rate_limits,
+                self.rate_limit_storage,
+                max_wait=self.rate_limit_max_wait,
+                namespace=RateLimiter.namespace_for(resolve_hosts(self.host)[0], personal),
+            ),
         )
 
     @property
@@ -209,6 +230,9 @@ class PostHogToolkit(BaseToolkit):
         """What pickle keeps: settings and keys, but no httpx client (it opens its own)."""
         state = super().__getstate__()
         state["__dict__"] = {**state["__dict__"], "http_client": None, "async_http_client": None}
+        if not isinstance(self.rate_limit_storage, str | None):
+            # A Redis client object stays in its process; a URL goes along.
+            state["__dict__"]["rate_limit_storage"] = None
         return state
 
     def __enter__(self) -> Self:

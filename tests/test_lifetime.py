@@ -66,44 +66,42 @@ async def test_tools_and_toolkits_pickle_and_deep_copy(standin: StandIn, called:
         await close_toolkit(kit)
 
 
-def test_close_from_another_thread_after_calls_on_a_running_loop(standin: StandIn) -> None:
-    kit = make_toolkit(standin, own_clients=True)
-    tool = flag_tool(kit)
+@pytest.fixture
+def other_thread() -> Iterator[asyncio.AbstractEventLoop]:
+    """An event loop running in a thread of its own."""
     loop = asyncio.new_event_loop()
     runner = threading.Thread(target=loop.run_forever, daemon=True)
     runner.start()
-    try:
-        answer = asyncio.run_coroutine_threadsafe(tool.ainvoke({"id": 7}), loop).result(10)
-        assert "(id 7)" in answer
-        kit.close()  # main thread; the async client's loop runs in the other one
-        assert standin.wait_for_closed_connections()
-        refused = asyncio.run_coroutine_threadsafe(tool.ainvoke({"id": 7}), loop).result(10)
-        assert "This toolkit was closed" in refused
-    finally:
-        loop.call_soon_threadsafe(loop.stop)
-        runner.join(10)
-        loop.close()
+    yield loop
+    loop.call_soon_threadsafe(loop.stop)
+    runner.join(10)
+    loop.close()
+
+
+def test_close_from_another_thread_after_calls_on_a_running_loop(
+    standin: StandIn, other_thread: asyncio.AbstractEventLoop
+) -> None:
+    kit = make_toolkit(standin, own_clients=True)
+    tool = flag_tool(kit)
+    answer = asyncio.run_coroutine_threadsafe(tool.ainvoke({"id": 7}), other_thread).result(10)
+    assert "(id 7)" in answer
+    kit.close()  # main thread; the async client's loop runs in the other one
+    assert standin.wait_for_closed_connections()
+    refused = asyncio.run_coroutine_threadsafe(tool.ainvoke({"id": 7}), other_thread).result(10)
+    assert "This toolkit was closed" in refused
     assert "This toolkit was closed" in tool.invoke({"id": 7})
     assert len(standin.received("GET")) == 1
 
 
 async def test_aclose_from_another_loop_closes_the_client_where_it_was_used(
-    standin: StandIn,
+    standin: StandIn, other_thread: asyncio.AbstractEventLoop
 ) -> None:
     kit = make_toolkit(standin, own_clients=True)
     tool = flag_tool(kit)
-    loop = asyncio.new_event_loop()
-    runner = threading.Thread(target=loop.run_forever, daemon=True)
-    runner.start()
-    try:
-        answer = asyncio.run_coroutine_threadsafe(tool.ainvoke({"id": 7}), loop).result(10)
-        assert "(id 7)" in answer
-        await kit.aclose()
-        assert standin.wait_for_closed_connections()
-    finally:
-        loop.call_soon_threadsafe(loop.stop)
-        runner.join(10)
-        loop.close()
+    answer = asyncio.run_coroutine_threadsafe(tool.ainvoke({"id": 7}), other_thread).result(10)
+    assert "(id 7)" in answer
+    await kit.aclose()
+    assert standin.wait_for_closed_connections()
 
 
 def test_close_after_the_loop_has_ended_and_a_closed_toolkit_refuses(standin: StandIn) -> None:

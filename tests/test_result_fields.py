@@ -274,7 +274,7 @@ async def test_content_keeps_the_pinned_fields(tool: str, vcr: Any) -> None:
     assert vcr.all_played
 
 
-# The client skips redaction when a body cannot hold a secret (langchain_posthog/redaction.py,
+# The client skips redaction when a body cannot hold a secret (langchain_posthog/api/redaction.py,
 # may_hold_secrets); what the artifact keeps must not depend on that shortcut.
 _KEYS = st.sampled_from([*sorted(SENSITIVE_KEYS), "Token", "API_KEY", "to\u212aen", "name", "id"])
 _SECRETS = st.sampled_from(["phx_abc123", "phc_XYZ-9", 'a"b', "k\\y", "tok\u00e9n"])

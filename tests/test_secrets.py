@@ -280,3 +280,14 @@ def test_log_records_are_masked_inside_a_call_with_its_own_secrets(
     ]
     assert f"ValueError: bad value {REDACTED}" in caplog.text
     assert PERSONAL_KEY not in caplog.text
+
+
+@pytest.mark.parametrize("field", ["date_from", "date_to"])
+def test_a_key_pasted_into_an_argument_is_not_repeated_by_the_validation_error(field: str) -> None:
+    toolkit = PostHogToolkit(personal_api_key=PERSONAL_KEY, project_id=PROJECT_ID)
+    tool = next(t for t in toolkit.get_tools() if t.name == "posthog_run_trends")
+    args = {"series": [{"event": "$pageview"}], field: PERSONAL_KEY}
+    message = tool.invoke({"name": tool.name, "args": args, "id": "c1", "type": "tool_call"})
+    result = toolkit.execute(tool.name, args)
+    assert message.status == "error" and f"- {field}:" in message.content
+    assert not leaks(message.content) and not leaks(result.error or "")

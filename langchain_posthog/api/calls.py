@@ -2,8 +2,9 @@
 
 An action never sends anything itself. Its plan, a generator, yields a :class:`Call` for each
 request (or a :class:`Sleep` between polls) and receives a :class:`Reply` for each call; the
-client (langchain_posthog.api.client) sends, retries and parses. Whether a call is a read, and
-whether it may be sent twice, is decided here from the call alone.
+client (langchain_posthog.api.client) sends, retries and parses. Whether a call is a read, whether
+it may be sent twice, and which of PostHog's rate-limit buckets it spends, is decided here from
+the call alone.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Generator, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Literal, TypeVar
 
 from langchain_posthog.api.errors import PostHogConfigError
@@ -22,6 +24,10 @@ _READ_POSTS = re.compile(
     r"^/api/(projects|environments)/[^/]+/(query/|surveys/[^/]+/summarize_responses/)$"
 )
 _SAFE_SEGMENT = re.compile(r"^[A-Za-z0-9_@:.\-]+$")
+
+# PostHog's rate-limit buckets (ENDPOINTS.md 1.8). "crud": every endpoint without throttles of
+# its own; "analytics": the ClickHouse-backed ones; "query": the query API; "ai": AI features.
+Bucket = Literal["crud", "analytics", "query", "ai"]
 
 T = TypeVar("T")
 
@@ -41,6 +47,7 @@ class Call:
         with_project_key: add the project API key to the JSON body as ``api_key`` (capture).
         gzip: gzip the JSON body.
         text: read the answer as text (CSV exports) instead of JSON.
+        bucket: the rate-limit bucket it spends, when :func:`bucket` cannot tell from its path.
     """
 
     method: str
@@ -52,6 +59,7 @@ class Call:
     with_project_key: bool = False
     gzip: bool = False
     text: bool = False
+    bucket: Bucket | None = None
 
 
 @dataclass(frozen=True)
@@ -107,3 +115,49 @@ def is_read(call: Call) -> bool:
     if method in {"GET", "HEAD", "OPTIONS"}:
         return True
     return method == "POST" and call.host == "app" and bool(_READ_POSTS.match(call.path))
+
+
+# Which throttle classes PostHog applies, from its source (posthog/rate_limit.py and the viewsets
+# that name them): QueryViewSet.get_throttles gives the query API its own pair
+# (APIQueriesBurst/SustainedThrottle) and draft_sql the AI pair; InsightViewSet,
+# SessionRecordingViewSet and SessionRecordingPlaylistViewSet set the ClickHouse pair, and
+# PersonViewSet the ClickHouse burst throttle for personal-API-key calls (counted here against
+# the whole analytics bucket, minute and hour, so that every call of a bucket spends the same
+# windows; person calls then stop at 1,200 an hour, where PostHog would allow more). Every other
+# endpoint keeps DRF's default pair (BurstRateThrottle 480/minute, SustainedRateThrottle
+# 4,800/hour). Capture on the ingest host is not rate limited.
+_PROJECT = r"^/api/(?:projects|environments)/[^/]+/"
+_BUCKETS: tuple[tuple[re.Pattern[str], Bucket], ...] = (
+    (re.compile(_PROJECT + r"query/draft_sql/"), "ai"),
+    (re.compile(_PROJECT + r"query/"), "query"),
+    (
+        re.compile(
+            _PROJECT + r"(?:insights|persons|session_recordings|session_recording_playlists)/"
+        ),
+        "analytics",
+    ),
+)
+
+
+def bucket(call: Call) -> Bucket | None:
+    """The PostHog rate-limit bucket ``call`` spends, or ``None`` when PostHog counts it nowhere.
+
+    >>> bucket(Call("POST", "/api/projects/2/query/"))
+    'query'
+    >>> bucket(Call("GET", "/api/projects/2/feature_flags/"))
+    'crud'
+    """
+    if call.host == "ingest":
+        return None
+    if call.bucket is not None:
+        return call.bucket
+    return _bucket_of(call.path)
+
+
+@lru_cache(maxsize=512)
+def _bucket_of(path: str) -> Bucket:
+    # Paths repeat (the same flag, the same query endpoint): matched once each.
+    for pattern, name in _BUCKETS:
+        if pattern.match(path):
+            return name
+    return "crud"

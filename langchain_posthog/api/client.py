@@ -32,6 +32,7 @@ from langchain_posthog.api.errors import (
     PostHogTransportError,
 )
 from langchain_posthog.api.hosts import resolve_hosts
+from langchain_posthog.api.ratelimit import Pause, RateLimiter, Spend
 from langchain_posthog.api.retry import NEVER_SENT, RetryPolicy, failure_kind, failure_reason
 from langchain_posthog.api.transports import async_transport, check_transport
 
@@ -39,9 +40,10 @@ USER_AGENT = f"langchain-posthog/{__version__}"
 
 T = TypeVar("T")
 
-# What the client itself yields to its driver: a request to send, or seconds to wait.
-_Step = httpx.Request | float
-_Program = Generator[_Step, httpx.Response, T]
+# What the client itself yields to its driver: a request to send, seconds to wait, or a step
+# of the rate limiter (spend a unit of a budget, pause a bucket) that needs its storage.
+_Step = httpx.Request | float | Spend | Pause
+_Program = Generator[_Step, Any, T]
 
 
 class PostHogClient:
@@ -59,6 +61,8 @@ class PostHogClient:
         transport / async_transport: transports for the clients this client makes (tests).
         async_backend: ``"httpx"`` (httpx's own transport) or ``"aiohttp"`` (aiohttp's, through
             the ``aiohttp`` extra) for the async client this client makes.
+        rate_limiter: PostHog's budgets, kept before each call is sent
+            (langchain_posthog.api.ratelimit); ``None`` sends without counting.
 
     Copies share this client: ``copy.deepcopy`` returns it as is. A pickled client carries its
     settings and keys but no connection or injected httpx client: the unpickled one opens its
@@ -80,6 +84,7 @@ class PostHogClient:
         transport: httpx.BaseTransport | None = None,
         async_transport: httpx.AsyncBaseTransport | None = None,
         async_backend: str = "httpx",
+        rate_limiter: RateLimiter | None = None,
     ) -> None:
         self._personal_key = personal_api_key or None
         self._project_key = project_api_key or None
@@ -100,6 +105,7 @@ class PostHogClient:
         self._async: httpx.AsyncClient | None = None
         self._async_loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
+        self.rate_limiter = rate_limiter
 
     def __repr__(self) -> str:
         return (
@@ -152,16 +158,19 @@ class PostHogClient:
         """Run a plan to its end with the sync client and return its result."""
         program = self._program(plan)
         client = self._sync_client()
-        reply: httpx.Response | None = None
+        reply: Any = None
         failure: BaseException | None = None
         while True:
             try:
-                step = program.throw(failure) if failure else program.send(reply)  # type: ignore[arg-type]
+                step = program.throw(failure) if failure else program.send(reply)
             except StopIteration as done:
                 return done.value  # type: ignore[no-any-return]
             reply, failure = None, None
             if isinstance(step, float):
                 time.sleep(step)
+                continue
+            if isinstance(step, Spend | Pause):
+                reply = self.rate_limiter.handle(step)  # type: ignore[union-attr]
                 continue
             deadline = time.monotonic() + self._answer_seconds
             try:
@@ -173,16 +182,19 @@ class PostHogClient:
         """Run a plan to its end with the async client and return its result."""
         program = self._program(plan)
         client = self._async_client()
-        reply: httpx.Response | None = None
+        reply: Any = None
         failure: BaseException | None = None
         while True:
             try:
-                step = program.throw(failure) if failure else program.send(reply)  # type: ignore[arg-type]
+                step = program.throw(failure) if failure else program.send(reply)
             except StopIteration as done:
                 return done.value  # type: ignore[no-any-return]
             reply, failure = None, None
             if isinstance(step, float):
                 await asyncio.sleep(step)
+                continue
+            if isinstance(step, Spend | Pause):
+                reply = await self.rate_limiter.ahandle(step)  # type: ignore[union-attr]
                 continue
             try:
                 reply = await self._answer(client, step)
@@ -222,6 +234,8 @@ class PostHogClient:
         """
         self._closed = True
         self._close_sync()
+        if self.rate_limiter is not None:
+            self.rate_limiter.close()
         client, loop = self._async, self._async_loop
         self._async = self._async_loop = None
         if client is None or loop is None or loop.is_closed():
@@ -250,6 +264,8 @@ class PostHogClient:
                 closing = asyncio.run_coroutine_threadsafe(client.aclose(), loop)
                 await asyncio.wrap_future(closing)
         self._close_sync()
+        if self.rate_limiter is not None:
+            await self.rate_limiter.aclose()
 
     def _close_sync(self) -> None:
         sync, self._sync = self._sync, None
@@ -310,12 +326,15 @@ class PostHogClient:
             except PostHogError as exc:
                 error = exc
 
-    def _exchange(self, call: Call) -> Generator[_Step, httpx.Response, Reply]:
+    def _exchange(self, call: Call) -> Generator[_Step, Any, Reply]:
         """Send one call, retrying as the policy allows; return the reply or raise."""
         request = self._build(call)
         attempt, waited = 0, 0.0
         while True:
             attempt += 1
+            if self.rate_limiter is not None:
+                # Every attempt is one request PostHog counts: each spends its bucket's budget.
+                yield from self.rate_limiter.admit(call)
             started = time.perf_counter()
             try:
                 response = yield request
@@ -346,6 +365,10 @@ class PostHogClient:
                 if response.is_success:
                     return reply(call, response, attempt, self.secrets)
                 error = api_error(call, response, attempt, waited, self.secrets)
+                if response.status_code == 429 and error.retry_after and self.rate_limiter:
+                    # Honoured for every caller of the bucket, up to the cap the retries keep.
+                    pause = min(error.retry_after, self.retry.max_retry_after)
+                    yield from self.rate_limiter.record_429(call, pause)
                 delay = self.retry.delay(
                     call, attempt, status=response.status_code, retry_after=error.retry_after
                 )

@@ -268,3 +268,12 @@ class _MaskingFilter(logging.Filter):
 # where a search text or a distinct id a model passed may hold a secret.
 for _name in ("langchain_posthog", "httpx"):
     logging.getLogger(_name).addFilter(_MaskingFilter())
+
+
+# A PostHog key's shape: personal (phx_), project (phc_) and other ph?_ tokens.
+_KEY_SHAPE = re.compile(r"\bph[a-z]_[A-Za-z0-9_-]{6,}")
+
+
+def mask_key_shapes(text: str) -> str:
+    """Mask anything shaped like a PostHog key, for text that quotes a caller's input."""
+    return _KEY_SHAPE.sub(lambda match: match.group(0)[:4] + "..." + REDACTED, text)

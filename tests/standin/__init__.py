@@ -4,7 +4,8 @@ It answers PostHog's endpoints with the success bodies of the hand-written casse
 (:mod:`tests.standin.responses`), and can be told to answer a path with faults first: a 429 (with
 ``Retry-After`` in seconds, as an HTTP date, or absent), a 5xx, a delay past the client's timeout,
 a dropped connection, an HTML error page, truncated JSON, or a hostile answer that repeats every
-secret the request carried. It records every request it receives.
+secret the request carried. It records every request it receives, and can hold requests until
+a given number are in flight at once.
 
 Tests that use it need the loopback interface, and nothing else: mark them with
 :data:`LOOPBACK_ONLY`.
@@ -12,9 +13,11 @@ Tests that use it need the loopback interface, and nothing else: mark them with
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import email.utils
+import gc
 import gzip
 import itertools
 import json
@@ -143,7 +146,7 @@ FAULT_KINDS: dict[str, Callable[[], Fault]] = {
     "502": lambda: error(502),
     "503": lambda: error(503),
     "504": lambda: error(504),
-    "timeout": lambda: slow(1.0),
+    "timeout": lambda: slow(5.0),
     "drop": drop,
     "html": lambda: html(502),
     "truncated": truncated,
@@ -210,6 +213,9 @@ class StandIn:
         self.connections = 0  # connections accepted
         self.closed_connections = 0  # connections the client closed (or that timed out)
         self.latency = 0.0  # seconds before every answer, to keep many requests in flight
+        self._hold_until = 0  # see hold()
+        self._hold_seconds = 0.0
+        self._enough = threading.Event()
         self.set_cookie: str | None = None  # a Set-Cookie header on every answer
         self.closing = threading.Event()
         responses.routes()  # parse the cassettes now, not while a client waits for an answer
@@ -234,6 +240,7 @@ class StandIn:
 
     def close(self) -> None:
         self.closing.set()
+        self._enough.set()
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
@@ -259,6 +266,18 @@ class StandIn:
         """Answer every request with ``fault`` until told otherwise (``None``)."""
         with self._lock:
             self._always = fault
+
+    def hold(self, count: int, *, seconds: float = 10.0) -> None:
+        """Keep each request unanswered, counted in flight, until ``count`` are in flight at once.
+
+        From then on no request is held. A test that needs many requests in flight together asks
+        for it this way, not with a delay that a slow machine could outlast. If the client never
+        has ``count`` in flight, each held request is let go ``seconds`` after it arrived, and
+        :attr:`peak_in_flight` shows how many there were.
+        """
+        with self._lock:
+            self._enough.clear()
+            self._hold_until, self._hold_seconds = count, seconds
 
     def route(self, method: str, matches: Callable[[str], bool], answer: Route) -> None:
         """Answer ``method`` on paths that ``matches`` with ``answer(received)``."""
@@ -392,9 +411,11 @@ def _handler(standin: StandIn) -> type[BaseHTTPRequestHandler]:
                 standin.requests.append(request)
                 standin.in_flight += 1
                 standin.peak_in_flight = max(standin.peak_in_flight, standin.in_flight)
+                if standin._hold_until and standin.in_flight >= standin._hold_until:
+                    standin._enough.set()
             fault = standin._next_fault(request)
-            if standin.latency:
-                standin.closing.wait(standin.latency)
+            if standin._hold_until:
+                standin._enough.wait(standin._hold_seconds)
             with standin._lock:
                 standin.in_flight -= 1  # before any byte of the answer leaves
             try:
@@ -502,6 +523,9 @@ def make_toolkit(
 ) -> PostHogToolkit:
     """A toolkit talking to ``server`` (or a URL) for app and ingest, with short retry waits.
 
+    Its timeout is one no answer comes near on a loaded machine; a test of timeouts sets a short
+    one, and runs what must be answered within it under :func:`no_gc_pause`.
+
     Unless ``own_clients``, it is handed a sync httpx client that skips loading CA certificates
     (a tenth of a second on a small machine, for a plain-http server); timeouts still come from
     the toolkit, which sets them on every request. Its async client is always its own, over
@@ -516,7 +540,7 @@ def make_toolkit(
         "ingest_host": url,
         "project_id": PROJECT_ID,
         "include_destructive": True,
-        "timeout": 1.0,
+        "timeout": 10.0,
         "max_retries": 2,
         "transport": TRANSPORT,
     }
@@ -553,6 +577,32 @@ async def invoke(mode: str, tool: Any, args: dict[str, Any]) -> Any:
     if mode == "sync":
         return tool.invoke(call)
     return await tool.ainvoke(call)
+
+
+async def until(condition: Callable[[], bool], seconds: float = 10.0) -> None:
+    """Wait until ``condition()`` holds; fail after ``seconds``, far more than it ever takes.
+
+    A test waits for the state it needs this way, not for a time a slow machine could outlast.
+    """
+    async with asyncio.timeout(seconds):
+        while not condition():
+            await asyncio.sleep(0.01)
+
+
+@contextlib.contextmanager
+def no_gc_pause() -> Iterator[None]:
+    """No garbage collection runs inside: a call here beats a short timeout if it can at all.
+
+    A full collection stops the whole test process, client and stand-in alike, and on a loaded
+    machine it can take over half a second: longer than the timeouts the fault tests set.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def get_tool(toolkit: PostHogToolkit, name: str) -> Any:
