@@ -49,7 +49,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from loopback import serving
 
 from langchain_posthog import PostHogToolkit
-from langchain_posthog.api.client import USER_AGENT
+from langchain_posthog.api.wire import USER_AGENT
 from langchain_posthog.pool import PooledTransport
 
 GOAL = 1.15

@@ -10,7 +10,7 @@ import tomllib
 from importlib.metadata import version
 
 import langchain_posthog
-from langchain_posthog.api import client
+from langchain_posthog.api import wire
 from tests.conftest import ROOT
 
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
@@ -39,7 +39,7 @@ def test_the_version_is_written_only_in_pyproject() -> None:
     # The package reads it from its installed metadata (an editable install made from this
     # checkout carries pyproject's version), and sends it in its User-Agent.
     assert version("langchain-posthog") == PROJECT["version"]
-    assert client.USER_AGENT.split("/") == ["langchain-posthog", PROJECT["version"]]
+    assert wire.USER_AGENT.split("/") == ["langchain-posthog", PROJECT["version"]]
     # about.py's "0.0.0" stands for a checkout that was never installed: no version at all.
     literal = re.compile(r"""["'](\d+\.\d+\.\d+)["']""")
     written = [

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, WithJsonSchema, model_validator
+from pydantic import AfterValidator, Field, ValidationError, WithJsonSchema, model_validator
 
 from langchain_posthog.actions._args import ArgsModel
+from langchain_posthog.schema import JsonText
 
 Scalar = str | int | float | bool
 # A property filter's value: text, a number, or a list (for exact). A boolean is accepted but
@@ -104,3 +105,27 @@ class ReleaseCondition(ArgsModel):
     properties: list[FlagProperty] = Field(default_factory=list, description="ANDed.")
     rollout_percentage: Percent | None = None
     variant: str | None = None
+
+
+def _release_conditions(value: dict[str, Any]) -> dict[str, Any]:
+    """Check a flag's filters given as JSON: its groups are release conditions."""
+    groups = value.get("groups")
+    if not isinstance(groups, list) or not groups:
+        raise ValueError("needs groups: a list of release conditions")
+    conditions = []
+    for index, group in enumerate(groups):
+        try:
+            conditions.append(ReleaseCondition.model_validate(group))
+        except ValidationError as error:
+            first = error.errors(include_url=False)[0]
+            where = ".".join(str(p) for p in (index, *first["loc"]))
+            raise ValueError(f"groups.{where}: {first['msg']}") from None
+    if any(not c.properties and c.rollout_percentage in (None, 100) for c in conditions):
+        raise ValueError(
+            "a group without properties at 100% targets everyone; leave targeting out instead"
+        )
+    return value
+
+
+# A flag's filters as JSON text (a survey's targeting), checked as release conditions.
+FlagFiltersText = Annotated[dict[str, Any], JsonText(), AfterValidator(_release_conditions)]

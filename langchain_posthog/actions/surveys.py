@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationError, WithJsonSchema, field_validator, model_validator
+from pydantic import Field, WithJsonSchema, model_validator
 
 from langchain_posthog.actions._args import ArgsModel, Uuid, positive, text_max
 from langchain_posthog.actions._dates import Moment, check_dates
-from langchain_posthog.actions._filters import ReleaseCondition
+from langchain_posthog.actions._filters import FlagFiltersText
+from langchain_posthog.actions._questions import Question, check_branching
 from langchain_posthog.actions._render import (
     MAX_ITEMS,
     clip,
@@ -38,116 +38,6 @@ SURVEYS = Area(
 # Validated by Uuid's pattern; the model reads the shorter "format: uuid".
 SurveyId = Annotated[Uuid, WithJsonSchema({"type": "string", "format": "uuid"})]
 
-QuestionType = Literal["open", "link", "rating", "single_choice", "multiple_choice"]
-_CHOICE = ("single_choice", "multiple_choice")
-# Which optional fields each kind of question takes; anything else is refused by name.
-_FIELDS: dict[str, tuple[str, ...]] = {
-    "open": (),
-    "link": ("link",),
-    "rating": ("display", "scale", "lowerBoundLabel", "upperBoundLabel", "branching"),
-    "single_choice": ("choices", "hasOpenChoice", "branching"),
-    "multiple_choice": ("choices", "hasOpenChoice"),
-}
-_LINK = re.compile(r"^(https://[^\s/]+\S*|mailto:[^\s@]+@\S+)$")
-_SENTIMENTS = ("negative", "neutral", "positive")
-_NPS = ("detractors", "passives", "promoters")
-
-
-class _Branching(ArgsModel):
-    type: Literal["next_question", "end", "specific_question", "response_based"]
-    index: Annotated[int | None, positive(0)] = None  # specific_question's target
-    # Answers are choice indexes ("0"), negative/neutral/positive, or NPS detractors/passives/
-    # promoters; a wrong one is refused with the list, so the schema need not carry it.
-    responseValues: Annotated[dict[str, int | Literal["end"]], JsonText()] | None = Field(
-        None, description="response_based, JSON: {answer: question index or 'end'}."
-    )
-
-    @model_validator(mode="after")
-    def _fields_for_type(self) -> _Branching:
-        if (self.type == "specific_question") != (self.index is not None):
-            raise ValueError("index is given with, and only with, type specific_question")
-        if (self.type == "response_based") != bool(self.responseValues):
-            raise ValueError("responseValues is given with, and only with, type response_based")
-        return self
-
-
-# One model for every kind of question, not a union on type: a union repeats the shared fields
-# and branching in the schema for each kind, doubling its tokens. Fields are checked per type.
-class _Question(ArgsModel):
-    type: QuestionType
-    question: Annotated[str, text_max(2000)]
-    optional: bool | None = None
-    link: str | None = None  # https:// or mailto:, checked below
-    display: Literal["number", "emoji"] | None = None
-    scale: Literal[3, 5, 7, 10] | None = None  # 5 by default; 10 is NPS
-    lowerBoundLabel: str | None = None  # PostHog's names
-    upperBoundLabel: str | None = None
-    choices: list[Annotated[str, text_max(400)]] | None = None  # 2-20, unique
-    hasOpenChoice: bool | None = None  # the last choice is free text
-    branching: _Branching | None = None
-
-    @model_validator(mode="after")
-    def _fields_for_type(self) -> _Question:
-        given = self.model_dump(exclude_none=True, exclude={"type", "question", "optional"})
-        problems = [
-            f"{name} is for {' and '.join(k for k, f in _FIELDS.items() if name in f)} "
-            f"questions, not {self.type}"
-            for name in given
-            if name not in _FIELDS[self.type]
-        ]
-        if self.type == "link" and not _LINK.match(self.link or ""):
-            problems.append("a link question needs link: an https:// or mailto: URL")
-        if self.type in _CHOICE:
-            count = len(self.choices or [])
-            if not 2 <= count <= 20:
-                problems.append(f"a {self.type} question needs 2 to 20 choices, not {count}")
-            elif len(set(self.choices or [])) != count:
-                problems.append("choices must be unique")
-        if self.type == "rating":
-            display, scale = self.display or "number", self.scale or 5
-            scales = (3, 5) if display == "emoji" else (5, 7, 10)
-            if scale not in scales:
-                problems.append(f"scale {scale} is not offered for {display} display: use {scales}")
-        if problems:
-            raise ValueError("; ".join(problems))
-        return self
-
-    def answers(self) -> tuple[str, ...]:
-        """Return the keys response-based branching may use for this question."""
-        if self.type == "single_choice":
-            return tuple(str(i) for i in range(len(self.choices or [])))
-        return _NPS if self.scale == 10 else _SENTIMENTS
-
-    def body(self) -> dict[str, Any]:
-        """Return the question as PostHog stores it, with a rating's default display and scale."""
-        data = self.model_dump(exclude_none=True, mode="json")
-        if self.type == "rating":
-            data.setdefault("display", "number")
-            data.setdefault("scale", 5)
-        return data
-
-
-def _check_branching(index: int, question: _Question, count: int) -> list[str]:
-    branching = question.branching
-    if branching is None:
-        return []
-    where = f"questions.{index}.branching"
-    answers = branching.responseValues or {}
-    targets = [branching.index] if branching.index is not None else []
-    targets += [t for t in answers.values() if isinstance(t, int)]
-    problems = [
-        f"{where}: question {t} does not exist or is this one (0-{count - 1})"
-        for t in targets
-        if not 0 <= t < count or t == index
-    ]
-    wrong = sorted(set(answers) - set(question.answers()))
-    if wrong:
-        problems.append(
-            f"{where}.responseValues: {', '.join(wrong)} not answers of this question; use "
-            + ", ".join(question.answers())
-        )
-    return problems
-
 
 class _CreateSurveyArgs(ArgsModel):
     name: Annotated[str, text_max(400)]
@@ -155,9 +45,9 @@ class _CreateSurveyArgs(ArgsModel):
     type: Literal["popover", "widget", "api", "external_survey"] | None = Field(
         None, description="api: you render it."
     )
-    questions: list[_Question]
+    questions: list[Question]
     linked_flag_id: Annotated[int | None, positive(1)] = None  # shown where this flag is on
-    targeting_flag_filters: Annotated[dict[str, Any], JsonText()] | None = Field(
+    targeting_flag_filters: FlagFiltersText | None = Field(
         None, description="A flag's filters, as JSON."
     )
     conditions: Annotated[dict[str, Any], JsonText()] | None = Field(
@@ -168,35 +58,13 @@ class _CreateSurveyArgs(ArgsModel):
     start_date: Moment | None = Field(None, description="'now' or ISO: launches it.")
     end_date: Moment | None = None
 
-    @field_validator("targeting_flag_filters")
-    @classmethod
-    def _targeting(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
-        if value is None:
-            return None
-        groups = value.get("groups")
-        if not isinstance(groups, list) or not groups:
-            raise ValueError("needs groups: a list of release conditions")
-        conditions = []
-        for index, group in enumerate(groups):
-            try:
-                conditions.append(ReleaseCondition.model_validate(group))
-            except ValidationError as error:
-                first = error.errors(include_url=False)[0]
-                where = ".".join(str(p) for p in (index, *first["loc"]))
-                raise ValueError(f"groups.{where}: {first['msg']}") from None
-        if any(not c.properties and c.rollout_percentage in (None, 100) for c in conditions):
-            raise ValueError(
-                "a group without properties at 100% targets everyone; leave targeting out instead"
-            )
-        return value
-
     @model_validator(mode="after")
     def _consistent(self) -> _CreateSurveyArgs:
         problems: list[str] = []
         if not self.questions:
             problems.append("questions: give at least one question")
         for index, question in enumerate(self.questions):
-            problems += _check_branching(index, question, len(self.questions))
+            problems += check_branching(index, question, len(self.questions))
         if self.type == "external_survey":
             wrong = [
                 name
@@ -305,11 +173,7 @@ def _counts_plan(args: _ResponseCountsArgs, ctx: Context) -> Plan[dict[str, Any]
     total = None
     # Names for the ids, a page at a time; a project rarely has more than a few hundred.
     while total is None or len(surveys) < min(total, 500):
-        page = yield Call(
-            "GET",
-            SURVEYS.at(ctx),
-            params={"limit": 100, "offset": len(surveys)},
-        )
+        page = yield Call("GET", SURVEYS.at(ctx), params={"limit": 100, "offset": len(surveys)})
         items = results(page.data)
         surveys += items
         count = page.data.get("count") if isinstance(page.data, dict) else None

@@ -62,14 +62,14 @@ class Call:
     bucket: Bucket | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Sleep:
     """A pause a plan asks for between calls (polling a running query)."""
 
     seconds: float
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Reply:
     """PostHog's answer to a :class:`Call`: status, parsed body (secrets removed) and headers."""
 

@@ -10,23 +10,18 @@ apart.
 from __future__ import annotations
 
 import asyncio
-import gzip
-import json
 import time
 from collections.abc import Generator
-from functools import lru_cache
-from http.cookiejar import Cookie, CookieJar
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 import httpx
 
-from langchain_posthog.about import __version__, logger
+from langchain_posthog.about import logger
 from langchain_posthog.api.answers import api_error, reply
 from langchain_posthog.api.calls import Call, Plan, Reply, Sleep, is_idempotent, is_read
-from langchain_posthog.api.deadline import read_within
+from langchain_posthog.api.deadline import aanswer_within, answer_within
 from langchain_posthog.api.errors import (
     PostHogClosedError,
-    PostHogConfigError,
     PostHogError,
     PostHogReadOnlyError,
     PostHogTransportError,
@@ -35,8 +30,7 @@ from langchain_posthog.api.hosts import resolve_hosts
 from langchain_posthog.api.ratelimit import Pause, RateLimiter, Spend
 from langchain_posthog.api.retry import NEVER_SENT, RetryPolicy, failure_kind, failure_reason
 from langchain_posthog.api.transports import async_transport, check_transport
-
-USER_AGENT = f"langchain-posthog/{__version__}"
+from langchain_posthog.api.wire import AsyncClient, Client, Wire
 
 T = TypeVar("T")
 
@@ -93,6 +87,9 @@ class PostHogClient:
         self.retry = retry or RetryPolicy()
         self.read_only = read_only
         self._timeout = httpx.Timeout(timeout, connect=min(timeout, 10.0))
+        self._wire = Wire(
+            self.app_url, self.ingest_url, self._personal_key, self._project_key, self._timeout
+        )
         self._answer_seconds = timeout  # for a whole answer, from sending to the last byte
         self.async_backend = check_transport(async_backend)
         # httpx's default limits.
@@ -156,67 +153,38 @@ class PostHogClient:
 
     def run(self, plan: Plan[T]) -> T:
         """Run a plan to its end with the sync client and return its result."""
-        program = self._program(plan)
-        client = self._sync_client()
-        reply: Any = None
-        failure: BaseException | None = None
-        while True:
-            try:
-                step = program.throw(failure) if failure else program.send(reply)
-            except StopIteration as done:
-                return done.value  # type: ignore[no-any-return]
-            reply, failure = None, None
-            if isinstance(step, float):
-                time.sleep(step)
-                continue
-            if isinstance(step, Spend | Pause):
-                reply = self.rate_limiter.handle(step)  # type: ignore[union-attr]
-                continue
-            deadline = time.monotonic() + self._answer_seconds
-            try:
-                reply = read_within(client.send(step, stream=True), deadline)
-            except httpx.TransportError as exc:
-                failure = exc
+        steps, client = _Steps(self._program(plan)), self._sync_client()
+        for step in steps:
+            steps.answer(self._carry_out(client, step))
+        return steps.result
 
     async def arun(self, plan: Plan[T]) -> T:
         """Run a plan to its end with the async client and return its result."""
-        program = self._program(plan)
-        client = self._async_client()
-        reply: Any = None
-        failure: BaseException | None = None
-        while True:
-            try:
-                step = program.throw(failure) if failure else program.send(reply)
-            except StopIteration as done:
-                return done.value  # type: ignore[no-any-return]
-            reply, failure = None, None
-            if isinstance(step, float):
-                await asyncio.sleep(step)
-                continue
-            if isinstance(step, Spend | Pause):
-                reply = await self.rate_limiter.ahandle(step)  # type: ignore[union-attr]
-                continue
-            try:
-                reply = await self._answer(client, step)
-            except httpx.TransportError as exc:
-                failure = exc
+        steps, client = _Steps(self._program(plan)), self._async_client()
+        for step in steps:
+            steps.answer(await self._acarry_out(client, step))
+        return steps.result
 
-    async def _answer(self, client: httpx.AsyncClient, request: httpx.Request) -> httpx.Response:
-        """Send ``request`` and read its whole answer, headers and body, within the timeout."""
-        response: httpx.Response | None = None
+    def _carry_out(self, client: httpx.Client, step: _Step) -> Any:
+        """Do one step of a program; a transport failure is returned, to be thrown back in."""
+        if isinstance(step, float):
+            return time.sleep(step)
+        if isinstance(step, Spend | Pause):
+            return self.rate_limiter.handle(step)  # type: ignore[union-attr]
         try:
-            async with asyncio.timeout(self._answer_seconds):
-                response = await client.send(request, stream=True)
-                await response.aread()
-        except BaseException as exc:
-            if response is not None:
-                await response.aclose()
-            if isinstance(exc, TimeoutError):
-                raise httpx.ReadTimeout(
-                    "the whole answer took longer than the timeout", request=request
-                ) from None
-            raise
-        return response
+            return answer_within(client, step, self._answer_seconds)
+        except httpx.TransportError as exc:
+            return exc
+
+    async def _acarry_out(self, client: httpx.AsyncClient, step: _Step) -> Any:
+        if isinstance(step, float):
+            return await asyncio.sleep(step)
+        if isinstance(step, Spend | Pause):
+            return await self.rate_limiter.ahandle(step)  # type: ignore[union-attr]
+        try:
+            return await aanswer_within(client, step, self._answer_seconds)
+        except httpx.TransportError as exc:
+            return exc
 
     def request(self, call: Call) -> Reply:
         """Make one call (with retries) and return PostHog's reply."""
@@ -284,7 +252,7 @@ class PostHogClient:
         # that only lists its tools, or only runs async, never needs it.
         self._refuse_if_closed()
         if self._sync is None:
-            self._sync = _Client(
+            self._sync = Client(
                 timeout=self._timeout, limits=self._limits, transport=self._transport
             )
         return self._sync
@@ -297,7 +265,7 @@ class PostHogClient:
         # twice, test runners): make one per loop.
         loop = asyncio.get_running_loop()
         if self._async is None or self._async_loop is not loop:
-            self._async = _AsyncClient(
+            self._async = AsyncClient(
                 timeout=self._timeout,
                 limits=self._limits,
                 transport=self._async_transport
@@ -391,129 +359,39 @@ class PostHogClient:
         return self.ingest_url if call.host == "ingest" else self.app_url
 
     def _build(self, call: Call) -> httpx.Request:
-        method = call.method.upper()
         if self.read_only and not is_read(call):
             raise PostHogReadOnlyError(
-                f"This toolkit is read-only: {method} {call.path} would change data and was not "
-                "sent."
+                f"This toolkit is read-only: {call.method.upper()} {call.path} would change data "
+                "and was not sent."
             )
-        headers = {
-            "User-Agent": USER_AGENT,
-            "Accept": "text/csv" if call.text else "application/json",
-            "Accept-Encoding": "gzip",
-        }
-        body = call.json
-        if call.host == "ingest":
-            origin = self.ingest_url
-            if call.with_project_key:
-                if self._project_key is None:
-                    raise PostHogConfigError(
-                        "No project API key: set POSTHOG_PROJECT_API_KEY or pass "
-                        "project_api_key='phc_...' (Project settings -> Project API key)."
-                    )
-                body = {**(body or {}), "api_key": self._project_key}
-        else:
-            origin = self.app_url
-            if self._personal_key is None:
-                raise PostHogConfigError(
-                    "No personal API key: set POSTHOG_PERSONAL_API_KEY or pass "
-                    "personal_api_key='phx_...' (Settings -> Personal API keys)."
-                )
-            headers["Authorization"] = f"Bearer {self._personal_key}"
+        return self._wire.request(call)
+
+
+class _Steps(Generic[T]):
+    """A program's steps, one at a time; what each step gave is sent (or thrown) back in."""
+
+    def __init__(self, program: _Program[T]) -> None:
+        self._program = program
+        self._answer: Any = None
+        self.result: T
+
+    def __iter__(self) -> _Steps[T]:
+        return self
+
+    def __next__(self) -> _Step:
+        answer, self._answer = self._answer, None
         try:
-            content: bytes | None = None
-            if body is not None:
-                content = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
-                headers["Content-Type"] = "application/json"
-                if call.gzip:
-                    content = gzip.compress(content, mtime=0)
-                    headers["Content-Encoding"] = "gzip"
-            params = tuple((k, _param(v)) for k, v in (call.params or {}).items() if v is not None)
-            url = _request_url(origin + call.path, params)
-        except UnicodeEncodeError:
-            raise PostHogConfigError(
-                "An argument holds text that is not valid Unicode (a lone surrogate such as "
-                "\\ud800); fix that text. Nothing was sent."
-            ) from None
-        except httpx.InvalidURL:
-            raise PostHogConfigError(
-                "The request would be too long to send (an argument that goes into the URL is "
-                "huge); shorten it. Nothing was sent."
-            ) from None
-        return httpx.Request(
-            method,
-            url,
-            headers=headers,
-            content=content,
-            extensions={"timeout": self._timeout.as_dict()},
-        )
+            if isinstance(answer, BaseException):
+                return self._program.throw(answer)
+            return self._program.send(answer)
+        except StopIteration as done:
+            self.result = done.value
+            raise
 
-
-class _EmptyJar(CookieJar):
-    """A cookie jar that keeps nothing it is given."""
-
-    def set_cookie(self, cookie: Cookie) -> None:
-        return None
-
-    def extract_cookies(self, response: Any, request: Any) -> None:
-        return None
-
-
-class _NoCookies(httpx.Cookies):
-    """A cookie store that stays empty: every request is authenticated by its key alone.
-
-    A cookie PostHog or a proxy sets (a session, a load balancer's) would otherwise ride on
-    later requests, and a Django session cookie turns on CSRF checks for writes. Not reading
-    ``Set-Cookie`` also saves each answer about 40 µs of httpx wrapping it for ``http.cookiejar``.
-    """
-
-    def __init__(self) -> None:
-        super().__init__(_EmptyJar())
-
-    def extract_cookies(self, response: httpx.Response) -> None:
-        return None
-
-
-_NO_COOKIES = _NoCookies()
-
-
-class _Cookieless:
-    """The clients' cookies are :data:`_NO_COOKIES`, whatever is set."""
-
-    @property
-    def cookies(self) -> httpx.Cookies:
-        return _NO_COOKIES
-
-    @cookies.setter
-    def cookies(self, cookies: Any) -> None:
-        return None
-
-
-class _Client(_Cookieless, httpx.Client):
-    """The ``httpx.Client`` the toolkit makes for itself."""
-
-
-class _AsyncClient(_Cookieless, httpx.AsyncClient):
-    """The ``httpx.AsyncClient`` the toolkit makes for itself."""
+    def answer(self, outcome: Any) -> None:
+        """What the last step gave: a reply, a transport failure, or nothing."""
+        self._answer = outcome
 
 
 def _single(call: Call) -> Plan[Reply]:
     return (yield call)
-
-
-@lru_cache(maxsize=256)
-def _request_url(address: str, params: tuple[tuple[str, str], ...]) -> httpx.URL:
-    """``address`` with ``params``, parsed once and shared (httpx URLs are immutable).
-
-    The busiest calls (queries, captures, lists, polling) repeat the same URL, and httpx takes
-    some 40 µs to parse one.
-    """
-    return httpx.URL(address, params=params or None)
-
-
-def _param(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list | dict):
-        return json.dumps(value, separators=(",", ":"))
-    return str(value)
