@@ -12,8 +12,8 @@ import httpx
 import pytest
 
 from langchain_posthog import PostHogToolkit
-from langchain_posthog.actions._query import POLL_WAITS
 from langchain_posthog.actions._render import duration
+from langchain_posthog.actions._running import POLL_WAITS
 from langchain_posthog.actions.insights import CreateInsightArgs
 from langchain_posthog.actions.query import with_limit
 from tests.conftest import PERSONAL_KEY, PROJECT_ID

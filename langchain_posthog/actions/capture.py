@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, Field
 
 from langchain_posthog.actions._args import ArgsModel
-from langchain_posthog.actions._capture import capture_call, explain_capture
+from langchain_posthog.actions._ingest import capture_call, explain_capture
 from langchain_posthog.actions._row import Action, Context
 from langchain_posthog.api.calls import Plan
 from langchain_posthog.schema import JsonText

@@ -19,13 +19,6 @@ from langchain_posthog.actions._nodes import (
     date_range,
     drop_none,
 )
-from langchain_posthog.actions._query import (
-    QUERIES,
-    pending_text,
-    period,
-    query_explainer,
-    run_query,
-)
 from langchain_posthog.actions._render import (
     clip,
     csv_text,
@@ -37,6 +30,13 @@ from langchain_posthog.actions._render import (
     said,
 )
 from langchain_posthog.actions._row import Context
+from langchain_posthog.actions._running import (
+    QUERIES,
+    pending_text,
+    period,
+    query_explainer,
+    run_query,
+)
 from langchain_posthog.actions._shapes import Area, create_row, row
 from langchain_posthog.api.calls import Call, Plan
 from langchain_posthog.api.errors import PostHogAPIError

@@ -10,7 +10,7 @@ from urllib.parse import quote
 from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
 from langchain_posthog.actions._args import ArgsModel
-from langchain_posthog.actions._capture import capture_call, explain_capture
+from langchain_posthog.actions._ingest import capture_call, explain_capture
 from langchain_posthog.actions._render import compact_json, cut, said
 from langchain_posthog.actions._row import Context
 from langchain_posthog.actions._shapes import Area, get_row, update_row

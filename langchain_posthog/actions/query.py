@@ -19,7 +19,9 @@ from langchain_posthog.actions._nodes import (
     date_range,
     drop_none,
 )
-from langchain_posthog.actions._query import (
+from langchain_posthog.actions._render import clip, csv_text, cut, num
+from langchain_posthog.actions._row import Context
+from langchain_posthog.actions._running import (
     QUERIES,
     RESUME_WAITS,
     pending_text,
@@ -28,8 +30,6 @@ from langchain_posthog.actions._query import (
     query_explainer,
     run_query,
 )
-from langchain_posthog.actions._render import clip, csv_text, cut, num
-from langchain_posthog.actions._row import Context
 from langchain_posthog.actions._shapes import row
 from langchain_posthog.api.calls import Plan
 
