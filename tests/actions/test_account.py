@@ -10,6 +10,7 @@ import pytest
 from langchain_posthog.actions import ACTIONS
 from tests.actions import content_of, recorded_toolkit
 from tests.scenarios import Scenario, params, play
+from tests.test_model_text import without
 
 SCENARIOS = [
     Scenario(
@@ -48,25 +49,6 @@ SCENARIOS = [
 @pytest.mark.parametrize(("scenario", "mode"), params(SCENARIOS))
 async def test_scenario(scenario: Scenario, mode: str, vcr: Any) -> None:
     await play(scenario, mode, vcr)
-
-
-def without(value: Any, path: tuple[str, ...], null: bool) -> Any:
-    """``value`` with the field at ``path`` left out, or set to null."""
-    head, rest = path[0], path[1:]
-    if head == "*":
-        return (
-            [without(item, path[1:], null) for item in value] if isinstance(value, list) else value
-        )
-    if not isinstance(value, dict) or head not in value:
-        return value
-    changed = dict(value)
-    if rest:
-        changed[head] = without(value[head], rest, null)
-    elif null:
-        changed[head] = None
-    else:
-        del changed[head]
-    return changed
 
 
 @pytest.mark.parametrize("null", [False, True], ids=["left out", "null"])
