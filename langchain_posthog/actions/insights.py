@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
+import json
 import re
 from typing import Annotated, Any, Literal
 
@@ -264,12 +266,64 @@ class RunFunnelArgs(ArgsModel):
     filter_test_accounts: bool | None = None
     format: Literal["json", "csv"] | None = None
 
+    @classmethod
+    def from_catalogue(cls, data: dict[str, Any]) -> dict[str, Any]:
+        """Steps as the catalogue and PostHog give them: objects, read as names and ids.
+
+        The catalogue's ``{"id", "type", "order"}`` and PostHog's ``EventsNode`` / ``ActionsNode``
+        both name one step; they are taken in ``order`` and sent as this tool's own steps.
+        """
+        data = super().from_catalogue(data)
+        steps: list[tuple[int, str, Any]] = []
+        for field in ("events", "actions"):
+            value = data.get(field)
+            if isinstance(value, str) and value.lstrip().startswith("["):
+                with contextlib.suppress(ValueError):
+                    value = json.loads(value)
+            if not isinstance(value, list) or not any(isinstance(v, dict) for v in value):
+                continue
+            for position, item in enumerate(value):
+                steps.append(_step(item, field, position))
+            del data[field]
+        if steps:
+            steps.sort(key=lambda step: step[0])
+            for field in ("events", "actions"):
+                taken = [value for _, kind, value in steps if kind == field]
+                if taken:
+                    data[field] = [*(data.get(field) or []), *taken]
+        return data
+
     @model_validator(mode="after")
     def _steps(self) -> RunFunnelArgs:
         if any(not e.strip() for e in self.events or []):
             raise ValueError("event names must not be empty")
         check_order(self.date_from, self.date_to)
         return self
+
+
+def _step(item: Any, field: str, position: int) -> tuple[int, str, Any]:
+    """One funnel step given as an object: (order, 'events' or 'actions', name or id)."""
+    if not isinstance(item, dict):
+        return position, field, item
+    kind = item.get("kind") or item.get("type") or field
+    is_action = kind in ("actions", "ActionsNode")
+    if kind not in ("events", "EventsNode") and not is_action:
+        raise ValueError(
+            f"{field}[{position}]: type must be 'events' or 'actions' (or kind EventsNode / "
+            f"ActionsNode), not {kind!r}"
+        )
+    ident = item.get("id") if is_action else item.get("event", item.get("id"))
+    if ident is None:
+        what = "an action id" if is_action else "an event name"
+        raise ValueError(
+            f"{field}[{position}]: give {'id' if is_action else 'id or event'}, {what}"
+        )
+    order = item.get("order", position)
+    if not isinstance(order, int) or isinstance(order, bool):
+        raise ValueError(
+            f"{field}[{position}]: order must be a whole number (0 for the first step)"
+        )
+    return order, "actions" if is_action else "events", ident
 
 
 def _funnel_plan(args: RunFunnelArgs, ctx: Context) -> Plan[dict[str, Any]]:
