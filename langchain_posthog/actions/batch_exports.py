@@ -11,8 +11,9 @@ and any credential the caller sent is masked wherever it turns up in an answer o
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import replace
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     AfterValidator,
@@ -26,10 +27,12 @@ from pydantic import (
     WithJsonSchema,
     model_validator,
 )
-from pydantic.json_schema import JsonSchemaValue
+from pydantic.json_schema import JsonSchemaValue, SkipJsonSchema
 from pydantic_core import CoreSchema
 
 from langchain_posthog.actions._args import ArgsModel
+from langchain_posthog.actions._batch_forms import flat_destination, query_of_schema
+from langchain_posthog.actions._filters import QueryProperty
 from langchain_posthog.actions._render import named, said
 from langchain_posthog.actions._row import Context
 from langchain_posthog.actions._shapes import Area, create_row
@@ -236,6 +239,25 @@ class CreateBatchExportArgs(_Private):
     start_at: AwareDatetime | None = None
     end_at: AwareDatetime | None = None
     hogql_query: str | None = Field(None, description="SELECT choosing the exported columns.")
+    # Rows to export, ANDed; hogql_query's WHERE says the same to a model in fewer tokens.
+    filters: SkipJsonSchema[list[QueryProperty] | None] = None
+    unhonoured: ClassVar[Mapping[str, tuple[Any, str]]] = {
+        "timezone": ("UTC", "PostHog runs batch exports on UTC intervals; leave timezone out"),
+    }
+
+    @classmethod
+    def from_catalogue(cls, data: dict[str, Any]) -> dict[str, Any]:
+        """PostHog's nested destination and its ``schema``, read as the tool's own fields."""
+        data = super().from_catalogue(data)
+        if "destination" in data:
+            data["destination"] = flat_destination(data["destination"])
+        schema = data.pop("schema", None)
+        if schema is not None:
+            query = query_of_schema(schema)
+            if data.get("hogql_query") not in (None, query):
+                raise ValueError("schema and hogql_query differ; give the columns once")
+            data["hogql_query"] = query
+        return data
 
     @model_validator(mode="after")
     def _order(self) -> CreateBatchExportArgs:
@@ -260,7 +282,9 @@ def _secrets(args: CreateBatchExportArgs) -> tuple[str, ...]:
 
 
 def _create_body(args: CreateBatchExportArgs) -> dict[str, Any]:
-    body = args.model_dump(exclude_none=True, exclude={"destination"}, mode="json")
+    body = args.model_dump(exclude_none=True, exclude={"destination", "filters"}, mode="json")
+    if args.filters is not None:
+        body["filters"] = [f.to_api() for f in args.filters]
     dest = args.destination
     config = dest.model_dump(
         exclude_none=True,

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import uuid
-from typing import Annotated, Any, Literal
+from collections.abc import Mapping
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from langchain_posthog.actions._args import ArgsModel, Limit, Offset, key_chars, text_max
 from langchain_posthog.actions._dates import Moment, check_dates, iso
@@ -20,7 +24,7 @@ from langchain_posthog.actions._shapes import (
     update_row,
 )
 from langchain_posthog.api.calls import Call, Plan
-from langchain_posthog.api.errors import PostHogAPIError
+from langchain_posthog.api.errors import PostHogAPIError, PostHogError
 
 Name = Annotated[str, text_max(400)]
 ExperimentId = Annotated[int, Field(ge=1)]
@@ -83,6 +87,31 @@ class _Metric(ArgsModel):
         return self
 
 
+def _secondary(value: Any) -> list[Any]:
+    """The catalogue's ``secondary_metrics`` as this toolkit's metrics, marked secondary.
+
+    Its items are PostHog's legacy form, ``{"name", "filters": {"events": [{"id": ...}]}}``, or
+    this toolkit's own ``{"name", "events": [...]}``; anything else is left for the model's
+    validation to name.
+    """
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise ValueError("secondary_metrics: not valid JSON; give a list of metrics") from None
+    if not isinstance(value, list):
+        raise ValueError("secondary_metrics: give a list of {name, events} metrics")
+    metrics = []
+    for item in value:
+        if isinstance(item, dict) and "events" not in item and "filters" in item:
+            steps = (item.get("filters") or {}).get("events") or []
+            ordered = sorted(steps, key=lambda e: e.get("order", 0) if isinstance(e, dict) else 0)
+            events = [e.get("id") if isinstance(e, dict) else e for e in ordered]
+            item = {"name": item.get("name") or " -> ".join(map(str, events)), "events": events}
+        metrics.append({**item, "secondary": True} if isinstance(item, dict) else item)
+    return metrics
+
+
 def _metric_json(metric: _Metric) -> dict[str, Any]:
     """PostHog's ExperimentMetric for a metric given as event names."""
     nodes = [{"kind": "EventsNode", "event": e, "name": e} for e in metric.events]
@@ -99,6 +128,24 @@ def _metric_json(metric: _Metric) -> dict[str, Any]:
     return body
 
 
+def _listed(value: Any) -> list[Any]:
+    if isinstance(value, str):
+        with contextlib.suppress(ValueError):
+            value = json.loads(value)
+    return value if isinstance(value, list) else [] if value is None else [value]
+
+
+class _Filters(ArgsModel):
+    # PostHog's legacy experiment filters: what a flag-based experiment is measured on before
+    # metrics existed. Only its documented keys are passed on.
+    events: list[dict[str, Any]] | None = None
+    actions: list[dict[str, Any]] | None = None
+    insight: Literal["TRENDS", "FUNNELS"] | None = None
+    date_from: str | None = None
+    date_to: str | None = None
+    filter_test_accounts: bool | None = None
+
+
 class _CreateExperimentArgs(ArgsModel):
     name: Name
     feature_flag_key: VariantKey = Field(
@@ -112,6 +159,20 @@ class _CreateExperimentArgs(ArgsModel):
     start_date: Moment | None = Field(None, description="ISO or 'now': launches it.")
     end_date: Moment | None = None
     archived: bool | None = None
+    # PostHog's legacy filters, superseded by metrics: accepted and checked, not advertised.
+    filters: SkipJsonSchema[_Filters | None] = None
+
+    @classmethod
+    def from_catalogue(cls, data: dict[str, Any]) -> dict[str, Any]:
+        """The catalogue's ``secondary_metrics`` join ``metrics``, marked secondary."""
+        data = super().from_catalogue(data)
+        if data.get("secondary_metrics") is not None:
+            data["metrics"] = [
+                *_listed(data.get("metrics")),
+                *_secondary(data.pop("secondary_metrics")),
+            ]
+        data.pop("secondary_metrics", None)
+        return data
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> _CreateExperimentArgs:
@@ -140,11 +201,48 @@ class _UpdateExperimentArgs(ArgsModel):
     conclusion_comment: str | None = None
     restart: bool | None = Field(None, description="Clears end_date and conclusion.")
     minimum_detectable_effect: int | None = Field(None, ge=1, le=100)  # percent
+    variants: list[_Variant] | None = Field(None, description="Drafts only; sum 100.")
+    # The catalogue's; advertised on create as metrics with secondary=true.
+    secondary_metrics: SkipJsonSchema[list[_Metric] | None] = None
     archived: bool | None = None
+    # The catalogue requires the experiment's flag key on every update; PostHog cannot change
+    # it, so it is checked against the experiment's own and never advertised.
+    feature_flag_key: SkipJsonSchema[str | None] = None
+    unhonoured: ClassVar[Mapping[str, tuple[Any, str]]] = {
+        "exposure_cohort": (
+            None,
+            "PostHog creates an experiment's exposure cohort itself (read-only in its API); to "
+            "target people, create a cohort with posthog_create_cohort and use it in the flag",
+        )
+    }
+
+    @classmethod
+    def from_catalogue(cls, data: dict[str, Any]) -> dict[str, Any]:
+        """The catalogue's ``secondary_metrics`` in PostHog's legacy form read as metrics."""
+        data = super().from_catalogue(data)
+        if data.get("secondary_metrics") is not None:
+            data["secondary_metrics"] = _secondary(data["secondary_metrics"])
+        parameters = data.pop("parameters", None)
+        if parameters is not None:
+            # The catalogue's parameters: checked whole, then given as the tool's own fields.
+            given = _Parameters.model_validate(parameters)
+            for name, value in (
+                ("variants", given.feature_flag_variants),
+                ("minimum_detectable_effect", given.minimum_detectable_effect),
+            ):
+                if value is not None and data.get(name) not in (None, value):
+                    raise ValueError(f"parameters and {name} differ; give it once")
+                if value is not None:
+                    data[name] = value
+        return data
 
     @model_validator(mode="after")
     def _something_to_change(self) -> _UpdateExperimentArgs:
-        if not _update_body(self) and self.minimum_detectable_effect is None:
+        if (
+            not _update_body(self)
+            and self.minimum_detectable_effect is None
+            and self.variants is None
+        ):
             raise ValueError("give at least one field to change")
         if self.restart:
             given = [f for f in _CLEARED if getattr(self, f) is not None]
@@ -154,13 +252,15 @@ class _UpdateExperimentArgs(ArgsModel):
                     f"{' and '.join(given)}, or remove restart to stop or conclude instead"
                 )
         check_dates(self.start_date, self.end_date)
+        if self.variants is not None:
+            _Parameters(feature_flag_variants=self.variants)  # 2-20, control first, sum 100
         return self
 
 
 def _create_body(args: _CreateExperimentArgs) -> dict[str, Any]:
     body = args.model_dump(exclude_none=True, exclude={"metrics"}, mode="json")
     # Old builds refuse a create without filters; the legacy field is otherwise unused.
-    body["filters"] = {}
+    body.setdefault("filters", {})
     if args.metrics is not None:
         body["metrics"] = [_metric_json(m) for m in args.metrics if not m.secondary]
         body["metrics_secondary"] = [_metric_json(m) for m in args.metrics if m.secondary]
@@ -169,8 +269,13 @@ def _create_body(args: _CreateExperimentArgs) -> dict[str, Any]:
 
 def _update_body(args: _UpdateExperimentArgs) -> dict[str, Any]:
     body = args.model_dump(
-        exclude_none=True, exclude={"id", "restart", "minimum_detectable_effect"}, mode="json"
+        exclude_none=True,
+        exclude={"id", "restart", "minimum_detectable_effect", "variants", "feature_flag_key"},
+        mode="json",
     )
+    if args.secondary_metrics is not None:
+        del body["secondary_metrics"]
+        body["metrics_secondary"] = [_metric_json(m) for m in args.secondary_metrics]
     if args.restart:
         body.update(dict.fromkeys(_CLEARED))  # PostHog's restart: these three set to null
     return body
@@ -179,13 +284,25 @@ def _update_body(args: _UpdateExperimentArgs) -> dict[str, Any]:
 def _update_plan(args: _UpdateExperimentArgs, ctx: Context) -> Plan[Any]:
     path = EXPERIMENTS.at(ctx, args.id)
     body = _update_body(args)
-    if args.minimum_detectable_effect is not None:
-        # PATCH replaces parameters whole: keep the variants and the rest, change the effect.
+    if args.minimum_detectable_effect is not None or args.variants or args.feature_flag_key:
         current = (yield Call("GET", path)).data or {}
-        body["parameters"] = {
-            **(current.get("parameters") or {}),
-            "minimum_detectable_effect": args.minimum_detectable_effect,
-        }
+        flag = current.get("feature_flag_key")
+        if args.feature_flag_key is not None and flag is not None and args.feature_flag_key != flag:
+            raise PostHogError(
+                f"Experiment {args.id} runs on flag {flag!r}, not {args.feature_flag_key!r}, and "
+                "PostHog cannot move an experiment to another flag. Nothing was changed. Drop "
+                f"feature_flag_key (or give {flag!r}), or create an experiment on the other flag."
+            )
+        given: dict[str, Any] = {}
+        if args.variants is not None:
+            given["feature_flag_variants"] = [
+                v.model_dump(exclude_none=True) for v in args.variants
+            ]
+        if args.minimum_detectable_effect is not None:
+            given["minimum_detectable_effect"] = args.minimum_detectable_effect
+        if given:
+            # PATCH replaces parameters whole: keep what is not being changed.
+            body["parameters"] = {**(current.get("parameters") or {}), **given}
     return (yield Call("PATCH", path, json=body)).data
 
 
@@ -296,6 +413,11 @@ def _changes(args: _UpdateExperimentArgs) -> list[str]:
         changes.append("conclusion comment set")
     if args.minimum_detectable_effect is not None:
         changes.append(f"minimum detectable effect set to {args.minimum_detectable_effect}%")
+    if args.variants is not None:
+        split = ", ".join(f"{v.key} {v.rollout_percentage}%" for v in args.variants)
+        changes.append(f"variants set to {split}")
+    if args.secondary_metrics is not None:
+        changes.append(f"secondary metrics replaced ({len(args.secondary_metrics)})")
     if args.archived is not None:
         changes.append("archived" if args.archived else "unarchived")
     if args.name is not None:
