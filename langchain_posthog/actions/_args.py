@@ -67,6 +67,8 @@ class ArgsModel(BaseModel):
     # Catalogue parameters PostHog cannot honour here: {name: (the value that changes nothing,
     # why any other cannot work and what to do instead)}. The harmless value is dropped.
     unhonoured: ClassVar[Mapping[str, tuple[Any, str]]] = {}
+    # Catalogue parameters PostHog derives itself (read-only in its API): accepted and dropped.
+    derived: ClassVar[tuple[str, ...]] = ()
 
     @classmethod
     def model_json_schema(
@@ -138,6 +140,9 @@ class ArgsModel(BaseModel):
         for theirs, ours in cls.renamed.items():
             if theirs in data and ours not in data and theirs not in cls.model_fields:
                 data[ours] = data.pop(theirs)
+        for name in cls.derived:
+            if name not in cls.model_fields:
+                data.pop(name, None)
         for name, (harmless, why) in cls.unhonoured.items():
             if name in data and name not in cls.model_fields:
                 value = data.pop(name)

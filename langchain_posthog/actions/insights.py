@@ -7,7 +7,8 @@ import csv
 import io
 import json
 import re
-from typing import Annotated, Any, Literal
+from collections.abc import Mapping
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
@@ -63,6 +64,19 @@ class CreateInsightArgs(ArgsModel):
     dashboards: list[Annotated[int, Field(ge=1)]] | None = None
     favorited: bool | None = None
     saved: bool = True
+    unhonoured: ClassVar[Mapping[str, tuple[Any, str]]] = {
+        "format": (
+            "json",
+            "a created insight comes back as one record, not a table; leave format out, and for "
+            "its results as CSV run the query with posthog_run_funnel or posthog_run_query",
+        ),
+        "deleted": (False, "an insight cannot be created deleted; leave deleted out"),
+        "timezone": (
+            None,
+            "an insight is computed in its project's timezone (read-only on the insight; set it "
+            "in the project's settings); leave timezone out",
+        ),
+    }
 
 
 def _create_body(args: CreateInsightArgs) -> dict[str, Any]:

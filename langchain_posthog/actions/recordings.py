@@ -54,6 +54,9 @@ class PlaylistFilters(ArgsModel):
 
 
 class CreateRecordingPlaylistArgs(ArgsModel):
+    unhonoured: ClassVar[Mapping[str, tuple[Any, str]]] = {
+        "deleted": (False, "a playlist cannot be created deleted; leave deleted out"),
+    }
     name: str = Field(max_length=400)
     type: Literal["filters", "collection"]
     filters: PlaylistFilters | None = None
