@@ -2,7 +2,7 @@
 
 Every success cassette (``cassettes/<tool>.yaml``) is replayed through the real tool with vcrpy,
 configured as tests/conftest.py configures pytest-recording (same matchers, same request
-scrubbing), with the arguments of the tool's success scenario in tests/scenarios (or the
+scrubbing), with the arguments of the tool's success scenario in tests/actions (or the
 row's ``example`` when there is none). The tool's content is counted with o200k against the
 raw JSON PostHog sent: each response body as ``json.dumps`` writes it, all the cassette's
 responses together for tools that make several calls (text bodies, CSV, as they are).

@@ -31,7 +31,7 @@ from pydantic_core import CoreSchema, core_schema
 
 # Keywords a compact schema leaves out, unless they hold a schema.
 _DROP = frozenset({"title", "additionalProperties"})
-# What OpenAI's strict mode accepts of a node (see tests/test_provider_schemas.py); everything
+# What OpenAI's strict mode accepts of a node (see tests/test_schema.py); everything
 # else is left out, a default becoming words in the description.
 _STRICT_KEYS = frozenset(
     {

@@ -1,4 +1,4 @@
-"""Another process on the same PostHog key, for tests/test_rate_limits.py.
+"""Another process on the same PostHog key, for tests/api/test_ratelimit.py.
 
     python -m tests.rate_limit_worker STANDIN_URL REDIS_URL BUDGET CALLS
 

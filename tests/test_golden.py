@@ -135,3 +135,11 @@ def test_every_scenario_reads_as_before(scenario: Scenario, update: bool, vcr: A
 
 def test_every_scenario_is_pinned() -> None:
     assert sorted(_load(CONTENT)) == sorted(s.id for s in SCENARIOS)
+
+
+def test_every_tool_has_a_success_and_a_failure_scenario() -> None:
+    names = {a.name for a in ACTIONS}
+    ok = {s.tool for s in SCENARIOS if s.ok}
+    failed = {s.tool for s in SCENARIOS if not s.ok or "fallback" in s.cassette}
+    assert names - ok == set(), "tools without a success scenario"
+    assert names - failed == set(), "tools without a failure scenario"

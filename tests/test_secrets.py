@@ -14,7 +14,8 @@ import pytest
 
 from langchain_posthog import PostHogToolkit
 from langchain_posthog.actions import ACTIONS
-from langchain_posthog.api.redaction import REDACTED, Redactor
+from langchain_posthog.api.redaction import REDACTED
+from tests.actions.test_batch_exports import credentials_in
 from tests.conftest import CASSETTES, PERSONAL_KEY, PROJECT_ID, PROJECT_KEY
 from tests.standin import responses
 
@@ -26,82 +27,12 @@ def leaks(text: str) -> list[str]:
     return [k for k in KEYS if k in text] + KEY_SHAPE.findall(text)
 
 
-def test_no_cassette_holds_a_key_or_an_auth_header() -> None:
+def test_no_cassette_holds_a_key_a_credential_or_an_auth_header() -> None:
     for path in CASSETTES.rglob("*.yaml"):
         text = path.read_text()
-        assert not leaks(text), path.name
+        assert not leaks(text) and not credentials_in(text), path.name
         assert not re.search(r"(?im)^\s*-?\s*authorization:", text), path.name
         assert "Bearer" not in text, path.name
-
-
-def echoing_server(request: httpx.Request) -> httpx.Response:
-    """A hostile server: every answer repeats every key it was sent, in every way it can."""
-    seen = request.headers.get("Authorization", "") + request.content.decode(errors="replace")
-    found = [k for k in KEYS if k in seen]
-    body: dict[str, Any] = {
-        "type": "validation_error",
-        "code": "invalid",
-        "detail": f"bad request with {' and '.join(found)}",
-        "attr": "api_key",
-        "api_token": PROJECT_KEY,
-    }
-    status = 400 if request.method != "GET" else 200
-    if status == 200:
-        body = {
-            "results": [{"id": 1, "name": f"x {PERSONAL_KEY}", "api_token": PROJECT_KEY}],
-            "token": PERSONAL_KEY,
-            "count": 1,
-            "key": f"k{PROJECT_KEY}",
-        }
-    return httpx.Response(status, json=body, headers={"X-Echo": found[0] if found else ""})
-
-
-@pytest.fixture
-def hostile_toolkit() -> PostHogToolkit:
-    transport = httpx.MockTransport(echoing_server)
-    return PostHogToolkit(
-        personal_api_key=PERSONAL_KEY,
-        project_api_key=PROJECT_KEY,
-        project_id=PROJECT_ID,
-        include_destructive=True,
-        max_retries=0,
-        http_client=httpx.Client(transport=transport),
-    )
-
-
-@pytest.mark.parametrize("action", ACTIONS, ids=lambda a: a.name)
-def test_no_key_in_any_tool_output_even_when_the_server_echoes_it(
-    hostile_toolkit: PostHogToolkit, action: Any, caplog: pytest.LogCaptureFixture
-) -> None:
-    caplog.set_level(logging.DEBUG)
-    tool = next((t for t in hostile_toolkit.get_tools() if t.name == action.name), None)
-    assert tool is not None
-    call = {"name": tool.name, "args": dict(action.example), "id": "1", "type": "tool_call"}
-    message = tool.invoke(call)
-    result = hostile_toolkit.execute(action.name, dict(action.example))
-    texts = [
-        str(message.content),
-        json.dumps(message.artifact, default=str),
-        repr(message),
-        repr(result),
-        json.dumps(result.data, default=str),
-        caplog.text,
-        repr(tool),
-        repr(hostile_toolkit),
-    ]
-    for text in texts:
-        assert not leaks(text), text[:500]
-
-
-def test_no_key_in_validation_errors_or_tracebacks() -> None:
-    toolkit = PostHogToolkit(personal_api_key=PERSONAL_KEY, project_api_key=PROJECT_KEY)
-    result = toolkit.execute("posthog_create_feature_flag", {"key": PERSONAL_KEY + "!"})
-    assert not result.successful
-    # The model sent the key itself as an argument; the error quotes no input values.
-    assert PERSONAL_KEY not in (result.error or "")
-    with pytest.raises(Exception) as caught:
-        PostHogToolkit(personal_api_key=PROJECT_KEY)
-    assert not leaks(str(caught.value)) and not leaks(repr(caught.value))
 
 
 # -- every tool, with secrets in its own arguments ---------------------------------------------
@@ -258,36 +189,3 @@ async def test_no_secret_from_the_arguments_or_the_keys_comes_back(
     if status < 300:  # the repeated secrets were read and masked, not dropped
         assert all(REDACTED in json.dumps(r.data) for r in results)
     await toolkit.aclose()
-
-
-def test_log_records_are_masked_inside_a_call_with_its_own_secrets(
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    caplog.set_level(logging.DEBUG)
-    log = logging.getLogger("langchain_posthog")
-    with Redactor([PERSONAL_KEY]):
-        try:
-            raise ValueError(f"bad value {PERSONAL_KEY}")
-        except ValueError:
-            log.warning("could not read %s", f"x{PERSONAL_KEY}", exc_info=True)
-    with Redactor([TOKEN]):
-        logging.getLogger("httpx").info("GET /?q=%s", TOKEN)
-    log.debug("outside any call %s", TOKEN)
-    assert [r.getMessage() for r in caplog.records] == [
-        f"could not read x{REDACTED}",
-        f"GET /?q={REDACTED}",
-        f"outside any call {TOKEN}",
-    ]
-    assert f"ValueError: bad value {REDACTED}" in caplog.text
-    assert PERSONAL_KEY not in caplog.text
-
-
-@pytest.mark.parametrize("field", ["date_from", "date_to"])
-def test_a_key_pasted_into_an_argument_is_not_repeated_by_the_validation_error(field: str) -> None:
-    toolkit = PostHogToolkit(personal_api_key=PERSONAL_KEY, project_id=PROJECT_ID)
-    tool = next(t for t in toolkit.get_tools() if t.name == "posthog_run_trends")
-    args = {"series": [{"event": "$pageview"}], field: PERSONAL_KEY}
-    message = tool.invoke({"name": tool.name, "args": args, "id": "c1", "type": "tool_call"})
-    result = toolkit.execute(tool.name, args)
-    assert message.status == "error" and f"- {field}:" in message.content
-    assert not leaks(message.content) and not leaks(result.error or "")

@@ -1,8 +1,11 @@
-"""Toolkit settings, tool selection, project binding and direct execution."""
+"""Toolkit settings, tool selection, project binding, direct execution, copies and pickles."""
 
 from __future__ import annotations
 
 import asyncio
+import copy
+import pickle
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -10,8 +13,11 @@ import pytest
 from langchain_core.tools import BaseToolkit
 
 from langchain_posthog import ActionResult, PostHogConfigError, PostHogToolkit
-from langchain_posthog.actions import ACTIONS
+from langchain_posthog.tool import PostHogTool
 from tests.conftest import PERSONAL_KEY, PROJECT_ID, PROJECT_KEY
+from tests.standin import LOOPBACK_ONLY, StandIn, close_toolkit, make_toolkit
+
+pytestmark = LOOPBACK_ONLY
 
 
 def names(toolkit: PostHogToolkit) -> set[str]:
@@ -81,17 +87,6 @@ def test_default_selection_read_and_write_but_not_destructive() -> None:
     assert "posthog_bulk_delete_feature_flags" in names(destructive)
 
 
-def test_read_only_keeps_read_tools_only() -> None:
-    toolkit = PostHogToolkit(
-        personal_api_key=PERSONAL_KEY, read_only=True, include_destructive=True
-    )
-    tools = toolkit.get_tools()
-    assert tools
-    assert all(t.metadata and t.metadata["read_only"] for t in tools)
-    expected = {a.name for a in ACTIONS if a.scope == "read"}
-    assert {t.name for t in tools} == expected
-
-
 def test_include_and_exclude_take_tool_or_catalogue_names() -> None:
     toolkit = PostHogToolkit(
         personal_api_key=PERSONAL_KEY,
@@ -122,22 +117,6 @@ def test_metadata_says_scope_and_catalogue_name() -> None:
     }
     bulk = tools["posthog_bulk_delete_feature_flags"].metadata
     assert bulk is not None and bulk["destructive"] and not bulk["read_only"]
-
-
-def test_bound_project_hides_project_id_from_the_model() -> None:
-    bound = PostHogToolkit(personal_api_key=PERSONAL_KEY, project_id=PROJECT_ID)
-    free = PostHogToolkit(personal_api_key=PERSONAL_KEY)
-
-    def properties(tool: Any) -> dict[str, Any]:
-        return tool.tool_call_schema.model_json_schema()["properties"]  # type: ignore[no-any-return]
-
-    for tool in bound.get_tools():
-        assert "project_id" not in properties(tool)
-        assert "project_id" not in tool.tool_call_schema.model_fields  # type: ignore[union-attr]
-    flag = next(t for t in free.get_tools() if t.name == "posthog_get_feature_flag")
-    assert properties(flag)["project_id"]["default"] == "@current"
-    projects = next(t for t in free.get_tools() if t.name == "posthog_list_projects")
-    assert "project_id" not in properties(projects)
 
 
 def test_model_cannot_override_a_bound_project() -> None:
@@ -223,30 +202,6 @@ def test_aexecute_matches_execute() -> None:
     assert result.error and result.error.startswith("Not found (404) in project 2")
 
 
-def test_read_only_execute_cannot_write_whatever_the_name() -> None:
-    sent: list[httpx.Request] = []
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        sent.append(request)
-        return httpx.Response(201, json={})
-
-    toolkit = PostHogToolkit(
-        personal_api_key=PERSONAL_KEY,
-        read_only=True,
-        http_client=httpx.Client(transport=httpx.MockTransport(handler)),
-    )
-    result = toolkit.execute("POSTHOG_CREATE_FEATURE_FLAG", {"key": "x"})
-    assert not result.successful and "read_only" in (result.error or "")
-    assert sent == []
-
-
-def test_missing_personal_key_is_named_when_a_tool_runs() -> None:
-    toolkit = PostHogToolkit()
-    result = toolkit.execute("posthog_list_projects", {})
-    assert not result.successful
-    assert "POSTHOG_PERSONAL_API_KEY" in (result.error or "")
-
-
 def test_context_managers_close_their_clients() -> None:
     with PostHogToolkit(personal_api_key=PERSONAL_KEY) as toolkit:
         client = toolkit.client._sync_client()
@@ -264,3 +219,113 @@ def test_repr_and_dump_hide_keys() -> None:
     toolkit = PostHogToolkit(personal_api_key=PERSONAL_KEY, project_api_key=PROJECT_KEY)
     for text in (repr(toolkit), str(toolkit), str(toolkit.model_dump()), repr(toolkit.get_tools())):
         assert PERSONAL_KEY not in text and PROJECT_KEY not in text
+
+
+@pytest.mark.parametrize(
+    ("name", "closest"),
+    [("readonly", "read_only"), ("read_onyl", "read_only"), ("includes", "include")],
+)
+def test_a_misspelt_setting_is_refused_naming_the_closest(name: str, closest: str) -> None:
+    with pytest.raises(PostHogConfigError) as caught:
+        PostHogToolkit(personal_api_key=PERSONAL_KEY, **{name: True})
+    message = str(caught.value)
+    assert f"no setting {name!r}" in message and f"Did you mean {closest!r}?" in message
+    assert PERSONAL_KEY not in message
+
+
+def test_an_unknown_setting_with_no_close_name_lists_the_settings() -> None:
+    with pytest.raises(PostHogConfigError, match="no setting 'colour'") as caught:
+        PostHogToolkit(personal_api_key=PERSONAL_KEY, colour="blue")
+    assert "Did you mean" not in str(caught.value) and "read_only" in str(caught.value)
+
+
+@pytest.mark.parametrize("setting", ["personal_api_key", "project_api_key", "host", "ingest_host"])
+@pytest.mark.parametrize("value", ["", "   ", "\t\n"])
+def test_a_blank_setting_is_refused_by_name(setting: str, value: str) -> None:
+    with pytest.raises(PostHogConfigError, match=f"^{setting} is blank"):
+        PostHogToolkit(**{setting: value})
+
+
+def test_a_blank_key_given_explicitly_never_falls_back_to_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("POSTHOG_PERSONAL_API_KEY", PERSONAL_KEY)
+    with pytest.raises(PostHogConfigError) as caught:
+        PostHogToolkit(personal_api_key="")
+    message = str(caught.value)
+    assert message.startswith("personal_api_key is blank")
+    assert "set POSTHOG_PERSONAL_API_KEY" not in message  # it is set: say nothing of the kind
+
+
+@pytest.mark.parametrize(
+    "variable", ["POSTHOG_PERSONAL_API_KEY", "POSTHOG_PROJECT_API_KEY", "POSTHOG_HOST"]
+)
+def test_a_blank_environment_variable_is_refused_by_name(
+    monkeypatch: pytest.MonkeyPatch, variable: str
+) -> None:
+    monkeypatch.setenv(variable, "  ")
+    with pytest.raises(PostHogConfigError, match=f"^{variable} is set but blank"):
+        PostHogToolkit()
+
+
+def test_an_explicit_key_wins_over_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("POSTHOG_PERSONAL_API_KEY", "phx_FROMENVIRONMENT000000000000000000000000")
+    seen: list[str] = []
+
+    def server(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers["Authorization"])
+        return httpx.Response(200, json={"uuid": "u", "email": "a@example.com"})
+
+    kit = PostHogToolkit(
+        personal_api_key=f"  {PERSONAL_KEY} ",
+        http_client=httpx.Client(transport=httpx.MockTransport(server)),
+    )
+    assert kit.execute("posthog_get_current_user").successful
+    assert seen == [f"Bearer {PERSONAL_KEY}"]
+
+
+@pytest.fixture
+def standin() -> Iterator[StandIn]:
+    with StandIn() as server:
+        yield server
+
+
+def flag_tool(toolkit: PostHogToolkit) -> PostHogTool:
+    tool = next(t for t in toolkit.get_tools() if t.name == "posthog_get_feature_flag")
+    assert isinstance(tool, PostHogTool)
+    return tool
+
+
+@pytest.mark.parametrize("called", [False, True], ids=["before-calls", "after-calls"])
+async def test_tools_and_toolkits_pickle_and_deep_copy(standin: StandIn, called: bool) -> None:
+    kit = make_toolkit(standin, own_clients=True)
+    tool = flag_tool(kit)
+    tool.tags = ["flags"]
+    try:
+        if called:
+            assert "(id 7)" in tool.invoke({"id": 7})
+            assert "(id 7)" in await tool.ainvoke({"id": 7})
+        deep = copy.deepcopy(tool)
+        assert deep.client is tool.client  # shares the toolkit's client, locks and all
+        kit_copy = copy.deepcopy(kit)
+        assert kit_copy.client is kit.client
+        assert kit.model_copy(deep=True).client is kit.client
+        for other in (deep, flag_tool(kit_copy)):
+            assert "(id 7)" in other.invoke({"id": 7})
+            assert "(id 7)" in await other.ainvoke({"id": 7})
+
+        unpickled = pickle.loads(pickle.dumps(tool))
+        assert unpickled.name == tool.name and unpickled.tags == ["flags"]
+        assert unpickled.client is not tool.client  # a process of its own opens its own
+        assert "(id 7)" in unpickled.invoke({"id": 7})
+        assert "(id 7)" in await unpickled.ainvoke({"id": 7})
+        await unpickled.client.aclose()
+
+        kit_unpickled = pickle.loads(pickle.dumps(kit))
+        assert kit_unpickled.bound_project == kit.bound_project
+        assert kit_unpickled.client.app_url == kit.client.app_url
+        result = await kit_unpickled.aexecute("posthog_get_feature_flag", {"id": 7})
+        assert result.successful, result.error
+        await kit_unpickled.aclose()
+    finally:
+        await close_toolkit(kit)

@@ -1,147 +1,21 @@
-"""Experiment and survey scenarios."""
+"""Surveys: what validation refuses before sending, and the requests built."""
 
 from __future__ import annotations
 
-from tests.scenarios import Scenario, example
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from langchain_posthog import PostHogToolkit
+from tests.actions import Server, answering, make_toolkit
+from tests.scenarios import Scenario, example, params, play
 
 NPS = "0193a1b2-3c4d-7e5f-8a9b-0c1d2e3f4a5b"
 UNKNOWN = "00000000-0000-4000-8000-000000000000"
-EXPERIMENT_LINK = "https://us.posthog.com/project/2/experiments/77"
 NPS_LINK = f"https://us.posthog.com/project/2/surveys/{NPS}"
-NO_LIST = "Find the experiment's id with posthog_list_experiments."
 
 SCENARIOS = [
-    Scenario(
-        "posthog_list_experiments",
-        "posthog_list_experiments.yaml",
-        {"limit": 50},
-        expect=(
-            "Experiments 1-3 of 3.",
-            '- "Pricing page v2" (id 77): running; flag pricing-page-v2; '
-            "started 2026-11-21T09:00:00Z",
-            '- "Onboarding checklist" (id 81): draft; flag onboarding-checklist',
-            '- "Signup button copy" (id 64): stopped, concluded lost, archived; '
-            "flag signup-button-copy; started 2026-09-01T08:00:00Z; ended 2026-09-29T16:30:00Z",
-        ),
-        forbid=("null", "None", "created_by", "example.com", "More exist"),
-        artifact_keys=("results", "count"),
-    ),
-    Scenario(
-        "posthog_list_experiments",
-        "posthog_list_experiments.forbidden.yaml",
-        {"limit": 50},
-        ok=False,
-        expect=("403", "experiment:read"),
-    ),
-    Scenario(
-        "posthog_create_experiment",
-        "posthog_create_experiment.yaml",
-        example("posthog_create_experiment"),
-        expect=(
-            'Created experiment "Pricing page v2" (id 77): draft',
-            "set start_date to launch",
-            "Feature flag: pricing-page-v2 (flag id 1250)",
-            "Variants: control 50%, test 50%",
-            "Primary metrics: Upgrade rate (funnel)",
-            EXPERIMENT_LINK,
-        ),
-        forbid=("null", "None", "created_by"),
-        artifact_keys=("id", "feature_flag", "parameters", "metrics"),
-    ),
-    Scenario(
-        "posthog_create_experiment",
-        "posthog_create_experiment.flag_not_eligible.yaml",
-        {"name": "Onboarding test", "feature_flag_key": "new-onboarding"},
-        ok=False,
-        expect=(
-            "400",
-            "Feature flag is not eligible for experiments",
-            "'new-onboarding' already exists",
-            "use a new feature_flag_key",
-        ),
-    ),
-    Scenario(
-        "posthog_get_experiment",
-        "posthog_get_experiment.yaml",
-        {"id": 77},
-        expect=(
-            'Experiment "Pricing page v2" (id 77): running',
-            "Started 2026-11-21T09:00:00Z",
-            "Variants: control 50%, test 50%",
-            "Primary metrics: Upgrade rate (funnel), Checkout conversion (shared)",
-            "Secondary metrics: Pricing page views (mean)",
-            EXPERIMENT_LINK,
-        ),
-        forbid=("null", "None", "fingerprint"),
-        artifact_keys=("id", "start_date", "saved_metrics"),
-    ),
-    Scenario(
-        "posthog_get_experiment",
-        "posthog_get_experiment.not_found.yaml",
-        {"id": 99999},
-        ok=False,
-        expect=("404", "project 2", NO_LIST),
-    ),
-    Scenario(
-        "posthog_update_experiment",
-        "posthog_update_experiment.yaml",
-        {"id": 77, "start_date": "2026-11-21T09:00:00Z"},
-        expect=(
-            "launched: start_date set to 2026-11-21T09:00:00Z",
-            '"Pricing page v2" (id 77): running',
-            EXPERIMENT_LINK,
-        ),
-        artifact_keys=("id", "start_date"),
-    ),
-    Scenario(
-        "posthog_update_experiment",
-        "posthog_update_experiment.conclude.yaml",
-        {
-            "id": 77,
-            "end_date": "2026-12-05T17:00:00Z",
-            "conclusion": "won",
-            "conclusion_comment": "Test lifted upgrades by 12%.",
-        },
-        expect=(
-            "stopped: end_date set to 2026-12-05T17:00:00Z",
-            "conclusion set to won",
-            "(id 77): stopped, concluded won",
-            "ended 2026-12-05T17:00:00Z",
-            "Conclusion comment: Test lifted upgrades by 12%.",
-        ),
-        artifact_keys=("end_date", "conclusion"),
-    ),
-    Scenario(
-        "posthog_update_experiment",
-        "posthog_update_experiment.restart.yaml",
-        {"id": 77, "restart": True},
-        expect=(
-            "Updated (restarted: end and conclusion cleared).",
-            '"Pricing page v2" (id 77): running',
-            "Started 2026-11-21T09:00:00Z",
-        ),
-        forbid=("null", "None", "ended", "concluded", "Conclusion comment"),
-        artifact_keys=("id", "end_date", "conclusion"),
-    ),
-    Scenario(
-        "posthog_update_experiment",
-        "posthog_update_experiment.minimum_detectable_effect.yaml",
-        {"id": 77, "minimum_detectable_effect": 10},
-        expect=(
-            "Updated (minimum detectable effect set to 10%).",
-            "Variants: control 50%, test 50%",
-            "Minimum detectable effect: 10%",
-        ),
-        forbid=("null", "None", "30%"),
-        artifact_keys=("id", "parameters"),
-    ),
-    Scenario(
-        "posthog_update_experiment",
-        "posthog_update_experiment.not_found.yaml",
-        {"id": 99999, "archived": True},
-        ok=False,
-        expect=("404", NO_LIST),
-    ),
     Scenario(
         "posthog_create_survey",
         "posthog_create_survey.yaml",
@@ -308,3 +182,160 @@ SCENARIOS = [
         expect=("404", "Survey ids are UUIDs"),
     ),
 ]
+
+
+@pytest.mark.parametrize(("scenario", "mode"), params(SCENARIOS))
+async def test_scenario(scenario: Scenario, mode: str, vcr: Any) -> None:
+    await play(scenario, mode, vcr)
+
+
+NPS = "0193a1b2-3c4d-7e5f-8a9b-0c1d2e3f4a5b"
+
+
+@pytest.fixture
+def recorder() -> Iterator[Server]:
+    yield answering({"id": 77, "name": "x", "feature_flag_key": "k"})
+
+
+def _survey(*questions: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {"name": "Feedback", "questions": list(questions), **extra}
+
+
+OPEN = {"type": "open", "question": "Anything else?"}
+
+
+@pytest.mark.parametrize(
+    ("args", "problem"),
+    [
+        (
+            _survey({**OPEN, "choices": ["a", "b"]}),
+            "questions.0: choices is for single_choice and multiple_choice questions, not open",
+        ),
+        (_survey({"type": "rating", "question": "Rate us", "scale": 4}), "questions.0.scale"),
+        (
+            _survey(
+                {
+                    "type": "multiple_choice",
+                    "question": "Which?",
+                    "choices": ["a", "b"],
+                    "branching": {"type": "end"},
+                },
+                OPEN,
+            ),
+            "branching is for rating and single_choice questions, not multiple_choice",
+        ),
+        (
+            _survey({"type": "rating", "question": "Rate us", "display": "emoji", "scale": 10}),
+            "scale 10 is not offered for emoji display",
+        ),
+        (
+            _survey({"type": "single_choice", "question": "Which?", "choices": ["a", "a"]}),
+            "choices must be unique",
+        ),
+        (
+            _survey({"type": "single_choice", "question": "Which?", "choices": ["only"]}),
+            "needs 2 to 20 choices, not 1",
+        ),
+        (
+            _survey({"type": "link", "question": "Read more", "link": "http://acme.example"}),
+            "needs link: an https:// or mailto: URL",
+        ),
+        (
+            _survey(
+                {
+                    "type": "rating",
+                    "question": "NPS",
+                    "scale": 10,
+                    "branching": {"type": "response_based", "responseValues": {"positive": "end"}},
+                },
+                OPEN,
+            ),
+            "positive not answers of this question; use detractors, passives, promoters",
+        ),
+        (
+            _survey(
+                {
+                    "type": "single_choice",
+                    "question": "Which?",
+                    "choices": ["a", "b"],
+                    "branching": {"type": "specific_question", "index": 5},
+                },
+                OPEN,
+            ),
+            "question 5 does not exist",
+        ),
+        (
+            _survey(
+                {"type": "rating", "question": "Rate", "branching": {"type": "specific_question"}}
+            ),
+            "index is given with, and only with, type specific_question",
+        ),
+        (_survey({"type": "nps", "question": "?"}), "questions.0.type"),
+        (_survey(), "give at least one question"),
+        (
+            _survey(OPEN, type="external_survey", linked_flag_id=12),
+            "an external_survey takes no targeting: remove linked_flag_id",
+        ),
+        (
+            _survey(
+                OPEN,
+                targeting_flag_filters={"groups": [{"properties": [], "rollout_percentage": 100}]},
+            ),
+            "targets everyone",
+        ),
+        (
+            _survey(OPEN, start_date="2026-12-01T00:00:00Z", end_date="2026-11-01T00:00:00Z"),
+            "must be after start_date",
+        ),
+    ],
+)
+def test_bad_surveys_are_refused_and_nothing_is_sent(
+    toolkit: PostHogToolkit, args: dict[str, Any], problem: str
+) -> None:
+    result = toolkit.execute("posthog_create_survey", args)
+    assert not result.successful
+    assert result.error is not None
+    assert "nothing was sent to PostHog" in result.error
+    assert problem in result.error, result.error
+
+
+def test_survey_body_fills_posthog_defaults() -> None:
+    recorder = answering({"id": NPS, "name": "Feedback", "type": "popover", "questions": []}, 201)
+    kit = make_toolkit(recorder)
+    result = kit.execute(
+        "posthog_create_survey",
+        _survey({"type": "rating", "question": "Rate us"}, OPEN),
+    )
+    assert result.successful, result.error
+    body = recorder.body()
+    assert body["type"] == "popover"
+    assert body["questions"][0] == {
+        "type": "rating",
+        "question": "Rate us",
+        "display": "number",
+        "scale": 5,
+    }
+    assert body["questions"][1] == OPEN
+
+
+def test_summarize_asks_about_one_question_with_an_empty_body() -> None:
+    recorder = answering({"content": "People want exports.", "response_count": 3, "cached": True})
+    kit = make_toolkit(recorder)
+    result = kit.execute("posthog_summarize_survey_responses", {"id": NPS, "question_index": 0})
+    assert result.successful, result.error
+    request = recorder.requests[-1]
+    assert request.method == "POST"
+    assert request.url.path == f"/api/projects/2/surveys/{NPS}/summarize_responses/"
+    assert dict(request.url.params) == {"question_index": "0"}
+    assert request.content == b""
+    assert "3 responses" in (result.content or "") and "cached" in (result.content or "")
+
+
+def test_response_counts_do_not_send_undeclared_parameters() -> None:
+    recorder = answering({NPS: 4})
+    kit = make_toolkit(recorder)
+    result = kit.execute("posthog_get_survey_response_counts", {"survey_id": NPS.upper()})
+    assert result.successful, result.error
+    first = recorder.requests[0]
+    assert first.url.path == "/api/projects/2/surveys/responses_count/" and not first.url.query
+    assert result.data["counts"] == {NPS: 4}

@@ -1,40 +1,14 @@
-"""Account and feature-flag scenarios."""
+"""Feature flags: the recorded scenarios."""
 
 from __future__ import annotations
 
-from tests.scenarios import Scenario, example
+from typing import Any
+
+import pytest
+
+from tests.scenarios import Scenario, example, params, play
 
 SCENARIOS = [
-    Scenario(
-        "posthog_list_projects",
-        "posthog_list_projects.yaml",
-        {},
-        expect=("Acme web (id 2)", "Acme mobile (id 7)", "Europe/Berlin", "no events yet"),
-        forbid=("api_token", "phc_", "[redacted]"),
-        artifact_keys=("results", "count"),
-    ),
-    Scenario(
-        "posthog_list_projects",
-        "posthog_list_projects.unauthorized.yaml",
-        {},
-        ok=False,
-        expect=("401", "POSTHOG_PERSONAL_API_KEY", "region", "https://us.posthog.com"),
-    ),
-    Scenario(
-        "posthog_get_current_user",
-        "posthog_get_current_user.yaml",
-        {},
-        expect=("Ada Lovelace", "<user@example.com>", "Acme web (id 2", "Acme"),
-        forbid=("api_token", "phc_", "[redacted]"),
-        artifact_keys=("uuid", "team", "organization"),
-    ),
-    Scenario(
-        "posthog_get_current_user",
-        "posthog_get_current_user.forbidden.yaml",
-        {},
-        ok=False,
-        expect=("403", "user:read"),
-    ),
     Scenario(
         "posthog_list_feature_flags",
         "posthog_list_feature_flags.yaml",
@@ -136,3 +110,8 @@ SCENARIOS = [
         artifact_keys=("deleted", "errors"),
     ),
 ]
+
+
+@pytest.mark.parametrize(("scenario", "mode"), params(SCENARIOS))
+async def test_scenario(scenario: Scenario, mode: str, vcr: Any) -> None:
+    await play(scenario, mode, vcr)

@@ -2,8 +2,7 @@
 
 Not the content, the artifact, the ToolMessage, an error or validation message, a log record, a
 repr, or a cassette. Each destination kind is driven through a MockTransport server that records
-what it was sent and answers by echoing every credential back, in the config and in free text.
-"""
+what it was sent and answers by echoing every credential back, in the config and in free text."""
 
 from __future__ import annotations
 
@@ -21,10 +20,60 @@ from langchain_posthog import PostHogToolkit
 from langchain_posthog.actions._row import args_schema
 from langchain_posthog.actions.batch_exports import KINDS, SECRET_FIELDS, CreateBatchExportArgs
 from langchain_posthog.api.redaction import SENSITIVE_KEYS
-from tests.conftest import CASSETTES, PERSONAL_KEY, PROJECT_ID, PROJECT_KEY
-from tests.scenarios.dashboards_exports import AWS_KEY_ID, AWS_SECRET, S3_EXPORT
+from tests.conftest import PERSONAL_KEY, PROJECT_ID, PROJECT_KEY
+from tests.scenarios import Scenario, params, play
+
+# Distinctive credentials, which this module and tests/test_secrets.py look for everywhere.
+AWS_KEY_ID = "AKIA-TEST-SECRET-123"
+AWS_SECRET = "TEST-SECRET-ACCESS-KEY-456"
+S3_EXPORT: dict[str, Any] = {
+    "name": "Events to S3",
+    "interval": "hour",
+    "model": "events",
+    "destination": {
+        "type": "S3",
+        "bucket_name": "acme-posthog",
+        "region": "eu-west-1",
+        "prefix": "events/",
+        "aws_access_key_id": AWS_KEY_ID,
+        "aws_secret_access_key": AWS_SECRET,
+        "file_format": "Parquet",
+        "compression": "zstd",
+    },
+}
+
+SCENARIOS = [
+    Scenario(
+        "posthog_create_batch_export",
+        "posthog_create_batch_export.yaml",
+        S3_EXPORT,
+        expect=(
+            'Created batch export "Events to S3" (id 0193aa00-0000-7000-8000-000000000001)',
+            "S3 s3://acme-posthog/events/ (eu-west-1)",
+            "events every hour; active",
+            "https://us.posthog.com/project/2/pipeline/batch-exports/0193aa00-0000-7000-8000-000000000001",
+        ),
+        forbid=(AWS_KEY_ID, AWS_SECRET, "aws_", "[redacted]", "**"),
+        artifact_keys=("id", "destination", "interval"),
+    ),
+    Scenario(
+        "posthog_create_batch_export",
+        "posthog_create_batch_export.addon_required.yaml",
+        S3_EXPORT,
+        ok=False,
+        expect=("needs the Data Pipelines add-on", "retrying will not help"),
+        forbid=(AWS_KEY_ID, AWS_SECRET),
+    ),
+]
+
+
+@pytest.mark.parametrize(("scenario", "mode"), params(SCENARIOS))
+async def test_scenario(scenario: Scenario, mode: str, vcr: Any) -> None:
+    await play(scenario, mode, vcr)
+
 
 TOOL = "posthog_create_batch_export"
+
 EXPORT_ID = "0193aa00-0000-7000-8000-000000000002"
 
 # One destination per kind, each credential distinctive enough to be found anywhere.
@@ -79,7 +128,9 @@ DESTINATIONS: dict[str, dict[str, Any]] = {
         "token": "phc_HTTPTOKENSECRET000000000000000000000000010",
     },
 }
+
 SNOWFLAKE_KEY = "SNOWFLAKE-PRIVATE-KEY-SECRET-11"
+
 SECRETS = (
     AWS_KEY_ID,
     AWS_SECRET,
@@ -91,13 +142,14 @@ SECRETS = (
         if name in {"user", "password", "client_email", "private_key", "private_key_id", "token"}
     ),
 )
+
 # Fields PostHog hides per kind that redaction.py does not know by name (too generic to redact
 # everywhere): harmless in answers (PostHog leaves them out, and the batch-export module strips
 # them), and the recording hooks in conftest.py blank them in request bodies.
 NOT_IN_SENSITIVE_KEYS = {"user", "client_email", "token_uri"}
 
 
-def _leaks(text: str) -> list[str]:
+def credentials_in(text: str) -> list[str]:
     found = [s for s in SECRETS if s in text]
     # A multi-line private key may be escaped in JSON or a repr: look for its distinctive line.
     return found + [s for s in ("BQ-PRIVATE-KEY-SECRET-8",) if s in text and s not in found]
@@ -198,7 +250,7 @@ def test_every_kind_sends_its_credentials_and_shows_none(
     assert {k: config[k] for k in sent_secrets} == sent_secrets  # PostHog gets the real values
     assert f"pipeline/batch-exports/{EXPORT_ID}" in str(message.content)
     for text in _everything(message, tool, kit, caplog.text):
-        assert not _leaks(text), text[:600]
+        assert not credentials_in(text), text[:600]
     hidden = SECRET_FIELDS.get(kind, frozenset())
     assert not hidden & set(message.artifact["destination"]["config"])
 
@@ -228,7 +280,7 @@ def test_snowflake_key_pair_auth(kit_for: Callable[[EchoServer], PostHogToolkit]
     config = server.sent[0]["destination"]["config"]
     assert config["authentication_type"] == "keypair"
     assert config["private_key"] == SNOWFLAKE_KEY
-    assert not _leaks(str(message.content) + json.dumps(message.artifact))
+    assert not credentials_in(str(message.content) + json.dumps(message.artifact))
 
 
 @pytest.mark.parametrize(
@@ -258,9 +310,9 @@ def test_an_error_echoing_credentials_is_masked(
         assert message.status == "error"
         assert "PostHog refused the request (400)" in str(message.content)
         for text in _everything(message, tool, kit, caplog.text):
-            assert not _leaks(text), text[:600]
+            assert not credentials_in(text), text[:600]
         result = kit.execute(TOOL, _export(destination))
-        assert not result.successful and not _leaks(str(result.error) + repr(result))
+        assert not result.successful and not credentials_in(str(result.error) + repr(result))
 
 
 def test_a_gateway_error_echoing_credentials_says_to_check_before_retrying(
@@ -272,7 +324,7 @@ def test_a_gateway_error_echoing_credentials_says_to_check_before_retrying(
     message, _ = _call(kit, _export(DESTINATIONS["S3"]))
     content = str(message.content)
     assert message.status == "error"
-    assert "server error (502)" in content and not _leaks(content)
+    assert "server error (502)" in content and not credentials_in(content)
     assert "check (get or list the object) before trying again" in content
     assert "try again shortly" not in content
 
@@ -309,22 +361,22 @@ def test_validation_errors_never_quote_a_credential(
     message, _ = _call(kit, args)
     assert message.status == "error"
     assert str(message.content).startswith("Invalid arguments, nothing was sent to PostHog")
-    assert not _leaks(str(message.content)) and not _leaks(repr(message))
+    assert not credentials_in(str(message.content)) and not credentials_in(repr(message))
     result = kit.execute(TOOL, args)
-    assert not result.successful and not _leaks(str(result.error))
+    assert not result.successful and not credentials_in(str(result.error))
     action = next(a for a in kit.actions() if a.name == TOOL)
     for model in (CreateBatchExportArgs, args_schema(action, bound=False)):
         with pytest.raises(ValidationError) as caught:
             model.model_validate(args)
-        assert not _leaks(str(caught.value)) and not _leaks(repr(caught.value))
+        assert not credentials_in(str(caught.value)) and not credentials_in(repr(caught.value))
     assert server.sent == []
 
 
 def test_validated_arguments_hide_credentials_in_reprs_and_dumps() -> None:
     args = CreateBatchExportArgs.model_validate(S3_EXPORT)
-    assert not _leaks(repr(args)) and not _leaks(str(args))
-    assert not _leaks(json.dumps(args.model_dump(mode="json")))
-    assert not _leaks(args.model_dump_json())
+    assert not credentials_in(repr(args)) and not credentials_in(str(args))
+    assert not credentials_in(json.dumps(args.model_dump(mode="json")))
+    assert not credentials_in(args.model_dump_json())
 
 
 @pytest.mark.vcr
@@ -340,13 +392,8 @@ def test_the_recorded_s3_export_leaks_nothing(caplog: pytest.LogCaptureFixture, 
         message, tool = _call(kit, S3_EXPORT)
         assert message.status == "success", message.content
         for text in _everything(message, tool, kit, caplog.text):
-            assert not _leaks(text), text[:600]
+            assert not credentials_in(text), text[:600]
     assert vcr.all_played
-
-
-def test_no_cassette_holds_a_credential() -> None:
-    for path in CASSETTES.rglob("*.yaml"):
-        assert not _leaks(path.read_text()), path.name
 
 
 def test_credential_fields_are_redacted_by_name() -> None:
@@ -357,22 +404,3 @@ def test_credential_fields_are_redacted_by_name() -> None:
             if "SecretStr" in str(info.annotation):
                 fields.add(info.alias or name)
     assert fields - SENSITIVE_KEYS <= NOT_IN_SENSITIVE_KEYS
-
-
-def test_recording_names_the_person() -> None:
-    # Kept here because no cassette can: PostHog's schema types person.distinct_ids as a string.
-    from langchain_posthog.actions._row import Context
-    from langchain_posthog.actions.recordings import GetSessionRecordingArgs, _render_recording
-
-    session = "0193a9f0-1b2c-7d3e-8f40-123456789abc"
-    data = {
-        "recording_duration": 3725,
-        "distinct_id": "user-42",
-        "ongoing": True,
-        "person": {"name": "ada@example.com", "distinct_ids": ["user-42"]},
-    }
-    args = GetSessionRecordingArgs.model_validate({"session_id": session})
-    text = _render_recording(data, args, Context(project_id="2", app_url="https://eu.posthog.com"))
-    assert "1h 2m, still ongoing" in text
-    assert "Person: ada@example.com (distinct id user-42)" in text
-    assert f"https://eu.posthog.com/project/2/replay/{session}" in text

@@ -243,8 +243,9 @@ async def test_create_that_may_have_been_applied_is_not_sent_again(
         assert message.status == "error"
         assert_one_clear_line(message.content)
         assert len(standin.received("POST", FLAGS)) == 1
-        if fault.kind in {"slow", "drop", "short_body"}:
-            assert "may or may not have applied it" in message.content
+        # Whatever went wrong, PostHog may have created the flag: look before sending it again.
+        assert "may or may not have applied it" in message.content
+        assert "check" in message.content and "try again shortly" not in message.content
     finally:
         await close_toolkit(kit)
 
@@ -259,35 +260,6 @@ async def test_create_throttled_is_sent_again_and_creates_exactly_one(
     assert answers(standin, "POST", FLAGS) == ["status:429", "status:429", "201"]
     bodies = [r.body for r in standin.received("POST", FLAGS)]
     assert all(body == bodies[0] for body in bodies)
-
-
-async def test_a_refused_connection_is_a_setting_and_is_not_retried(mode: str) -> None:
-    # A port nobody listens on: nothing was sent, but sending again only meets the same refusal.
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    kit = make_toolkit(f"http://127.0.0.1:{port}")
-    try:
-        message = await invoke(mode, get_tool(kit, CREATE_FLAG), CREATE_ARGS)
-        assert message.status == "error"
-        assert f"could not reach PostHog at http://127.0.0.1:{port}: connection refused" in (
-            message.content
-        )
-        assert "retrying will not help" in message.content and "attempts" not in message.content
-        assert_one_clear_line(message.content)
-    finally:
-        await close_toolkit(kit)
-
-
-@pytest.mark.parametrize("status", [502, 504])
-async def test_create_gateway_error_tells_the_model_to_check_before_retrying(
-    toolkit: PostHogToolkit, standin: StandIn, status: int
-) -> None:
-    standin.fail(FLAGS, error(status))
-    message = await invoke("async", get_tool(toolkit, CREATE_FLAG), CREATE_ARGS)
-    assert len(standin.received("POST", FLAGS)) == 1
-    assert "try again shortly" not in message.content
-    assert "check" in message.content.lower()
 
 
 # -- every row, present and future ----------------------------------------------------------------

@@ -41,3 +41,13 @@ def test_errors_pickle_copy_and_raise_with_every_field(
     with pytest.raises(type(error)) as caught:
         raise error from None
     assert caught.value.__traceback__ is not None
+
+
+def test_a_transport_failure_is_one_line_saying_whether_to_try_again() -> None:
+    timeout = PostHogTransportError(
+        "timeout", "GET", "/api/projects/2/feature_flags/", attempts=2, safe_to_retry=True
+    )
+    assert "\n" not in str(timeout)
+    assert str(timeout).startswith("GET /api/projects/2/feature_flags/ timed out after 2 attempts")
+    assert "safe to try again" in str(timeout)
+    assert "check before trying again" in str(TRANSPORT_ERROR)

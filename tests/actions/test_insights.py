@@ -1,8 +1,14 @@
-"""Insight and query-API scenarios: saved insights, funnels, trends and HogQL."""
+"""Insights: arguments refused before sending, and the recorded scenarios."""
 
 from __future__ import annotations
 
-from tests.scenarios import Scenario, example
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.actions import make_toolkit
+from tests.scenarios import Scenario, example, params, play
 
 PRICING_FUNNEL = {
     "name": "Pricing to signup",
@@ -24,14 +30,6 @@ PRICING_FUNNEL = {
         "funnel_window_interval_type": "day",
     },
 }
-TOP_EVENTS = (
-    "SELECT event, count() AS c FROM events WHERE timestamp > now() - INTERVAL 7 DAY "
-    "GROUP BY event ORDER BY c DESC LIMIT 10"
-)
-BROWSERS = (
-    "SELECT properties.$browser AS browser, count() AS c FROM events WHERE event = '$pageview' "
-    "AND timestamp > now() - INTERVAL 30 DAY GROUP BY browser ORDER BY c DESC"
-)
 
 SCENARIOS = [
     Scenario(
@@ -142,79 +140,110 @@ SCENARIOS = [
         ok=False,
         expect=("403", "query:read"),
     ),
-    Scenario(
-        "posthog_run_trends",
-        "posthog_run_trends.yaml",
-        example("posthog_run_trends"),
-        expect=(
-            "Trends by day 2026-11-13 to 2026-11-20",
-            "user signed up: total 240; 2026-11-13 28, 2026-11-14 31,",
-            "2026-11-20 28",
-        ),
-        artifact_keys=("results",),
-    ),
-    Scenario(
-        "posthog_run_trends",
-        "posthog_run_trends.breakdown.yaml",
-        {
-            "series": [{"event": "$pageview", "math": "dau"}],
-            "date_from": "-24h",
-            "interval": "hour",
-            "breakdown": "$browser",
-            "where": "properties.$os = 'iOS'",
-        },
-        expect=(
-            "Trends by hour",
-            "$pageview [Mobile Safari]: sum of interval values 121; 2026-11-20 06:00 12,",
-            "$pageview [Chrome iOS]: sum of interval values 24",
-        ),
-    ),
-    Scenario(
-        "posthog_run_trends",
-        "posthog_run_trends.too_slow.yaml",
-        {
-            "series": [{"event": None, "math": "dau"}],
-            "date_from": "-365d",
-            "interval": "hour",
-            "breakdown": "$current_url",
-        },
-        ok=False,
-        expect=("512", "Estimated query execution time", "Shorten the date range"),
-    ),
-    Scenario(
-        "posthog_run_hogql_query",
-        "posthog_run_hogql_query.yaml",
-        {"query": TOP_EVENTS},
-        expect=("3 row(s). Columns: event | c", "$pageview | 18234", "user signed up | 240"),
-        forbid=("Capped",),
-        artifact_keys=("columns", "results"),
-    ),
-    Scenario(
-        "posthog_run_hogql_query",
-        "posthog_run_hogql_query.syntax_error.yaml",
-        {"query": "SELECT event, count() FORM events GROUP BY event"},
-        ok=False,
-        expect=("400", "mismatched input 'FORM'", "Fix the SQL", "properties.$browser"),
-    ),
-    Scenario(
-        "posthog_run_hogql_query",
-        "posthog_run_hogql_query.polled.yaml",
-        {"query": BROWSERS},
-        expect=("4 row(s). Columns: browser | c", "Chrome | 10512", "null | 12"),
-        artifact_keys=("columns", "results"),
-    ),
-    Scenario(
-        "posthog_run_hogql_query",
-        "posthog_run_hogql_query.resume.yaml",
-        {"query_id": "0b6f1c2e9d7a4a53b8f0f3c1d2e4a5b6", "format": "csv"},
-        expect=("browser,c\nChrome,10512\n", "\n,12"),
-        artifact_keys=("columns", "results"),
-    ),
-    Scenario(
-        "posthog_run_hogql_query",
-        "posthog_run_hogql_query.expired.yaml",
-        {"query_id": "9f9f9f9f9f9f4f9f9f9f9f9f9f9f9f9f"},
-        ok=False,
-        expect=("404", "unknown or expired", "run the SQL again"),
-    ),
 ]
+
+
+@pytest.mark.parametrize(("scenario", "mode"), params(SCENARIOS))
+async def test_scenario(scenario: Scenario, mode: str, vcr: Any) -> None:
+    await play(scenario, mode, vcr)
+
+
+def _never(request: httpx.Request) -> httpx.Response:
+    raise AssertionError(f"nothing should be sent: {request.method} {request.url}")
+
+
+@pytest.mark.parametrize(
+    ("tool", "args", "expected"),
+    [
+        (
+            "posthog_create_insight",
+            {"name": "n", "query": {"kind": "WebStatsTableQuery", "breakdownBy": "Page"}},
+            "Web analytics page",
+        ),
+        (
+            "posthog_create_insight",
+            {
+                "name": "n",
+                "query": {"kind": "DataTableNode", "source": {"kind": "WebOverviewQuery"}},
+            },
+            "cannot be saved with this tool",
+        ),
+        (
+            "posthog_create_insight",
+            {"name": "n", "query": {"kind": "HogQLQuery", "query": "SELECT 1"}},
+            "posthog_run_hogql_query",
+        ),
+        (
+            "posthog_create_insight",
+            {
+                "name": "n",
+                "query": {"kind": "TrendsQuery", "series": [{"event": "a"}], "path_end": "/x"},
+            },
+            "path_end does not apply to TrendsQuery",
+        ),
+        (
+            "posthog_create_insight",
+            {
+                "name": "n",
+                "query": {
+                    "kind": "FunnelsQuery",
+                    "series": [{"event": "a"}, {"event": "b", "math": "dau"}],
+                },
+            },
+            "funnel steps take math total or first_time_for_user",
+        ),
+        (
+            "posthog_create_insight",
+            {
+                "name": "n",
+                "query": {"kind": "LifecycleQuery", "series": [{"event": "a"}, {"event": "b"}]},
+            },
+            "LifecycleQuery takes 1 series, not 2",
+        ),
+        (
+            "posthog_create_insight",
+            {
+                "name": "n",
+                "query": {
+                    "kind": "RetentionQuery",
+                    "series": [{"event": "a"}],
+                    "interval": "minute",
+                },
+            },
+            "retention periods are hour, day, week or month",
+        ),
+        (
+            "posthog_create_insight",
+            {"name": "n", "query": {"kind": "TrendsQuery", "series": [{"math": "dau"}]}},
+            "give event (null for all events) or id",
+        ),
+        (
+            "posthog_create_insight",
+            {
+                "name": "n",
+                "query": {
+                    "kind": "TrendsQuery",
+                    "series": [{"event": "a"}],
+                    "properties": [{"key": "id", "type": "cohort", "value": "vip"}],
+                },
+            },
+            "cohort filter needs value = the cohort id",
+        ),
+        (
+            "posthog_run_funnel",
+            {"events": ["a", "b"], "date_from": "2026-02-01", "date_to": "2026-01-01"},
+            "date_from '2026-02-01' is after date_to '2026-01-01'",
+        ),
+        ("posthog_run_funnel", {"events": ["a", "b"], "date_from": "last week"}, "-7d"),
+        ("posthog_run_funnel", {"events": ["a", "b"], "actions": [1, 2]}, "not both"),
+        ("posthog_run_funnel", {"events": ["a"]}, "at least 2 items"),
+        ("posthog_list_trend_insights", {"short_id": "a b"}, "short_id is letters and digits"),
+    ],
+)
+def test_bad_arguments_are_refused_before_sending(
+    tool: str, args: dict[str, Any], expected: str
+) -> None:
+    result = make_toolkit(_never).execute(tool, args)
+    assert not result.successful
+    assert "nothing was sent" in (result.error or "")
+    assert expected in (result.error or ""), result.error

@@ -1,0 +1,156 @@
+"""Trends and HogQL run on demand: arguments refused before sending, a LIMIT added when missing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from langchain_posthog.actions.query import with_limit
+from tests.actions import make_toolkit
+from tests.scenarios import Scenario, example, params, play
+
+TOP_EVENTS = (
+    "SELECT event, count() AS c FROM events WHERE timestamp > now() - INTERVAL 7 DAY "
+    "GROUP BY event ORDER BY c DESC LIMIT 10"
+)
+BROWSERS = (
+    "SELECT properties.$browser AS browser, count() AS c FROM events WHERE event = '$pageview' "
+    "AND timestamp > now() - INTERVAL 30 DAY GROUP BY browser ORDER BY c DESC"
+)
+
+SCENARIOS = [
+    Scenario(
+        "posthog_run_trends",
+        "posthog_run_trends.yaml",
+        example("posthog_run_trends"),
+        expect=(
+            "Trends by day 2026-11-13 to 2026-11-20",
+            "user signed up: total 240; 2026-11-13 28, 2026-11-14 31,",
+            "2026-11-20 28",
+        ),
+        artifact_keys=("results",),
+    ),
+    Scenario(
+        "posthog_run_trends",
+        "posthog_run_trends.breakdown.yaml",
+        {
+            "series": [{"event": "$pageview", "math": "dau"}],
+            "date_from": "-24h",
+            "interval": "hour",
+            "breakdown": "$browser",
+            "where": "properties.$os = 'iOS'",
+        },
+        expect=(
+            "Trends by hour",
+            "$pageview [Mobile Safari]: sum of interval values 121; 2026-11-20 06:00 12,",
+            "$pageview [Chrome iOS]: sum of interval values 24",
+        ),
+    ),
+    Scenario(
+        "posthog_run_trends",
+        "posthog_run_trends.too_slow.yaml",
+        {
+            "series": [{"event": None, "math": "dau"}],
+            "date_from": "-365d",
+            "interval": "hour",
+            "breakdown": "$current_url",
+        },
+        ok=False,
+        expect=("512", "Estimated query execution time", "Shorten the date range"),
+    ),
+    Scenario(
+        "posthog_run_hogql_query",
+        "posthog_run_hogql_query.yaml",
+        {"query": TOP_EVENTS},
+        expect=("3 row(s). Columns: event | c", "$pageview | 18234", "user signed up | 240"),
+        forbid=("Capped",),
+        artifact_keys=("columns", "results"),
+    ),
+    Scenario(
+        "posthog_run_hogql_query",
+        "posthog_run_hogql_query.syntax_error.yaml",
+        {"query": "SELECT event, count() FORM events GROUP BY event"},
+        ok=False,
+        expect=("400", "mismatched input 'FORM'", "Fix the SQL", "properties.$browser"),
+    ),
+    Scenario(
+        "posthog_run_hogql_query",
+        "posthog_run_hogql_query.polled.yaml",
+        {"query": BROWSERS},
+        expect=("4 row(s). Columns: browser | c", "Chrome | 10512", "null | 12"),
+        artifact_keys=("columns", "results"),
+    ),
+    Scenario(
+        "posthog_run_hogql_query",
+        "posthog_run_hogql_query.resume.yaml",
+        {"query_id": "0b6f1c2e9d7a4a53b8f0f3c1d2e4a5b6", "format": "csv"},
+        expect=("browser,c\nChrome,10512\n", "\n,12"),
+        artifact_keys=("columns", "results"),
+    ),
+    Scenario(
+        "posthog_run_hogql_query",
+        "posthog_run_hogql_query.expired.yaml",
+        {"query_id": "9f9f9f9f9f9f4f9f9f9f9f9f9f9f9f9f"},
+        ok=False,
+        expect=("404", "unknown or expired", "run the SQL again"),
+    ),
+]
+
+
+@pytest.mark.parametrize(("scenario", "mode"), params(SCENARIOS))
+async def test_scenario(scenario: Scenario, mode: str, vcr: Any) -> None:
+    await play(scenario, mode, vcr)
+
+
+def _never(request: httpx.Request) -> httpx.Response:
+    raise AssertionError(f"nothing should be sent: {request.method} {request.url}")
+
+
+@pytest.mark.parametrize(
+    ("tool", "args", "expected"),
+    [
+        (
+            "posthog_run_trends",
+            {"series": [{"event": "a", "math": "p95"}]},
+            "math 'p95' needs math_property",
+        ),
+        (
+            "posthog_run_trends",
+            {"series": [{"event": "a", "properties": [{"key": "x", "value": 1}]}]},
+            "filter with where (HogQL)",
+        ),
+        (
+            "posthog_run_trends",
+            {"series": [{"event": "a"}], "breakdown_type": "person"},
+            "needs breakdown",
+        ),
+        ("posthog_run_hogql_query", {}, "give query (the SQL) or query_id"),
+        ("posthog_run_hogql_query", {"query_id": "../../users"}, "query_id"),
+        ("posthog_run_hogql_query", {"query": "SELECT 1", "limit": 50000}, "limit"),
+    ],
+)
+def test_bad_arguments_are_refused_before_sending(
+    tool: str, args: dict[str, Any], expected: str
+) -> None:
+    result = make_toolkit(_never).execute(tool, args)
+    assert not result.successful
+    assert "nothing was sent" in (result.error or "")
+    assert expected in (result.error or ""), result.error
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        ("SELECT 1", "SELECT 1\nLIMIT 100"),
+        ("SELECT 1 LIMIT 5;", "SELECT 1 LIMIT 5"),
+        ("select 1 limit 5 offset 10", "select 1 limit 5 offset 10"),
+        ("SELECT * FROM (SELECT 1 LIMIT 3)", "SELECT * FROM (SELECT 1 LIMIT 3)\nLIMIT 100"),
+        ("SELECT 1 -- the answer", "SELECT 1 -- the answer\nLIMIT 100"),
+        ("SELECT 1 LIMIT 10 -- top ten", "SELECT 1 LIMIT 10 -- top ten"),
+        ("SELECT 1 SETTINGS max_threads = 1", "SELECT 1 SETTINGS max_threads = 1"),
+    ],
+)
+def test_limit_is_added_only_when_the_sql_has_none(sql: str, expected: str) -> None:
+    assert with_limit(sql, 100) == expected

@@ -1,0 +1,88 @@
+"""What a model reads when a call goes wrong: PostHog's 403s, and its own bad arguments."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import httpx
+import pytest
+
+from langchain_posthog import PostHogToolkit
+from tests.conftest import PERSONAL_KEY, PROJECT_ID, PROJECT_KEY
+
+
+@pytest.mark.parametrize(
+    ("detail", "advice", "wrong"),
+    [
+        (
+            "You don't have access to the project.",
+            "not a member of this project",
+            "scope",
+        ),
+        (
+            "API key missing required scope 'feature_flag:read'",
+            "lacks the 'feature_flag:read' scope",
+            "member",
+        ),
+        (
+            "API key does not have access to the requested project: ID 2.",
+            "limited to other projects",
+            "scope",
+        ),
+        (
+            "Organization 'Acme' does not allow using personal API keys. Contact an admin to "
+            "enable personal API keys for this organization.",
+            "does not allow personal API keys for members",
+            "scope",
+        ),
+        (
+            "You don't have sufficient permissions in the project.",
+            "too low a role",
+            "scope",
+        ),
+    ],
+)
+def test_a_403_is_explained_from_its_body(detail: str, advice: str, wrong: str) -> None:
+    def server(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(403, json={"type": "authentication_error", "detail": detail})
+
+    kit = PostHogToolkit(
+        personal_api_key=PERSONAL_KEY,
+        project_id=2,
+        http_client=httpx.Client(transport=httpx.MockTransport(server)),
+    )
+    result = kit.execute("posthog_get_feature_flag", {"id": 7})
+    assert not result.successful and result.error
+    assert detail.rstrip(".") in result.error and advice in result.error
+    assert wrong not in result.error.split(detail.rstrip("."))[1]
+
+
+KEYS = (PERSONAL_KEY, PROJECT_KEY)
+
+KEY_SHAPE = re.compile(r"ph[xc]_[A-Za-z0-9]{8,}")
+
+
+def leaks(text: str) -> list[str]:
+    return [k for k in KEYS if k in text] + KEY_SHAPE.findall(text)
+
+
+@pytest.mark.parametrize(
+    ("tool", "args"),
+    [
+        ("posthog_run_trends", {"series": [{"event": "$pageview"}], "date_from": PERSONAL_KEY}),
+        ("posthog_run_trends", {"series": [{"event": "$pageview"}], "date_to": PERSONAL_KEY}),
+        ("posthog_create_feature_flag", {"key": PERSONAL_KEY + "!"}),
+    ],
+)
+def test_a_key_pasted_into_an_argument_is_not_repeated_by_the_validation_error(
+    tool: str, args: dict[str, Any]
+) -> None:
+    toolkit = PostHogToolkit(personal_api_key=PERSONAL_KEY, project_id=PROJECT_ID)
+    found = next(t for t in toolkit.get_tools() if t.name == tool)
+    message = found.invoke({"name": tool, "args": args, "id": "c1", "type": "tool_call"})
+    result = toolkit.execute(tool, args)
+    field = next(iter(args.keys() - {"series"}))
+    assert message.status == "error" and f"- {field}:" in message.content
+    for text in (message.content, result.error or ""):
+        assert PERSONAL_KEY not in text and not re.search(r"ph[xc]_[A-Za-z0-9]{8,}", text)
