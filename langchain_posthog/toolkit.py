@@ -14,6 +14,7 @@ from langchain_core.tools.base import BaseTool, BaseToolkit, ToolException
 from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, ValidationError
 
 from langchain_posthog.actions import ACTIONS
+from langchain_posthog.actions._catalogue import settings_in_call
 from langchain_posthog.actions._row import Action, args_schema
 from langchain_posthog.api.client import PostHogClient
 from langchain_posthog.api.errors import PostHogConfigError, PostHogError
@@ -290,43 +291,11 @@ class PostHogToolkit(BaseToolkit):
             raise PostHogConfigError(reason)
         tool = PostHogTool.from_action(action, self._client, self._bound)
         args = dict(args or {})
-        if self._bound is not None and "project_id" in args:
-            # Catalogue calls always name the project; one bound here is the same call.
-            given = str(args.pop("project_id")).strip()
-            if given not in (self._bound, "@current") and action.project_scoped:
-                raise PostHogConfigError(
-                    f"This toolkit is bound to project {self._bound}, so project_id {given} "
-                    "cannot be used; leave project_id out, or use a toolkit made with "
-                    f"project_id={given} (or none, to pass it on each call)."
-                )
-        if action.capture:
-            self._catalogue_capture(args)
+        if self._bound is not None or action.capture:
+            key = self.project_api_key.get_secret_value() if self.project_api_key else None
+            settings_in_call(args, action, self._bound, key, self._client.ingest_url)
         model = args_schema(action, self._bound is not None).model_validate(args)
         return tool, {k: getattr(model, k) for k in type(model).model_fields}
-
-    def _catalogue_capture(self, args: dict[str, Any]) -> None:
-        """Take the catalogue's ``api_key`` and ``ingest_host`` when they are this toolkit's own.
-
-        Keys and hosts are settings, never arguments: one that matches the settings changes
-        nothing and is dropped; another would send the event somewhere this toolkit was not set
-        up for, so it is refused (without repeating the key).
-        """
-        key = args.pop("api_key", None)
-        if key is not None:
-            own = self.project_api_key.get_secret_value() if self.project_api_key else None
-            if key != own:
-                raise PostHogConfigError(
-                    "api_key differs from this toolkit's project API key; keys are settings, "
-                    "not arguments: leave api_key out, or make a toolkit with "
-                    "project_api_key='phc_...' (or POSTHOG_PROJECT_API_KEY) for that project."
-                )
-        host = args.pop("ingest_host", None)
-        if host is not None and resolve_hosts(None, str(host))[1] != self._client.ingest_url:
-            raise PostHogConfigError(
-                f"ingest_host {str(host)[:80]!r} differs from this toolkit's "
-                f"({self._client.ingest_url}); hosts are settings: leave ingest_host out, or "
-                "make a toolkit with ingest_host set to it."
-            )
 
 
 # Settings that fall back to an environment variable when left as None.

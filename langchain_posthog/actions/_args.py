@@ -123,7 +123,7 @@ class ArgsModel(BaseModel):
         for name, alias in _structured_fields(cls):
             key = name if name in decoded else alias
             value = decoded.get(key) if key else None
-            if isinstance(value, str):
+            if key and isinstance(value, str):
                 # Left as is when it does not parse: pydantic then names the field and the type.
                 with contextlib.suppress(ValueError):
                     decoded[key] = json.loads(value)

@@ -1,4 +1,4 @@
-"""Batch-export arguments in PostHog's own shapes, read as the compact ones the tool advertises.
+"""PostHog's own shapes of a batch export: secret fields, nested destination, schema.
 
 PostHog nests a destination's settings under ``config`` and derives a few of them (Snowflake's
 ``authentication_type``, BigQuery's ``token_uri``, the HTTP destination's ``url``); the tool takes
@@ -10,10 +10,37 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from typing import Any
 
+# PostHog's BatchExportDestination.secret_fields: never shown back, per destination type.
+SECRET_FIELDS: dict[str, frozenset[str]] = {
+    "S3": frozenset({"aws_access_key_id", "aws_secret_access_key"}),
+    "Snowflake": frozenset({"user", "password", "private_key", "private_key_passphrase"}),
+    "Postgres": frozenset({"user", "password"}),
+    "Redshift": frozenset({"user", "password", "aws_access_key_id", "aws_secret_access_key"}),
+    "BigQuery": frozenset({"private_key", "private_key_id", "client_email", "token_uri"}),
+    "HTTP": frozenset({"token"}),
+}
+# The catalogue's parameters PostHog cannot honour on a batch export, and why.
+UNHONOURED: Mapping[str, tuple[Any, str]] = {
+    "timezone": ("UTC", "PostHog runs batch exports on UTC intervals; leave timezone out"),
+}
 _HTTP_URL = re.compile(r"^https://(us|eu)\.i\.posthog\.com/batch/?$")
 _DERIVED = ("authentication_type", "token_uri")
+
+
+def posthog_forms(data: dict[str, Any]) -> dict[str, Any]:
+    """A create's arguments with PostHog's destination and ``schema`` read as the tool's own."""
+    if "destination" in data:
+        data["destination"] = flat_destination(data["destination"])
+    schema = data.pop("schema", None)
+    if schema is not None:
+        query = query_of_schema(schema)
+        if data.get("hogql_query") not in (None, query):
+            raise ValueError("schema and hogql_query differ; give the columns once")
+        data["hogql_query"] = query
+    return data
 
 
 def flat_destination(value: Any) -> Any:
@@ -49,7 +76,7 @@ def query_of_schema(schema: Any) -> str:
                 "schema: not valid JSON; give the exported columns as hogql_query"
             ) from None
     if isinstance(schema, dict) and isinstance(schema.get("hogql_query"), str):
-        return schema["hogql_query"]
+        return str(schema["hogql_query"])
     fields = schema.get("fields") if isinstance(schema, dict) else None
     if not isinstance(fields, list) or not fields:
         raise ValueError(

@@ -11,9 +11,8 @@ and any credential the caller sent is masked wherever it turns up in an answer o
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from dataclasses import replace
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -31,7 +30,7 @@ from pydantic.json_schema import JsonSchemaValue, SkipJsonSchema
 from pydantic_core import CoreSchema
 
 from langchain_posthog.actions._args import ArgsModel
-from langchain_posthog.actions._batch_forms import flat_destination, query_of_schema
+from langchain_posthog.actions._batch_forms import SECRET_FIELDS, UNHONOURED, posthog_forms
 from langchain_posthog.actions._filters import QueryProperty
 from langchain_posthog.actions._render import named, said
 from langchain_posthog.actions._row import Context
@@ -56,15 +55,6 @@ Secret = Annotated[
     PlainSerializer(_serialize_secret, return_type=str),
     WithJsonSchema({"type": "string"}),
 ]
-# PostHog's BatchExportDestination.secret_fields: never shown back, per destination type.
-SECRET_FIELDS: dict[str, frozenset[str]] = {
-    "S3": frozenset({"aws_access_key_id", "aws_secret_access_key"}),
-    "Snowflake": frozenset({"user", "password", "private_key", "private_key_passphrase"}),
-    "Postgres": frozenset({"user", "password"}),
-    "Redshift": frozenset({"user", "password", "aws_access_key_id", "aws_secret_access_key"}),
-    "BigQuery": frozenset({"private_key", "private_key_id", "client_email", "token_uri"}),
-    "HTTP": frozenset({"token"}),
-}
 GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"
 # Compressions PostHog's S3 export accepts per file format (SUPPORTED_COMPRESSIONS).
 S3_COMPRESSIONS = {
@@ -241,23 +231,12 @@ class CreateBatchExportArgs(_Private):
     hogql_query: str | None = Field(None, description="SELECT choosing the exported columns.")
     # Rows to export, ANDed; hogql_query's WHERE says the same to a model in fewer tokens.
     filters: SkipJsonSchema[list[QueryProperty] | None] = None
-    unhonoured: ClassVar[Mapping[str, tuple[Any, str]]] = {
-        "timezone": ("UTC", "PostHog runs batch exports on UTC intervals; leave timezone out"),
-    }
+    unhonoured = UNHONOURED
 
     @classmethod
     def from_catalogue(cls, data: dict[str, Any]) -> dict[str, Any]:
         """PostHog's nested destination and its ``schema``, read as the tool's own fields."""
-        data = super().from_catalogue(data)
-        if "destination" in data:
-            data["destination"] = flat_destination(data["destination"])
-        schema = data.pop("schema", None)
-        if schema is not None:
-            query = query_of_schema(schema)
-            if data.get("hogql_query") not in (None, query):
-                raise ValueError("schema and hogql_query differ; give the columns once")
-            data["hogql_query"] = query
-        return data
+        return posthog_forms(super().from_catalogue(data))
 
     @model_validator(mode="after")
     def _order(self) -> CreateBatchExportArgs:

@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
-import contextlib
-import json
-import uuid
 from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
-from langchain_posthog.actions._args import ArgsModel, Limit, Offset, key_chars, text_max
+from langchain_posthog.actions._args import ArgsModel, Limit, Offset, text_max
 from langchain_posthog.actions._dates import Moment, check_dates, iso
+from langchain_posthog.actions._experiment_forms import (
+    LegacyFilters,
+    Metric,
+    Name,
+    Parameters,
+    Variant,
+    VariantKey,
+    listed,
+    metric_json,
+    secondary_metrics,
+    spread_parameters,
+)
 from langchain_posthog.actions._render import cut, named, said
 from langchain_posthog.actions._row import Context
 from langchain_posthog.actions._shapes import (
@@ -26,10 +35,7 @@ from langchain_posthog.actions._shapes import (
 from langchain_posthog.api.calls import Call, Plan
 from langchain_posthog.api.errors import PostHogAPIError, PostHogError
 
-Name = Annotated[str, text_max(400)]
 ExperimentId = Annotated[int, Field(ge=1)]
-# Checked rather than declared: feature_flag_key's pattern already shows the rule to the model.
-VariantKey = Annotated[str, key_chars()]
 EXPERIMENTS = Area(
     "experiment",
     "experiments",
@@ -42,125 +48,21 @@ _CLEARED = ("end_date", "conclusion", "conclusion_comment")
 Conclusion = Literal["won", "lost", "inconclusive", "stopped_early", "invalid"]
 
 
-class _Variant(ArgsModel):
-    key: VariantKey
-    name: str | None = None
-    rollout_percentage: int = Field(ge=0, le=100)
-
-
-class _Parameters(ArgsModel):
-    feature_flag_variants: list[_Variant] = Field(
-        description="2-20, control first, percentages summing to 100."
-    )
-    minimum_detectable_effect: int | None = Field(None, ge=1, le=100)  # percent
-
-    @model_validator(mode="after")
-    def _valid_variants(self) -> _Parameters:
-        variants = self.feature_flag_variants
-        problems = []
-        if not 2 <= len(variants) <= 20:
-            raise ValueError(f"give 2 to 20 variants, not {len(variants)}")
-        if variants[0].key != "control":
-            problems.append(f"the first variant must be 'control', not {variants[0].key!r}")
-        keys = [v.key for v in variants]
-        repeated = sorted({k for k in keys if keys.count(k) > 1})
-        if repeated:
-            problems.append(f"variant keys must be unique ({', '.join(repeated)} repeated)")
-        total = sum(v.rollout_percentage for v in variants)
-        if total != 100:
-            problems.append(f"rollout percentages must sum to 100, not {total}")
-        if problems:
-            raise ValueError("; ".join(problems))
-        return self
-
-
-class _Metric(ArgsModel):
-    name: Name
-    events: list[Annotated[str, text_max(400)]]
-    mean: bool | None = None
-    secondary: bool | None = None
-
-    @model_validator(mode="after")
-    def _events(self) -> _Metric:
-        if not 1 <= len(self.events) <= (1 if self.mean else 10):
-            raise ValueError("events: a funnel takes 1 to 10, a mean exactly 1")
-        return self
-
-
-def _secondary(value: Any) -> list[Any]:
-    """The catalogue's ``secondary_metrics`` as this toolkit's metrics, marked secondary.
-
-    Its items are PostHog's legacy form, ``{"name", "filters": {"events": [{"id": ...}]}}``, or
-    this toolkit's own ``{"name", "events": [...]}``; anything else is left for the model's
-    validation to name.
-    """
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except ValueError:
-            raise ValueError("secondary_metrics: not valid JSON; give a list of metrics") from None
-    if not isinstance(value, list):
-        raise ValueError("secondary_metrics: give a list of {name, events} metrics")
-    metrics = []
-    for item in value:
-        if isinstance(item, dict) and "events" not in item and "filters" in item:
-            steps = (item.get("filters") or {}).get("events") or []
-            ordered = sorted(steps, key=lambda e: e.get("order", 0) if isinstance(e, dict) else 0)
-            events = [e.get("id") if isinstance(e, dict) else e for e in ordered]
-            item = {"name": item.get("name") or " -> ".join(map(str, events)), "events": events}
-        metrics.append({**item, "secondary": True} if isinstance(item, dict) else item)
-    return metrics
-
-
-def _metric_json(metric: _Metric) -> dict[str, Any]:
-    """PostHog's ExperimentMetric for a metric given as event names."""
-    nodes = [{"kind": "EventsNode", "event": e, "name": e} for e in metric.events]
-    body: dict[str, Any] = {
-        "kind": "ExperimentMetric",
-        "uuid": str(uuid.uuid4()),
-        "name": metric.name,
-        "metric_type": "mean" if metric.mean else "funnel",
-    }
-    if metric.mean:
-        body["source"] = {**nodes[0], "math": "total"}
-    else:
-        body["series"] = nodes
-    return body
-
-
-def _listed(value: Any) -> list[Any]:
-    if isinstance(value, str):
-        with contextlib.suppress(ValueError):
-            value = json.loads(value)
-    return value if isinstance(value, list) else [] if value is None else [value]
-
-
-class _Filters(ArgsModel):
-    # PostHog's legacy experiment filters: what a flag-based experiment is measured on before
-    # metrics existed. Only its documented keys are passed on.
-    events: list[dict[str, Any]] | None = None
-    actions: list[dict[str, Any]] | None = None
-    insight: Literal["TRENDS", "FUNNELS"] | None = None
-    date_from: str | None = None
-    date_to: str | None = None
-    filter_test_accounts: bool | None = None
-
-
 class _CreateExperimentArgs(ArgsModel):
     name: Name
     feature_flag_key: VariantKey = Field(
         description="New key, or a multivariate flag with control first."
     )
     description: Annotated[str, text_max(400)] | None = None
-    parameters: _Parameters | None = Field(None, description="Default: control/test 50/50.")
-    metrics: list[_Metric] | None = Field(
+    parameters: Parameters | None = Field(None, description="Default: control/test 50/50.")
+    metrics: list[Metric] | None = Field(
         None, description="Funnel: share doing events in order; mean: count of one event."
     )
     start_date: Moment | None = Field(None, description="ISO or 'now': launches it.")
     end_date: Moment | None = None
     archived: bool | None = None
     # PostHog's legacy filters, superseded by metrics: accepted and checked, not advertised.
-    filters: SkipJsonSchema[_Filters | None] = None
+    filters: SkipJsonSchema[LegacyFilters | None] = None
 
     @classmethod
     def from_catalogue(cls, data: dict[str, Any]) -> dict[str, Any]:
@@ -168,8 +70,8 @@ class _CreateExperimentArgs(ArgsModel):
         data = super().from_catalogue(data)
         if data.get("secondary_metrics") is not None:
             data["metrics"] = [
-                *_listed(data.get("metrics")),
-                *_secondary(data.pop("secondary_metrics")),
+                *listed(data.get("metrics")),
+                *secondary_metrics(data.pop("secondary_metrics")),
             ]
         data.pop("secondary_metrics", None)
         return data
@@ -201,9 +103,9 @@ class _UpdateExperimentArgs(ArgsModel):
     conclusion_comment: str | None = None
     restart: bool | None = Field(None, description="Clears end_date and conclusion.")
     minimum_detectable_effect: int | None = Field(None, ge=1, le=100)  # percent
-    variants: list[_Variant] | None = Field(None, description="Drafts only; sum 100.")
+    variants: list[Variant] | None = Field(None, description="Drafts only; sum 100.")
     # The catalogue's; advertised on create as metrics with secondary=true.
-    secondary_metrics: SkipJsonSchema[list[_Metric] | None] = None
+    secondary_metrics: SkipJsonSchema[list[Metric] | None] = None
     archived: bool | None = None
     # The catalogue requires the experiment's flag key on every update; PostHog cannot change
     # it, so it is checked against the experiment's own and never advertised.
@@ -221,20 +123,8 @@ class _UpdateExperimentArgs(ArgsModel):
         """The catalogue's ``secondary_metrics`` in PostHog's legacy form read as metrics."""
         data = super().from_catalogue(data)
         if data.get("secondary_metrics") is not None:
-            data["secondary_metrics"] = _secondary(data["secondary_metrics"])
-        parameters = data.pop("parameters", None)
-        if parameters is not None:
-            # The catalogue's parameters: checked whole, then given as the tool's own fields.
-            given = _Parameters.model_validate(parameters)
-            for name, value in (
-                ("variants", given.feature_flag_variants),
-                ("minimum_detectable_effect", given.minimum_detectable_effect),
-            ):
-                if value is not None and data.get(name) not in (None, value):
-                    raise ValueError(f"parameters and {name} differ; give it once")
-                if value is not None:
-                    data[name] = value
-        return data
+            data["secondary_metrics"] = secondary_metrics(data["secondary_metrics"])
+        return spread_parameters(data)
 
     @model_validator(mode="after")
     def _something_to_change(self) -> _UpdateExperimentArgs:
@@ -253,7 +143,7 @@ class _UpdateExperimentArgs(ArgsModel):
                 )
         check_dates(self.start_date, self.end_date)
         if self.variants is not None:
-            _Parameters(feature_flag_variants=self.variants)  # 2-20, control first, sum 100
+            Parameters(feature_flag_variants=self.variants)  # 2-20, control first, sum 100
         return self
 
 
@@ -262,8 +152,8 @@ def _create_body(args: _CreateExperimentArgs) -> dict[str, Any]:
     # Old builds refuse a create without filters; the legacy field is otherwise unused.
     body.setdefault("filters", {})
     if args.metrics is not None:
-        body["metrics"] = [_metric_json(m) for m in args.metrics if not m.secondary]
-        body["metrics_secondary"] = [_metric_json(m) for m in args.metrics if m.secondary]
+        body["metrics"] = [metric_json(m) for m in args.metrics if not m.secondary]
+        body["metrics_secondary"] = [metric_json(m) for m in args.metrics if m.secondary]
     return body
 
 
@@ -275,7 +165,7 @@ def _update_body(args: _UpdateExperimentArgs) -> dict[str, Any]:
     )
     if args.secondary_metrics is not None:
         del body["secondary_metrics"]
-        body["metrics_secondary"] = [_metric_json(m) for m in args.secondary_metrics]
+        body["metrics_secondary"] = [metric_json(m) for m in args.secondary_metrics]
     if args.restart:
         body.update(dict.fromkeys(_CLEARED))  # PostHog's restart: these three set to null
     return body

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
-import json
 import re
-from collections.abc import Mapping
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
 from langchain_posthog.actions._args import ArgsModel, text_max
+from langchain_posthog.actions._catalogue import SAVED_INSIGHT_UNHONOURED, funnel_steps
 from langchain_posthog.actions._dates import PostHogDate, check_order
 from langchain_posthog.actions._nodes import (
     DATE,
@@ -64,19 +62,7 @@ class CreateInsightArgs(ArgsModel):
     dashboards: list[Annotated[int, Field(ge=1)]] | None = None
     favorited: bool | None = None
     saved: bool = True
-    unhonoured: ClassVar[Mapping[str, tuple[Any, str]]] = {
-        "format": (
-            "json",
-            "a created insight comes back as one record, not a table; leave format out, and for "
-            "its results as CSV run the query with posthog_run_funnel or posthog_run_query",
-        ),
-        "deleted": (False, "an insight cannot be created deleted; leave deleted out"),
-        "timezone": (
-            None,
-            "an insight is computed in its project's timezone (read-only on the insight; set it "
-            "in the project's settings); leave timezone out",
-        ),
-    }
+    unhonoured = SAVED_INSIGHT_UNHONOURED
 
 
 def _create_body(args: CreateInsightArgs) -> dict[str, Any]:
@@ -282,30 +268,8 @@ class RunFunnelArgs(ArgsModel):
 
     @classmethod
     def from_catalogue(cls, data: dict[str, Any]) -> dict[str, Any]:
-        """Steps as the catalogue and PostHog give them: objects, read as names and ids.
-
-        The catalogue's ``{"id", "type", "order"}`` and PostHog's ``EventsNode`` / ``ActionsNode``
-        both name one step; they are taken in ``order`` and sent as this tool's own steps.
-        """
-        data = super().from_catalogue(data)
-        steps: list[tuple[int, str, Any]] = []
-        for field in ("events", "actions"):
-            value = data.get(field)
-            if isinstance(value, str) and value.lstrip().startswith("["):
-                with contextlib.suppress(ValueError):
-                    value = json.loads(value)
-            if not isinstance(value, list) or not any(isinstance(v, dict) for v in value):
-                continue
-            for position, item in enumerate(value):
-                steps.append(_step(item, field, position))
-            del data[field]
-        if steps:
-            steps.sort(key=lambda step: step[0])
-            for field in ("events", "actions"):
-                taken = [value for _, kind, value in steps if kind == field]
-                if taken:
-                    data[field] = [*(data.get(field) or []), *taken]
-        return data
+        """Steps given as objects (the catalogue's and PostHog's) read as names and ids."""
+        return funnel_steps(super().from_catalogue(data))
 
     @model_validator(mode="after")
     def _steps(self) -> RunFunnelArgs:
@@ -313,31 +277,6 @@ class RunFunnelArgs(ArgsModel):
             raise ValueError("event names must not be empty")
         check_order(self.date_from, self.date_to)
         return self
-
-
-def _step(item: Any, field: str, position: int) -> tuple[int, str, Any]:
-    """One funnel step given as an object: (order, 'events' or 'actions', name or id)."""
-    if not isinstance(item, dict):
-        return position, field, item
-    kind = item.get("kind") or item.get("type") or field
-    is_action = kind in ("actions", "ActionsNode")
-    if kind not in ("events", "EventsNode") and not is_action:
-        raise ValueError(
-            f"{field}[{position}]: type must be 'events' or 'actions' (or kind EventsNode / "
-            f"ActionsNode), not {kind!r}"
-        )
-    ident = item.get("id") if is_action else item.get("event", item.get("id"))
-    if ident is None:
-        what = "an action id" if is_action else "an event name"
-        raise ValueError(
-            f"{field}[{position}]: give {'id' if is_action else 'id or event'}, {what}"
-        )
-    order = item.get("order", position)
-    if not isinstance(order, int) or isinstance(order, bool):
-        raise ValueError(
-            f"{field}[{position}]: order must be a whole number (0 for the first step)"
-        )
-    return order, "actions" if is_action else "events", ident
 
 
 def _funnel_plan(args: RunFunnelArgs, ctx: Context) -> Plan[dict[str, Any]]:

@@ -24,7 +24,7 @@ from tests.conftest import PROJECT_ID, PROJECT_KEY
 from tests.contract import check
 from tests.standin import LOOPBACK_ONLY, StandIn, close_toolkit, make_toolkit, serve
 
-CATALOGUE = json.loads(Path(__file__).with_name("contract").joinpath("catalogue.json").read_text())
+CATALOGUE = json.loads((Path(__file__).parents[1] / "contract" / "catalogue.json").read_text())
 PROJECT = str(PROJECT_ID)
 STANDIN_URL = "<the stand-in's URL>"
 RECORDING = "0190e0f2-7c3a-7d5e-b1a4-3f2c9d8e6a10"
