@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -404,3 +405,15 @@ def test_a_catalogue_value_posthog_cannot_honour_is_explained(
     assert not result.successful and result.error is not None
     assert reason in result.error and "unknown argument" not in result.error
     assert not standin.received()
+
+
+def test_the_readme_says_what_happens_to_every_catalogue_parameter() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    table = readme.split("<!-- catalogue:start -->")[1].split("<!-- catalogue:end -->")[0]
+    rows = {line.split("|")[1].strip(" `"): line for line in table.splitlines()[3:] if line}
+    for action in _actions():
+        row = rows[action["name"]]
+        tool = next(a.name for a in ACTIONS if a.catalogue == action["name"][8:])
+        assert f"`{tool}`" in row
+        for param in action["parameters"]["properties"]:
+            assert re.search(rf"\b{param}\b", row.split("|")[3]), (action["name"], param)
