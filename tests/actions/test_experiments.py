@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -138,6 +139,26 @@ SCENARIOS = [
             "Minimum detectable effect: 10%",
         ),
         forbid=("null", "None", "30%"),
+        artifact_keys=("id", "parameters"),
+    ),
+    Scenario(
+        "posthog_update_experiment",
+        "posthog_update_experiment.catalogue.yaml",
+        {
+            "id": 77,
+            "feature_flag_key": "pricing-page-v2",
+            "parameters": json.dumps(
+                {
+                    "feature_flag_variants": [
+                        {"key": "control", "rollout_percentage": 50},
+                        {"key": "test", "rollout_percentage": 50},
+                    ],
+                    "minimum_detectable_effect": 10,
+                }
+            ),
+        },
+        expect=("variants set to control 50%, test 50%", "Minimum detectable effect: 10%"),
+        forbid=("null", "None"),
         artifact_keys=("id", "parameters"),
     ),
     Scenario(
