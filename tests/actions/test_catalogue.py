@@ -190,6 +190,12 @@ ALONGSIDE: dict[tuple[str, str], dict[str, Any]] = {
     ("CREATE_PROJECT_DASHBOARD", "use_dashboard"): {"use_template": None},
     ("BULK_DELETE_FEATURE_FLAGS", "filters"): {"ids": None},
 }
+# Parameters whose value is not sent as given: settings checked and dropped, harmless values
+# dropped, JSON strings sent as what they encode, and values PostHog takes in another form.
+NOT_ECHOED: set[Any] = {
+    *("api_key", "ingest_host", "format", "timezone", "query", "parameters", "uuid"),
+    ("UPDATE_EXPERIMENT", "feature_flag_key"),  # checked against the experiment's own flag
+}
 EXPLAINED: dict[tuple[str, str], str] = {
     ("UPDATE_EXPERIMENT", "exposure_cohort"): "PostHog creates an experiment's exposure cohort",
     ("UPDATE_PERSON_PROPERTIES", "distinct_ids"): "come from the events sent for it",
@@ -263,6 +269,13 @@ def test_a_catalogue_call_using_each_parameter_works(
     assert sent, "nothing was sent"
     problems = [p for r in sent for p in check(r.interaction())]
     assert not problems, problems
+    value = args[param]
+    structured = isinstance(value, str) and value.lstrip()[:1] in ("{", "[")  # checked below
+    echoed = not ({param, (short, param)} & NOT_ECHOED or structured or isinstance(value, bool))
+    if echoed and isinstance(value, str | int):
+        # Honoured: the value itself reaches PostHog (in the path, the query or the body).
+        wire = " ".join(f"{r.raw_path} {r.query} {r.raw_body.decode()}" for r in sent)
+        assert str(value) in wire or json.dumps(value)[1:-1] in wire, (param, value, wire)
 
 
 @pytest.mark.parametrize("short", sorted(BASE))
