@@ -97,7 +97,9 @@ class UpdatePersonPropertiesArgs(_PersonRef):
         uuid_given = data.pop("uuid", None)
         if uuid_given is not None:
             if data.get("id") not in (None, uuid_given) or data.get("distinct_id") is not None:
-                raise ValueError("id and uuid differ; name the person once (id takes a number or UUID)")
+                raise ValueError(
+                    "id and uuid differ; name the person once (id takes a number or UUID)"
+                )
             data["id"] = uuid_given
         name = data.pop("name", None)
         if name is not None:
