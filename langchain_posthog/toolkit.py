@@ -14,6 +14,7 @@ from langchain_core.tools.base import BaseTool, BaseToolkit, ToolException
 from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, ValidationError
 
 from langchain_posthog.actions import ACTIONS
+from langchain_posthog.actions._catalogue import settings_in_call
 from langchain_posthog.actions._row import Action, args_schema
 from langchain_posthog.api.client import PostHogClient
 from langchain_posthog.api.errors import PostHogConfigError, PostHogError
@@ -289,7 +290,11 @@ class PostHogToolkit(BaseToolkit):
         if reason:
             raise PostHogConfigError(reason)
         tool = PostHogTool.from_action(action, self._client, self._bound)
-        model = args_schema(action, self._bound is not None).model_validate(args or {})
+        args = dict(args or {})
+        if self._bound is not None or action.capture:
+            key = self.project_api_key.get_secret_value() if self.project_api_key else None
+            settings_in_call(args, action, self._bound, key, self._client.ingest_url)
+        model = args_schema(action, self._bound is not None).model_validate(args)
         return tool, {k: getattr(model, k) for k in type(model).model_fields}
 
 

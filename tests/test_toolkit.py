@@ -133,8 +133,11 @@ def test_model_cannot_override_a_bound_project() -> None:
     )
     result = toolkit.execute("posthog_get_feature_flag", {"id": 5, "project_id": "99"})
     assert not result.successful
-    assert "project_id: unknown argument" in (result.error or "")
+    assert f"bound to project {PROJECT_ID}, so project_id 99 cannot be used" in (result.error or "")
     assert seen == []
+    # The catalogue names the project on every call: the bound one is the same call.
+    toolkit.execute("posthog_get_feature_flag", {"id": 5, "project_id": str(PROJECT_ID)})
+    assert seen == [f"/api/projects/{PROJECT_ID}/feature_flags/5/"]
 
 
 def test_unbound_tools_use_the_project_the_model_names() -> None:

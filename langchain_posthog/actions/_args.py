@@ -13,6 +13,7 @@ import json
 import re
 import types
 import typing
+from collections.abc import Mapping
 from functools import cache
 from typing import Annotated, Any, ClassVar, Literal, Self, Union
 
@@ -60,6 +61,14 @@ class ArgsModel(BaseModel):
     # to tell a model that gave another number; checked before the model's own validators.
     one_of: ClassVar[tuple[str, str, str] | None] = None
     not_both: ClassVar[tuple[str, str, str] | None] = None
+    # The catalogue this toolkit replaces names some parameters differently: {its name: ours}.
+    # Accepted as ours and never advertised, so the schema a model reads does not grow.
+    renamed: ClassVar[Mapping[str, str]] = {}
+    # Catalogue parameters PostHog cannot honour here: {name: (the value that changes nothing,
+    # why any other cannot work and what to do instead)}. The harmless value is dropped.
+    unhonoured: ClassVar[Mapping[str, tuple[Any, str]]] = {}
+    # Catalogue parameters PostHog derives itself (read-only in its API): accepted and dropped.
+    derived: ClassVar[tuple[str, ...]] = ()
 
     @classmethod
     def model_json_schema(
@@ -106,7 +115,7 @@ class ArgsModel(BaseModel):
                 return data
         if not isinstance(data, dict):
             return data
-        decoded = dict(data)
+        decoded = cls.from_catalogue(dict(data))
         for name, alias in _defaulted_fields(cls):
             for key in (name, alias):
                 if key in decoded and decoded[key] is None:
@@ -114,11 +123,32 @@ class ArgsModel(BaseModel):
         for name, alias in _structured_fields(cls):
             key = name if name in decoded else alias
             value = decoded.get(key) if key else None
-            if isinstance(value, str):
+            if key and isinstance(value, str):
                 # Left as is when it does not parse: pydantic then names the field and the type.
                 with contextlib.suppress(ValueError):
                     decoded[key] = json.loads(value)
         return decoded
+
+    @classmethod
+    def from_catalogue(cls, data: dict[str, Any]) -> dict[str, Any]:
+        """Read a call written against the catalogue (its names and shapes) as this model's own.
+
+        Renames what ``renamed`` lists (unless our name is also given), drops an ``unhonoured``
+        parameter at its harmless value and refuses it with its reason otherwise. A model with
+        native PostHog shapes to translate extends this.
+        """
+        for theirs, ours in cls.renamed.items():
+            if theirs in data and ours not in data and theirs not in cls.model_fields:
+                data[ours] = data.pop(theirs)
+        for name in cls.derived:
+            if name not in cls.model_fields:
+                data.pop(name, None)
+        for name, (harmless, why) in cls.unhonoured.items():
+            if name in data and name not in cls.model_fields:
+                value = data.pop(name)
+                if value is not None and value != harmless:
+                    raise ValueError(f"{name}: {why}")
+        return data
 
 
 def _count_given(model: BaseModel, *names: str) -> int:

@@ -26,10 +26,12 @@ from pydantic import (
     WithJsonSchema,
     model_validator,
 )
-from pydantic.json_schema import JsonSchemaValue
+from pydantic.json_schema import JsonSchemaValue, SkipJsonSchema
 from pydantic_core import CoreSchema
 
 from langchain_posthog.actions._args import ArgsModel
+from langchain_posthog.actions._batch_forms import SECRET_FIELDS, UNHONOURED, posthog_forms
+from langchain_posthog.actions._filters import QueryProperty
 from langchain_posthog.actions._render import named, said
 from langchain_posthog.actions._row import Context
 from langchain_posthog.actions._shapes import Area, create_row
@@ -53,15 +55,6 @@ Secret = Annotated[
     PlainSerializer(_serialize_secret, return_type=str),
     WithJsonSchema({"type": "string"}),
 ]
-# PostHog's BatchExportDestination.secret_fields: never shown back, per destination type.
-SECRET_FIELDS: dict[str, frozenset[str]] = {
-    "S3": frozenset({"aws_access_key_id", "aws_secret_access_key"}),
-    "Snowflake": frozenset({"user", "password", "private_key", "private_key_passphrase"}),
-    "Postgres": frozenset({"user", "password"}),
-    "Redshift": frozenset({"user", "password", "aws_access_key_id", "aws_secret_access_key"}),
-    "BigQuery": frozenset({"private_key", "private_key_id", "client_email", "token_uri"}),
-    "HTTP": frozenset({"token"}),
-}
 GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"
 # Compressions PostHog's S3 export accepts per file format (SUPPORTED_COMPRESSIONS).
 S3_COMPRESSIONS = {
@@ -236,6 +229,14 @@ class CreateBatchExportArgs(_Private):
     start_at: AwareDatetime | None = None
     end_at: AwareDatetime | None = None
     hogql_query: str | None = Field(None, description="SELECT choosing the exported columns.")
+    # Rows to export, ANDed; hogql_query's WHERE says the same to a model in fewer tokens.
+    filters: SkipJsonSchema[list[QueryProperty] | None] = None
+    unhonoured = UNHONOURED
+
+    @classmethod
+    def from_catalogue(cls, data: dict[str, Any]) -> dict[str, Any]:
+        """PostHog's nested destination and its ``schema``, read as the tool's own fields."""
+        return posthog_forms(super().from_catalogue(data))
 
     @model_validator(mode="after")
     def _order(self) -> CreateBatchExportArgs:
@@ -260,7 +261,9 @@ def _secrets(args: CreateBatchExportArgs) -> tuple[str, ...]:
 
 
 def _create_body(args: CreateBatchExportArgs) -> dict[str, Any]:
-    body = args.model_dump(exclude_none=True, exclude={"destination"}, mode="json")
+    body = args.model_dump(exclude_none=True, exclude={"destination", "filters"}, mode="json")
+    if args.filters is not None:
+        body["filters"] = [f.to_api() for f in args.filters]
     dest = args.destination
     config = dest.model_dump(
         exclude_none=True,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+import json
+from collections.abc import Mapping
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
@@ -61,6 +63,34 @@ class CreateCohortArgs(ArgsModel):
         None, description="Static only: an ActorsQuery, as JSON."
     )
 
+    unhonoured: ClassVar[Mapping[str, tuple[Any, str]]] = {
+        "deleted": (
+            False,
+            "a cohort cannot be created deleted; leave deleted out (PostHog deletes a cohort "
+            "from its page in the UI)",
+        )
+    }
+
+    @classmethod
+    def from_catalogue(cls, data: dict[str, Any]) -> dict[str, Any]:
+        """Read PostHog's own cohort shapes as this tool's groups of conditions.
+
+        ``groups`` may come as PostHog's legacy ``[{"properties": [...]}]`` and ``filters`` as
+        its current ``{"properties": {"type": "OR", "values": [{"type": "AND", ...}]}}``, either
+        as a JSON string; each condition is read back into the compact form and checked there.
+        """
+        data = super().from_catalogue(data)
+        groups = _parsed(data.get("groups"))
+        if isinstance(groups, list) and any(isinstance(g, dict) for g in groups):
+            data["groups"] = [_native_group(g, f"groups[{i}]") for i, g in enumerate(groups)]
+        if "filters" in data:
+            filters = _parsed(data.pop("filters"))
+            if filters is not None:
+                if "groups" in data:
+                    raise ValueError("give groups or filters, not both")
+                data["groups"] = _native_filters(filters)
+        return data
+
     @model_validator(mode="after")
     def _consistent(self) -> CreateCohortArgs:
         # Bounds checked here rather than declared: the schema a model reads stays short.
@@ -83,6 +113,79 @@ class CreateCohortArgs(ArgsModel):
             if all(c.negate and c.event for c in group):
                 raise ValueError("a group of only negated events matches nobody; add a condition")
         return self
+
+
+def _parsed(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            raise ValueError("not valid JSON; give the object itself or its JSON text") from None
+    return value
+
+
+_POSITIVE = {negated: positive for positive, negated in NEGATED.items()}
+
+
+def _native_condition(prop: Any, where: str) -> dict[str, Any]:
+    """One of PostHog's cohort conditions as this tool's compact condition."""
+    if not isinstance(prop, dict):
+        raise ValueError(f"{where}: a condition is an object with key, type and value")
+    kind = prop.get("type", "person")
+    if kind == "behavioral":
+        if prop.get("value") != "performed_event" or prop.get("time_interval", "day") != "day":
+            raise ValueError(
+                f"{where}: only 'performed_event' within N days is supported; give it as "
+                "{'event': name, 'days': N}"
+            )
+        days = prop.get("time_value")
+        condition: dict[str, Any] = {"event": prop.get("key")}
+        if days is not None:
+            condition["days"] = int(days) if str(days).isdigit() else days
+        if prop.get("negation"):
+            condition["negate"] = True
+        return condition
+    if kind != "person":
+        raise ValueError(
+            f"{where}: condition type {kind!r} is not supported; use person properties or "
+            "behavioral performed_event"
+        )
+    operator = prop.get("operator") or "exact"
+    negate = operator in _POSITIVE
+    operator = _POSITIVE.get(operator, operator)
+    condition = {"property": prop.get("key"), "operator": operator}
+    if operator not in VALUELESS:
+        condition["value"] = prop.get("value")
+    if negate or prop.get("negation"):
+        condition["negate"] = True
+    return condition
+
+
+def _native_group(group: Any, where: str) -> Any:
+    if not isinstance(group, dict):
+        return group  # the compact form: a list of conditions
+    props = group.get("properties", group.get("values"))
+    if not isinstance(props, list):
+        raise ValueError(f"{where}: a group needs properties, a list of conditions")
+    if group.get("type", "AND") != "AND":
+        raise ValueError(f"{where}: conditions within a group are ANDed; give ORs as groups")
+    return [_native_condition(p, f"{where}.properties[{i}]") for i, p in enumerate(props)]
+
+
+def _native_filters(filters: Any) -> list[Any]:
+    """PostHog's ``filters`` (an OR of AND groups) as this tool's groups."""
+    top = filters.get("properties") if isinstance(filters, dict) else None
+    if not isinstance(top, dict) or not isinstance(top.get("values"), list):
+        raise ValueError(
+            "filters: give PostHog's form {'properties': {'type': 'OR', 'values': [{'type': "
+            "'AND', 'values': [conditions]}]}}"
+        )
+    values = top["values"]
+    if top.get("type", "OR") == "AND" or not all(
+        isinstance(v, dict) and "values" in v for v in values
+    ):
+        return [_native_group({"properties": values}, "filters.properties")]
+    return [_native_group(g, f"filters.properties.values[{i}]") for i, g in enumerate(values)]
 
 
 class ListCohortsArgs(ArgsModel):

@@ -4,7 +4,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from collections.abc import Mapping
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 
@@ -38,6 +39,15 @@ class CreateDashboardArgs(ArgsModel):
     restriction_level: Literal[21, 37] | None = Field(
         None, description="21: everyone in the project can edit; 37: only collaborators can."
     )
+    unhonoured: ClassVar[Mapping[str, tuple[Any, str]]] = {
+        "deleted": (False, "a dashboard cannot be created deleted; leave deleted out"),
+        "filters": (
+            {},
+            "PostHog does not take filters when a dashboard is created (they are read-only on "
+            "create); leave filters out and set the date range and properties on the "
+            "dashboard's page, or filter each insight's query",
+        ),
+    }
 
 
 class GetDashboardArgs(ArgsModel):

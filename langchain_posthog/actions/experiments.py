@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
-import uuid
-from typing import Annotated, Any, Literal
+from collections.abc import Mapping
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
-from langchain_posthog.actions._args import ArgsModel, Limit, Offset, key_chars, text_max
+from langchain_posthog.actions._args import ArgsModel, Limit, Offset, text_max
 from langchain_posthog.actions._dates import Moment, check_dates, iso
+from langchain_posthog.actions._experiment_forms import (
+    LegacyFilters,
+    Metric,
+    Name,
+    Parameters,
+    Variant,
+    VariantKey,
+    listed,
+    metric_json,
+    secondary_metrics,
+    spread_parameters,
+)
 from langchain_posthog.actions._render import cut, named, said
 from langchain_posthog.actions._row import Context
 from langchain_posthog.actions._shapes import (
@@ -20,12 +33,9 @@ from langchain_posthog.actions._shapes import (
     update_row,
 )
 from langchain_posthog.api.calls import Call, Plan
-from langchain_posthog.api.errors import PostHogAPIError
+from langchain_posthog.api.errors import PostHogAPIError, PostHogError
 
-Name = Annotated[str, text_max(400)]
 ExperimentId = Annotated[int, Field(ge=1)]
-# Checked rather than declared: feature_flag_key's pattern already shows the rule to the model.
-VariantKey = Annotated[str, key_chars()]
 EXPERIMENTS = Area(
     "experiment",
     "experiments",
@@ -38,80 +48,33 @@ _CLEARED = ("end_date", "conclusion", "conclusion_comment")
 Conclusion = Literal["won", "lost", "inconclusive", "stopped_early", "invalid"]
 
 
-class _Variant(ArgsModel):
-    key: VariantKey
-    name: str | None = None
-    rollout_percentage: int = Field(ge=0, le=100)
-
-
-class _Parameters(ArgsModel):
-    feature_flag_variants: list[_Variant] = Field(
-        description="2-20, control first, percentages summing to 100."
-    )
-    minimum_detectable_effect: int | None = Field(None, ge=1, le=100)  # percent
-
-    @model_validator(mode="after")
-    def _valid_variants(self) -> _Parameters:
-        variants = self.feature_flag_variants
-        problems = []
-        if not 2 <= len(variants) <= 20:
-            raise ValueError(f"give 2 to 20 variants, not {len(variants)}")
-        if variants[0].key != "control":
-            problems.append(f"the first variant must be 'control', not {variants[0].key!r}")
-        keys = [v.key for v in variants]
-        repeated = sorted({k for k in keys if keys.count(k) > 1})
-        if repeated:
-            problems.append(f"variant keys must be unique ({', '.join(repeated)} repeated)")
-        total = sum(v.rollout_percentage for v in variants)
-        if total != 100:
-            problems.append(f"rollout percentages must sum to 100, not {total}")
-        if problems:
-            raise ValueError("; ".join(problems))
-        return self
-
-
-class _Metric(ArgsModel):
-    name: Name
-    events: list[Annotated[str, text_max(400)]]
-    mean: bool | None = None
-    secondary: bool | None = None
-
-    @model_validator(mode="after")
-    def _events(self) -> _Metric:
-        if not 1 <= len(self.events) <= (1 if self.mean else 10):
-            raise ValueError("events: a funnel takes 1 to 10, a mean exactly 1")
-        return self
-
-
-def _metric_json(metric: _Metric) -> dict[str, Any]:
-    """PostHog's ExperimentMetric for a metric given as event names."""
-    nodes = [{"kind": "EventsNode", "event": e, "name": e} for e in metric.events]
-    body: dict[str, Any] = {
-        "kind": "ExperimentMetric",
-        "uuid": str(uuid.uuid4()),
-        "name": metric.name,
-        "metric_type": "mean" if metric.mean else "funnel",
-    }
-    if metric.mean:
-        body["source"] = {**nodes[0], "math": "total"}
-    else:
-        body["series"] = nodes
-    return body
-
-
 class _CreateExperimentArgs(ArgsModel):
     name: Name
     feature_flag_key: VariantKey = Field(
         description="New key, or a multivariate flag with control first."
     )
     description: Annotated[str, text_max(400)] | None = None
-    parameters: _Parameters | None = Field(None, description="Default: control/test 50/50.")
-    metrics: list[_Metric] | None = Field(
+    parameters: Parameters | None = Field(None, description="Default: control/test 50/50.")
+    metrics: list[Metric] | None = Field(
         None, description="Funnel: share doing events in order; mean: count of one event."
     )
     start_date: Moment | None = Field(None, description="ISO or 'now': launches it.")
     end_date: Moment | None = None
     archived: bool | None = None
+    # PostHog's legacy filters, superseded by metrics: accepted and checked, not advertised.
+    filters: SkipJsonSchema[LegacyFilters | None] = None
+
+    @classmethod
+    def from_catalogue(cls, data: dict[str, Any]) -> dict[str, Any]:
+        """The catalogue's ``secondary_metrics`` join ``metrics``, marked secondary."""
+        data = super().from_catalogue(data)
+        if data.get("secondary_metrics") is not None:
+            data["metrics"] = [
+                *listed(data.get("metrics")),
+                *secondary_metrics(data.pop("secondary_metrics")),
+            ]
+        data.pop("secondary_metrics", None)
+        return data
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> _CreateExperimentArgs:
@@ -140,11 +103,36 @@ class _UpdateExperimentArgs(ArgsModel):
     conclusion_comment: str | None = None
     restart: bool | None = Field(None, description="Clears end_date and conclusion.")
     minimum_detectable_effect: int | None = Field(None, ge=1, le=100)  # percent
+    variants: list[Variant] | None = Field(None, description="Drafts only; sum 100.")
+    # The catalogue's; advertised on create as metrics with secondary=true.
+    secondary_metrics: SkipJsonSchema[list[Metric] | None] = None
     archived: bool | None = None
+    # The catalogue requires the experiment's flag key on every update; PostHog cannot change
+    # it, so it is checked against the experiment's own and never advertised.
+    feature_flag_key: SkipJsonSchema[str | None] = None
+    unhonoured: ClassVar[Mapping[str, tuple[Any, str]]] = {
+        "exposure_cohort": (
+            None,
+            "PostHog creates an experiment's exposure cohort itself (read-only in its API); to "
+            "target people, create a cohort with posthog_create_cohort and use it in the flag",
+        )
+    }
+
+    @classmethod
+    def from_catalogue(cls, data: dict[str, Any]) -> dict[str, Any]:
+        """The catalogue's ``secondary_metrics`` in PostHog's legacy form read as metrics."""
+        data = super().from_catalogue(data)
+        if data.get("secondary_metrics") is not None:
+            data["secondary_metrics"] = secondary_metrics(data["secondary_metrics"])
+        return spread_parameters(data)
 
     @model_validator(mode="after")
     def _something_to_change(self) -> _UpdateExperimentArgs:
-        if not _update_body(self) and self.minimum_detectable_effect is None:
+        if (
+            not _update_body(self)
+            and self.minimum_detectable_effect is None
+            and self.variants is None
+        ):
             raise ValueError("give at least one field to change")
         if self.restart:
             given = [f for f in _CLEARED if getattr(self, f) is not None]
@@ -154,23 +142,30 @@ class _UpdateExperimentArgs(ArgsModel):
                     f"{' and '.join(given)}, or remove restart to stop or conclude instead"
                 )
         check_dates(self.start_date, self.end_date)
+        if self.variants is not None:
+            Parameters(feature_flag_variants=self.variants)  # 2-20, control first, sum 100
         return self
 
 
 def _create_body(args: _CreateExperimentArgs) -> dict[str, Any]:
     body = args.model_dump(exclude_none=True, exclude={"metrics"}, mode="json")
     # Old builds refuse a create without filters; the legacy field is otherwise unused.
-    body["filters"] = {}
+    body.setdefault("filters", {})
     if args.metrics is not None:
-        body["metrics"] = [_metric_json(m) for m in args.metrics if not m.secondary]
-        body["metrics_secondary"] = [_metric_json(m) for m in args.metrics if m.secondary]
+        body["metrics"] = [metric_json(m) for m in args.metrics if not m.secondary]
+        body["metrics_secondary"] = [metric_json(m) for m in args.metrics if m.secondary]
     return body
 
 
 def _update_body(args: _UpdateExperimentArgs) -> dict[str, Any]:
     body = args.model_dump(
-        exclude_none=True, exclude={"id", "restart", "minimum_detectable_effect"}, mode="json"
+        exclude_none=True,
+        exclude={"id", "restart", "minimum_detectable_effect", "variants", "feature_flag_key"},
+        mode="json",
     )
+    if args.secondary_metrics is not None:
+        del body["secondary_metrics"]
+        body["metrics_secondary"] = [metric_json(m) for m in args.secondary_metrics]
     if args.restart:
         body.update(dict.fromkeys(_CLEARED))  # PostHog's restart: these three set to null
     return body
@@ -179,13 +174,25 @@ def _update_body(args: _UpdateExperimentArgs) -> dict[str, Any]:
 def _update_plan(args: _UpdateExperimentArgs, ctx: Context) -> Plan[Any]:
     path = EXPERIMENTS.at(ctx, args.id)
     body = _update_body(args)
-    if args.minimum_detectable_effect is not None:
-        # PATCH replaces parameters whole: keep the variants and the rest, change the effect.
+    if args.minimum_detectable_effect is not None or args.variants or args.feature_flag_key:
         current = (yield Call("GET", path)).data or {}
-        body["parameters"] = {
-            **(current.get("parameters") or {}),
-            "minimum_detectable_effect": args.minimum_detectable_effect,
-        }
+        flag = current.get("feature_flag_key")
+        if args.feature_flag_key is not None and flag is not None and args.feature_flag_key != flag:
+            raise PostHogError(
+                f"Experiment {args.id} runs on flag {flag!r}, not {args.feature_flag_key!r}, and "
+                "PostHog cannot move an experiment to another flag. Nothing was changed. Drop "
+                f"feature_flag_key (or give {flag!r}), or create an experiment on the other flag."
+            )
+        given: dict[str, Any] = {}
+        if args.variants is not None:
+            given["feature_flag_variants"] = [
+                v.model_dump(exclude_none=True) for v in args.variants
+            ]
+        if args.minimum_detectable_effect is not None:
+            given["minimum_detectable_effect"] = args.minimum_detectable_effect
+        if given:
+            # PATCH replaces parameters whole: keep what is not being changed.
+            body["parameters"] = {**(current.get("parameters") or {}), **given}
     return (yield Call("PATCH", path, json=body)).data
 
 
@@ -296,6 +303,11 @@ def _changes(args: _UpdateExperimentArgs) -> list[str]:
         changes.append("conclusion comment set")
     if args.minimum_detectable_effect is not None:
         changes.append(f"minimum detectable effect set to {args.minimum_detectable_effect}%")
+    if args.variants is not None:
+        split = ", ".join(f"{v.key} {v.rollout_percentage}%" for v in args.variants)
+        changes.append(f"variants set to {split}")
+    if args.secondary_metrics is not None:
+        changes.append(f"secondary metrics replaced ({len(args.secondary_metrics)})")
     if args.archived is not None:
         changes.append("archived" if args.archived else "unarchived")
     if args.name is not None:

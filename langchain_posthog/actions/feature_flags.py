@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, model_validator
 from pydantic.json_schema import SkipJsonSchema
@@ -95,11 +95,23 @@ class _FlagFields(ArgsModel):
 
 class CreateFeatureFlagArgs(_FlagFields):
     key: FlagKey = Field(description="Unique key used in code.")
+    derived = ("is_simple_flag",)
+    unhonoured: ClassVar[Mapping[str, tuple[Any, str]]] = {
+        "deleted": (False, "a flag cannot be created deleted; leave deleted out"),
+    }
 
 
 class UpdateFeatureFlagArgs(_FlagFields):
     id: FlagId
     key: FlagKey | None = None
+    derived = ("is_simple_flag",)
+    unhonoured: ClassVar[Mapping[str, tuple[Any, str]]] = {
+        "deleted": (
+            False,
+            "deleting is not an update here; delete the flag with "
+            "posthog_bulk_delete_feature_flags and ids [its id]",
+        ),
+    }
 
 
 class ListFeatureFlagsArgs(ArgsModel):

@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, Field, model_validator
 
 from langchain_posthog.actions._args import ArgsModel, text_max
+from langchain_posthog.actions._catalogue import SAVED_INSIGHT_UNHONOURED, funnel_steps
 from langchain_posthog.actions._dates import PostHogDate, check_order
 from langchain_posthog.actions._nodes import (
     DATE,
@@ -61,6 +62,7 @@ class CreateInsightArgs(ArgsModel):
     dashboards: list[Annotated[int, Field(ge=1)]] | None = None
     favorited: bool | None = None
     saved: bool = True
+    unhonoured = SAVED_INSIGHT_UNHONOURED
 
 
 def _create_body(args: CreateInsightArgs) -> dict[str, Any]:
@@ -263,6 +265,11 @@ class RunFunnelArgs(ArgsModel):
     funnel_window_interval_type: WindowUnit | None = None
     filter_test_accounts: bool | None = None
     format: Literal["json", "csv"] | None = None
+
+    @classmethod
+    def from_catalogue(cls, data: dict[str, Any]) -> dict[str, Any]:
+        """Steps given as objects (the catalogue's and PostHog's) read as names and ids."""
+        return funnel_steps(super().from_catalogue(data))
 
     @model_validator(mode="after")
     def _steps(self) -> RunFunnelArgs:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
-from typing import Annotated, Any
+from collections.abc import Mapping
+from typing import Annotated, Any, ClassVar
 from urllib.parse import quote
 
 from pydantic import AfterValidator, BeforeValidator, Field, model_validator
@@ -64,13 +66,57 @@ class _PersonRef(ArgsModel):
     distinct_id: DistinctId | None = None
 
 
+_FORMAT = (
+    "json",
+    "a person comes back as one record, not a table, so there is no CSV form; leave format out",
+)
+
+
 class GetPersonArgs(_PersonRef):
-    pass
+    unhonoured: ClassVar[Mapping[str, tuple[Any, str]]] = {"format": _FORMAT}
 
 
 class UpdatePersonPropertiesArgs(_PersonRef):
     set: Annotated[dict[str, Any], JsonText()] | None = Field(None, description="JSON object.")
     unset: list[str] | None = Field(None, description="Names to remove.")
+    renamed: ClassVar[Mapping[str, str]] = {"properties": "set"}
+    unhonoured: ClassVar[Mapping[str, tuple[Any, str]]] = {
+        "format": _FORMAT,
+        "distinct_ids": (
+            None,
+            "a person's distinct ids come from the events sent for it and cannot be set here; "
+            "merge two ids by capturing a $identify or $create_alias event with "
+            "posthog_capture_event",
+        ),
+    }
+
+    @classmethod
+    def from_catalogue(cls, data: dict[str, Any]) -> dict[str, Any]:
+        """The catalogue's ``name`` is the person's ``name`` property; ``uuid`` names the person."""
+        data = super().from_catalogue(data)
+        uuid_given = data.pop("uuid", None)
+        if uuid_given is not None:
+            if data.get("id") not in (None, uuid_given) or data.get("distinct_id") is not None:
+                raise ValueError(
+                    "id and uuid differ; name the person once (id takes a number or UUID)"
+                )
+            data["id"] = uuid_given
+        name = data.pop("name", None)
+        if name is not None:
+            changes = data.get("set")
+            if isinstance(changes, str):
+                try:
+                    changes = json.loads(changes)
+                except ValueError:
+                    return data  # the set field's own validation names the problem
+            if not isinstance(changes, dict):
+                changes = {} if changes is None else changes
+            if isinstance(changes, dict):
+                if changes.get("name", name) != name:
+                    raise ValueError("name and properties.name differ; give the name once")
+                changes = {**changes, "name": name}
+            data["set"] = changes
+        return data
 
     @model_validator(mode="after")
     def _something_to_change(self) -> UpdatePersonPropertiesArgs:

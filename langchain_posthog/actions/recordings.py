@@ -4,7 +4,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from collections.abc import Mapping
+from typing import Any, ClassVar, Literal
 from uuid import UUID
 
 from pydantic import Field, model_validator
@@ -53,6 +54,9 @@ class PlaylistFilters(ArgsModel):
 
 
 class CreateRecordingPlaylistArgs(ArgsModel):
+    unhonoured: ClassVar[Mapping[str, tuple[Any, str]]] = {
+        "deleted": (False, "a playlist cannot be created deleted; leave deleted out"),
+    }
     name: str = Field(max_length=400)
     type: Literal["filters", "collection"]
     filters: PlaylistFilters | None = None
@@ -72,6 +76,7 @@ class GetSessionRecordingArgs(ArgsModel):
     # A UUID cannot change the URL path; `format: uuid` costs a model far fewer tokens than the
     # Uuid pattern.
     session_id: UUID
+    renamed: ClassVar[Mapping[str, str]] = {"id": "session_id"}
 
 
 def _universal_filters(filters: PlaylistFilters) -> dict[str, Any]:

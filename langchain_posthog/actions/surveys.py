@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, WithJsonSchema, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from langchain_posthog.actions._args import ArgsModel, Uuid, positive, text_max
 from langchain_posthog.actions._dates import Moment, check_dates
@@ -57,6 +58,11 @@ class _CreateSurveyArgs(ArgsModel):
     responses_limit: Annotated[int | None, positive(1)] = Field(None, description="Stop after N.")
     start_date: Moment | None = Field(None, description="'now' or ISO: launches it.")
     end_date: Moment | None = None
+    # Taken from the catalogue's calls but not advertised: the catalogue tools' schemas are
+    # held to a token budget, and a model seldom needs them on a create.
+    description: SkipJsonSchema[Annotated[str, text_max(1000)] | None] = None
+    targeting_flag_id: SkipJsonSchema[Annotated[int, positive(1)] | None] = None
+    archived: SkipJsonSchema[bool | None] = None
 
     @model_validator(mode="after")
     def _consistent(self) -> _CreateSurveyArgs:
@@ -68,11 +74,18 @@ class _CreateSurveyArgs(ArgsModel):
         if self.type == "external_survey":
             wrong = [
                 name
-                for name in ("linked_flag_id", "targeting_flag_filters", "conditions")
+                for name in (
+                    "linked_flag_id",
+                    "targeting_flag_filters",
+                    "targeting_flag_id",
+                    "conditions",
+                )
                 if getattr(self, name) is not None
             ]
             if wrong:
                 problems.append(f"an external_survey takes no targeting: remove {', '.join(wrong)}")
+        if self.targeting_flag_id is not None and self.targeting_flag_filters is not None:
+            problems.append("give targeting_flag_id (an existing flag) or targeting_flag_filters")
         if problems:
             raise ValueError("; ".join(problems))
         check_dates(self.start_date, self.end_date)

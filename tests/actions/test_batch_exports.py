@@ -58,6 +58,20 @@ SCENARIOS = [
     ),
     Scenario(
         "posthog_create_batch_export",
+        "posthog_create_batch_export.catalogue.yaml",
+        {
+            **S3_EXPORT,
+            "destination": {
+                "type": "S3",
+                "config": {k: v for k, v in S3_EXPORT["destination"].items() if k != "type"},
+            },
+        },
+        expect=('Created batch export "Events to S3"', "S3 s3://acme-posthog/events/ (eu-west-1)"),
+        forbid=(AWS_KEY_ID, AWS_SECRET, "aws_", "[redacted]", "**"),
+        artifact_keys=("id", "destination"),
+    ),
+    Scenario(
+        "posthog_create_batch_export",
         "posthog_create_batch_export.addon_required.yaml",
         S3_EXPORT,
         ok=False,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -42,6 +43,45 @@ SCENARIOS = [
             "https://us.posthog.com/project/2/cohorts/31",
         ),
         artifact_keys=("id", "filters", "is_calculating"),
+    ),
+    Scenario(
+        "posthog_create_cohort",
+        "posthog_create_cohort.catalogue.yaml",
+        {
+            "name": "Pro users at risk",
+            "description": "Pro plan, no checkout in 30 days",
+            "filters": json.dumps(
+                {
+                    "properties": {
+                        "type": "OR",
+                        "values": [
+                            {
+                                "type": "AND",
+                                "values": [
+                                    {
+                                        "key": "plan",
+                                        "type": "person",
+                                        "operator": "exact",
+                                        "value": ["pro"],
+                                    },
+                                    {
+                                        "key": "checkout completed",
+                                        "type": "behavioral",
+                                        "value": "performed_event",
+                                        "event_type": "events",
+                                        "time_value": "30",
+                                        "time_interval": "day",
+                                        "negation": True,
+                                    },
+                                ],
+                            }
+                        ],
+                    }
+                }
+            ),
+        },
+        expect=('Created dynamic cohort "Pro users at risk" (id 31)',),
+        artifact_keys=("id", "filters"),
     ),
     Scenario(
         "posthog_create_cohort",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -142,6 +143,26 @@ SCENARIOS = [
     ),
     Scenario(
         "posthog_update_experiment",
+        "posthog_update_experiment.catalogue.yaml",
+        {
+            "id": 77,
+            "feature_flag_key": "pricing-page-v2",
+            "parameters": json.dumps(
+                {
+                    "feature_flag_variants": [
+                        {"key": "control", "rollout_percentage": 50},
+                        {"key": "test", "rollout_percentage": 50},
+                    ],
+                    "minimum_detectable_effect": 10,
+                }
+            ),
+        },
+        expect=("variants set to control 50%, test 50%", "Minimum detectable effect: 10%"),
+        forbid=("null", "None"),
+        artifact_keys=("id", "parameters"),
+    ),
+    Scenario(
+        "posthog_update_experiment",
         "posthog_update_experiment.not_found.yaml",
         {"id": 99999, "archived": True},
         ok=False,
@@ -197,7 +218,7 @@ def test_bad_variants_are_refused_and_nothing_is_sent(
     ("args", "problem"),
     [
         ({"id": 77}, "give at least one field to change"),
-        ({"id": 77, "feature_flag_key": "other"}, "feature_flag_key: unknown argument"),
+        ({"id": 77, "feature_flag_key": "other"}, "give at least one field to change"),
         (
             {"id": 77, "start_date": "2026-12-01T00:00:00Z", "end_date": "2026-11-30T00:00:00Z"},
             "end_date 2026-11-30T00:00:00Z must be after start_date 2026-12-01T00:00:00Z",

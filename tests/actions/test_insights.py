@@ -116,6 +116,19 @@ SCENARIOS = [
     ),
     Scenario(
         "posthog_run_funnel",
+        "posthog_run_funnel.catalogue.yaml",
+        {
+            "events": [
+                {"id": "user signed up", "type": "events", "order": 1},
+                {"id": "$pageview", "type": "events", "order": 0},
+            ],
+            "date_from": "-30d",
+        },
+        expect=("1. $pageview: 1800", "2. user signed up: 240"),
+        artifact_keys=("results",),
+    ),
+    Scenario(
+        "posthog_run_funnel",
         "posthog_run_funnel.csv.yaml",
         {
             "events": ["$pageview", "viewed pricing", "user signed up"],

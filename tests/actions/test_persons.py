@@ -73,6 +73,13 @@ SCENARIOS = [
     ),
     Scenario(
         "posthog_update_person_properties",
+        "posthog_update_person_properties.catalogue.yaml",
+        {"id": "100234", "properties": '{"plan": "enterprise", "seats": 25}'},
+        expect=("person ada@example.com: set plan=enterprise, seats=25",),
+        artifact_keys=("person", "set"),
+    ),
+    Scenario(
+        "posthog_update_person_properties",
         "posthog_update_person_properties.unset.yaml",
         {"id": 100234, "set": {"plan": "enterprise"}, "unset": ["trial_ends_at"]},
         expect=("set plan=enterprise; unset trial_ends_at", "asynchronously"),

@@ -47,6 +47,13 @@ SCENARIOS = [
     ),
     Scenario(
         "posthog_get_session_recording",
+        "posthog_get_session_recording.catalogue.yaml",
+        {"id": SESSION_ID},
+        expect=("6m 52s (4m 20s active)", "Person: ada@example.com (distinct id user-42)"),
+        artifact_keys=("id", "recording_duration"),
+    ),
+    Scenario(
+        "posthog_get_session_recording",
         "posthog_get_session_recording.not_found.yaml",
         {"session_id": "0193a9f0-0000-7000-8000-000000000000"},
         ok=False,

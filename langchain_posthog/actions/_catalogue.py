@@ -1,0 +1,129 @@
+"""The catalogue's forms of arguments that are not one area's: funnel steps, keys and hosts.
+
+Calls written against the catalogue this toolkit replaces name things PostHog's way. These read
+them as the toolkit's own before validation, so the schema a model reads does not grow.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from langchain_posthog.actions._row import Action
+from langchain_posthog.api.errors import PostHogConfigError
+from langchain_posthog.api.hosts import resolve_hosts
+
+# What a created insight answers to the catalogue's parameters PostHog cannot honour there.
+SAVED_INSIGHT_UNHONOURED: Mapping[str, tuple[Any, str]] = {
+    "format": (
+        "json",
+        "a created insight comes back as one record, not a table; leave format out, and for its "
+        "results as CSV run the query with posthog_run_funnel or posthog_run_query",
+    ),
+    "deleted": (False, "an insight cannot be created deleted; leave deleted out"),
+    "timezone": (
+        None,
+        "an insight is computed in its project's timezone (read-only on the insight; set it in "
+        "the project's settings); leave timezone out",
+    ),
+}
+
+
+def funnel_steps(data: dict[str, Any]) -> dict[str, Any]:
+    """Funnel steps given as objects, read as the event names and action ids they name.
+
+    The catalogue's ``{"id", "type", "order"}`` and PostHog's ``EventsNode`` / ``ActionsNode``
+    both name one step; they are taken in ``order``.
+    """
+    steps: list[tuple[int, str, Any]] = []
+    for field in ("events", "actions"):
+        value = data.get(field)
+        if isinstance(value, str) and value.lstrip().startswith("["):
+            with contextlib.suppress(ValueError):
+                value = json.loads(value)
+        if not isinstance(value, list) or not any(isinstance(v, dict) for v in value):
+            continue
+        for position, item in enumerate(value):
+            steps.append(_step(item, field, position))
+        del data[field]
+    if steps:
+        steps.sort(key=lambda step: step[0])
+        for field in ("events", "actions"):
+            taken = [value for _, kind, value in steps if kind == field]
+            if taken:
+                data[field] = [*(data.get(field) or []), *taken]
+    return data
+
+
+def _step(item: Any, field: str, position: int) -> tuple[int, str, Any]:
+    """One funnel step given as an object: (order, 'events' or 'actions', name or id)."""
+    if not isinstance(item, dict):
+        return position, field, item
+    kind = item.get("kind") or item.get("type") or field
+    is_action = kind in ("actions", "ActionsNode")
+    if kind not in ("events", "EventsNode") and not is_action:
+        raise ValueError(
+            f"{field}[{position}]: type must be 'events' or 'actions' (or kind EventsNode / "
+            f"ActionsNode), not {kind!r}"
+        )
+    ident = item.get("id") if is_action else item.get("event", item.get("id"))
+    if ident is None:
+        what = "an action id" if is_action else "an event name"
+        raise ValueError(
+            f"{field}[{position}]: give {'id' if is_action else 'id or event'}, {what}"
+        )
+    order = item.get("order", position)
+    if not isinstance(order, int) or isinstance(order, bool):
+        raise ValueError(
+            f"{field}[{position}]: order must be a whole number (0 for the first step)"
+        )
+    return order, "actions" if is_action else "events", ident
+
+
+def settings_in_call(
+    args: dict[str, Any],
+    action: Action,
+    bound: str | None,
+    project_key: str | None,
+    ingest_url: str,
+) -> None:
+    """Take the catalogue's ``project_id``, ``api_key`` and ``ingest_host`` out of ``args``.
+
+    The catalogue names the project on every call, and its capture takes the key and the host.
+    Here they are settings: a value that matches the toolkit's changes nothing and is dropped;
+    another would act somewhere the toolkit was not set up for, so it is refused (without
+    repeating a key).
+    """
+    if bound is not None and "project_id" in args:
+        given = str(args.pop("project_id")).strip()
+        if given not in (bound, "@current") and action.project_scoped:
+            raise PostHogConfigError(
+                f"This toolkit is bound to project {bound}, so project_id {given} cannot be "
+                f"used; leave project_id out, or use a toolkit made with project_id={given} (or "
+                "none, to pass it on each call)."
+            )
+    if not (action.capture and action.catalogue):
+        return  # only the catalogue's capture took a key and a host
+    key = args.pop("api_key", None)
+    if key is not None and key != project_key:
+        raise PostHogConfigError(
+            "api_key differs from this toolkit's project API key; keys are settings, not "
+            "arguments: leave api_key out, or make a toolkit with project_api_key='phc_...' (or "
+            "POSTHOG_PROJECT_API_KEY) for that project."
+        )
+    host = args.pop("ingest_host", None)
+    if host is not None and _ingest_of(str(host)) != ingest_url:
+        raise PostHogConfigError(
+            f"ingest_host differs from this toolkit's ({ingest_url}); hosts are settings, not "
+            "arguments: leave ingest_host out, or make a toolkit with ingest_host set to it."
+        )
+
+
+def _ingest_of(host: str) -> str | None:
+    # Its own error would quote the value, which may be anything pasted there (a key too).
+    try:
+        return resolve_hosts(None, host)[1]
+    except PostHogConfigError:
+        return None
