@@ -115,6 +115,12 @@ def measure(tools: list[str] | None = None) -> list[dict[str, Any]]:
     return rows
 
 
+def median_ratio(rows: list[dict[str, Any]]) -> tuple[float, int]:
+    """The median content / raw ratio over the tools measured, and how many were."""
+    measured = [r["ratio"] for r in rows if "error" not in r]
+    return (statistics.median(measured) if measured else float("nan")), len(measured)
+
+
 def table(rows: list[dict[str, Any]]) -> str:
     lines = [
         "| tool | calls | raw JSON tokens | content tokens | content / raw |",

@@ -23,6 +23,8 @@ from langchain_posthog import PostHogToolkit
 # a bare string): the baseline the typed tools are held against.
 CATALOGUE_BASELINE = 6856
 CATALOGUE_ACTIONS = 25
+# Compatibility with the catalogue's own arguments adds nothing to what a model reads; typed
+# capabilities (experiment variants on update) may add up to this.
 CATALOGUE_GOAL = 6500
 INSIGHT_GOAL = 1500
 
@@ -49,21 +51,31 @@ def measure() -> list[dict[str, Any]]:
     return rows
 
 
+def catalogue(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows of the tools that cover the old catalogue's actions."""
+    return [r for r in rows if r["catalogue"] and r["catalogue"] != "POSTHOG_LIST_PROJECTS"]
+
+
+def insight_tokens(rows: list[dict[str, Any]]) -> int | None:
+    """Tokens of ``posthog_create_insight``'s definition, the largest."""
+    return next((r["tokens"] for r in rows if r["tool"] == "posthog_create_insight"), None)
+
+
 def table(rows: list[dict[str, Any]]) -> str:
     lines = ["| tool | catalogue action | o200k tokens |", "| --- | --- | ---: |"]
     lines += [f"| {r['tool']} | {r['catalogue'] or '-'} | {r['tokens']:,} |" for r in rows]
-    catalogue = [r for r in rows if r["catalogue"] and r["catalogue"] != "POSTHOG_LIST_PROJECTS"]
-    total = sum(r["tokens"] for r in catalogue)
-    insight = next((r["tokens"] for r in rows if r["tool"] == "posthog_create_insight"), None)
+    catalogue_rows = catalogue(rows)
+    total = sum(r["tokens"] for r in catalogue_rows)
+    insight = insight_tokens(rows)
     lines += [
         f"| **all {len(rows)} tools** | | {sum(r['tokens'] for r in rows):,} |",
-        f"| **{len(catalogue)} tools covering the catalogue** | goal <= {CATALOGUE_GOAL:,}, "
+        f"| **{len(catalogue_rows)} tools covering the catalogue** | goal <= {CATALOGUE_GOAL:,}, "
         f"baseline {CATALOGUE_BASELINE:,} | {total:,} ({total / CATALOGUE_BASELINE:.2f}x; "
         f"{'met' if total <= CATALOGUE_GOAL else 'not met'}) |",
     ]
-    if len(catalogue) != CATALOGUE_ACTIONS:
+    if len(catalogue_rows) != CATALOGUE_ACTIONS:
         lines.append(
-            f"| (only {len(catalogue)} of the catalogue's {CATALOGUE_ACTIONS} actions have a "
+            f"| (only {len(catalogue_rows)} of the catalogue's {CATALOGUE_ACTIONS} actions have a "
             "tool yet: the total is not comparable) | | |"
         )
     if insight is not None:

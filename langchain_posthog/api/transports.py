@@ -14,6 +14,7 @@ made counts as "not sent". No aiohttp exception reaches a caller.
 from __future__ import annotations
 
 import importlib.util
+import urllib.request
 from collections.abc import AsyncIterator
 from typing import Any, Literal
 
@@ -61,25 +62,27 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
     """
 
     def __init__(self, limits: httpx.Limits) -> None:
-        from httpx_aiohttp import AiohttpTransport as _Aiohttp
+        self._limits = limits
+        self._session: Any = None
+        # One httpx-aiohttp transport per scheme and host, all on one aiohttp session: each
+        # passes that host's proxy, read from the environment when the host is first used.
+        self._routes: dict[tuple[str, str], httpx.AsyncBaseTransport] = {}
 
-        def session() -> Any:
-            # As httpx-aiohttp makes it, but reading proxy variables (and NO_PROXY) as httpx does.
-            import aiohttp
+    def _route(self, url: httpx.URL) -> httpx.AsyncBaseTransport:
+        route = self._routes.get((url.scheme, url.host))
+        if route is None:
+            from httpx_aiohttp import AiohttpTransport as _Aiohttp
 
-            connector = aiohttp.TCPConnector(
-                limit=limits.max_connections or 0,
-                keepalive_timeout=limits.keepalive_expiry,
-                ssl=httpx.create_ssl_context(),
-            )
-            return aiohttp.ClientSession(connector=connector, trust_env=True)
-
-        self._inner = _Aiohttp(limits=limits, client=session)
+            if self._session is None:
+                self._session = _session(self._limits)
+            route = _Aiohttp(limits=self._limits, client=self._session, proxy=_env_proxy(url))
+            self._routes[url.scheme, url.host] = route
+        return route
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         """Send ``request`` over aiohttp; its errors arrive as httpx's."""
         try:
-            response = await self._inner.handle_async_request(request)
+            response = await self._route(request.url).handle_async_request(request)
         except Exception as error:
             raise _mapped(error, request, answered=False) from _underneath(error)
         assert isinstance(response.stream, httpx.AsyncByteStream)
@@ -93,10 +96,47 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         """Close aiohttp's session and its connections."""
+        session, self._session = self._session, None
+        self._routes.clear()
+        if session is None:
+            return
         try:
-            await self._inner.aclose()
+            await session.close()
         except Exception as error:
             raise _mapped(error, None, answered=True) from _underneath(error)
+
+
+def _session(limits: httpx.Limits) -> Any:
+    """An aiohttp session as httpx-aiohttp makes one, with httpx's certificate settings.
+
+    ``trust_env`` stays off, as in httpx-aiohttp's own: with it on, aiohttp reads ``~/.netrc``
+    and the proxy variables in a worker thread on every request, two thread hops that cost
+    100 concurrent calls about a third of their CPU (benchmarks/overlap.py), and a netrc entry
+    for the host would clash with the Authorization header. The proxy is read once per host
+    instead (:func:`_env_proxy`).
+    """
+    import aiohttp
+
+    connector = aiohttp.TCPConnector(
+        limit=limits.max_connections or 0,
+        keepalive_timeout=limits.keepalive_expiry,
+        ssl=httpx.create_ssl_context(),
+    )
+    return aiohttp.ClientSession(connector=connector)
+
+
+def _env_proxy(url: httpx.URL) -> httpx.Proxy | None:
+    """The proxy the environment names for ``url``, read as httpx reads it.
+
+    ``HTTP_PROXY``/``HTTPS_PROXY``, else ``ALL_PROXY``, unless ``NO_PROXY`` exempts the host;
+    aiohttp speaks to HTTP proxies only.
+    """
+    proxies = urllib.request.getproxies()
+    address = proxies.get(url.scheme) or proxies.get("all")
+    if not address or urllib.request.proxy_bypass(url.host):
+        return None
+    address = address if "://" in address else f"http://{address}"
+    return httpx.Proxy(address) if address.startswith(("http://", "https://")) else None
 
 
 class _Body(httpx.AsyncByteStream):

@@ -108,3 +108,51 @@ async def test_respx_mocks_sync_and_async_calls_with_sockets_blocked() -> None:
         await kit.aclose()
     assert sync.successful and async_.successful, (sync.error, async_.error)
     assert route.call_count == 2
+
+
+def _clear_proxy_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+
+
+@pytest.mark.parametrize("transport", ["httpx", "aiohttp"])
+@pytest.mark.allow_hosts(["127.0.0.1"])
+@pytest.mark.block_network(allowed_hosts=[r"127\.0\.0\.1$"])
+async def test_a_netrc_entry_for_the_host_changes_nothing(
+    standin: StandIn, monkeypatch: pytest.MonkeyPatch, tmp_path: Any, transport: str
+) -> None:
+    # Requests are authenticated by the key alone: a ~/.netrc naming the host must neither
+    # replace it nor clash with it.
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login someone password hunter2\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    _clear_proxy_variables(monkeypatch)
+    kit = make_toolkit(standin, own_clients=True, transport=transport)
+    try:
+        tool = next(t for t in kit.get_tools() if t.name == "posthog_get_feature_flag")
+        assert "(id 7)" in await tool.ainvoke({"id": 7})
+    finally:
+        await close_toolkit(kit)
+    (request,) = standin.received("GET", FLAG)
+    assert request.headers["authorization"] == f"Bearer {PERSONAL_KEY}"
+
+
+@pytest.mark.parametrize("transport", ["httpx", "aiohttp"])
+@pytest.mark.allow_hosts(["127.0.0.1"])
+@pytest.mark.block_network(allowed_hosts=[r"127\.0\.0\.1$"])
+async def test_no_proxy_sends_the_host_past_the_proxy(
+    standin: StandIn, monkeypatch: pytest.MonkeyPatch, transport: str
+) -> None:
+    _clear_proxy_variables(monkeypatch)
+    # A proxy that refuses every connection: a call that went through it would fail.
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    kit = make_toolkit(standin, own_clients=True, transport=transport)
+    try:
+        tool = next(t for t in kit.get_tools() if t.name == "posthog_get_feature_flag")
+        assert "(id 7)" in await tool.ainvoke({"id": 7})
+    finally:
+        await close_toolkit(kit)
+    assert len(standin.received("GET", FLAG)) == 1
