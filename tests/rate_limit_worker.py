@@ -3,7 +3,8 @@
     python -m tests.rate_limit_worker STANDIN_URL REDIS_URL BUDGET CALLS
 
 It builds a toolkit against the stand-in whose ``crud`` budget is BUDGET, kept in Redis, connects
-to Redis, prints ``ready``, and waits for a line on stdin. Then it makes CALLS
+to Redis, prints ``ready``, and waits for a line on stdin (``go``, or ``go after-pause`` to wait
+first until a pause of the crud bucket announced through Redis has been heard). Then it makes CALLS
 ``posthog_get_feature_flag`` calls at once and prints one JSON line: what each call got, and
 the warnings the toolkit logged.
 """
@@ -15,7 +16,7 @@ import json
 import logging
 import sys
 
-from langchain_posthog.api.ratelimit import Pause
+from langchain_posthog.api.ratelimit import Pause, Spend
 from tests.standin import close_toolkit, make_toolkit
 
 
@@ -43,7 +44,17 @@ async def main(standin: str, redis_url: str, budget: str, calls: int) -> None:
     assert limiter is not None
     await limiter.ahandle(Pause("crud", 0.0))
     print("ready", flush=True)
-    await asyncio.to_thread(sys.stdin.readline)
+    line = await asyncio.to_thread(sys.stdin.readline)
+    if line.split()[1:] == ["after-pause"]:
+        # Told that another process was throttled: first wait until the pause announced through
+        # Redis has reached this one (a spend answered by a wait with no window), bounded.
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 10
+        while loop.time() < deadline:
+            wait = await limiter.ahandle(Spend("crud"))
+            if wait is not None and not wait.limit:
+                break
+            await asyncio.sleep(0.01)
     results = await asyncio.gather(
         *(toolkit.aexecute("posthog_get_feature_flag", {"id": 1234}) for _ in range(calls))
     )

@@ -304,9 +304,9 @@ def _worker(standin: StandIn, redis_url: str, budget: str, calls: int) -> subpro
     return worker
 
 
-def _go(worker: subprocess.Popen[str]) -> None:
+def _go(worker: subprocess.Popen[str], *after: str) -> None:
     assert worker.stdin is not None
-    worker.stdin.write("go\n")
+    worker.stdin.write(" ".join(("go", *after)) + "\n")
     worker.stdin.flush()
 
 
@@ -353,7 +353,7 @@ def test_a_429_in_one_process_pauses_the_other(standin: StandIn, redis_server: R
     assert until is not None, "the 429 was not recorded in Redis"
     pause_ends = float(until)
     told = time.time()
-    _go(other)  # its subscription heard the pause: it sends nothing before the pause ends
+    _go(other, "after-pause")  # once it has heard the pause, it sends nothing before its end
     outcome = _outcome(other)
     throttled.join(timeout=30)
     store.close()
