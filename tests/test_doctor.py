@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import socket
 import subprocess
 import sys
@@ -15,19 +14,13 @@ import pytest
 
 from langchain_posthog import cli
 from langchain_posthog.actions import ACTIONS
-from langchain_posthog.cli import main
 from langchain_posthog.doctor import INGESTION_PROBE, KEY_PATH, scope_allows
 from tests.conftest import CASSETTES, PERSONAL_KEY, PROJECT_KEY, ROOT
 from tests.standin import LOOPBACK_ONLY, Fault, Received, StandIn, error, fast, responses, serve
+from tests.test_cli import KEYS, ME, run, verdicts
 
 # The stand-in tests reach 127.0.0.1 and nothing else; the cassette tests reach nothing.
 pytestmark = LOOPBACK_ONLY
-
-KEYS = (PERSONAL_KEY, PROJECT_KEY)
-
-KEY_SHAPE = re.compile(r"ph[xc]_[A-Za-z0-9]{8,}")
-
-ME = "/api/users/@me/"
 
 PROJECTS = "/api/projects/"
 
@@ -69,29 +62,6 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
-
-
-def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, list[str], list[str]]:
-    """Exit code, stdout lines and stderr lines of one command, with no key in either."""
-    try:
-        code = main(argv)
-    except SystemExit as done:  # argparse's own way out, should it ever take it
-        code = int(done.code or 0)
-    out, err = capsys.readouterr()
-    for text in (out, err):
-        assert not [k for k in KEYS if k in text] and not KEY_SHAPE.findall(text), text
-        assert "Traceback" not in text
-    return code, out.splitlines(), err.splitlines()
-
-
-def verdicts(lines: list[str]) -> dict[str, str]:
-    """``{"ok host reachable": detail, ...}`` from a check's output lines."""
-    found = {}
-    for line in lines:
-        match = re.fullmatch(r"(ok|skip|FAIL) +([a-z ]+): (.+)", line)
-        assert match, f"not a verdict line: {line!r}"
-        found[f"{match[1]} {match[2]}"] = match[3]
-    return found
 
 
 def no_key_in(request: Received) -> bool:
