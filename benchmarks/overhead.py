@@ -68,7 +68,7 @@ def _flag_tool(toolkit: PostHogToolkit) -> BaseTool:
     return next(t for t in toolkit.get_tools() if t.name == "posthog_get_feature_flag")
 
 
-def _rounds(calls: int, sides: dict[str, Callable[[], Any]]) -> dict[str, float]:
+def rounds(calls: int, sides: dict[str, Callable[[], Any]]) -> dict[str, float]:
     names = list(sides)
     for _ in range(WARMUP):
         for name in names:
@@ -86,7 +86,7 @@ def _rounds(calls: int, sides: dict[str, Callable[[], Any]]) -> dict[str, float]
     return {name: statistics.median(values) / 1000 for name, values in timings.items()}
 
 
-async def _arounds(calls: int, sides: dict[str, Callable[[], Awaitable[Any]]]) -> dict[str, float]:
+async def arounds(calls: int, sides: dict[str, Callable[[], Awaitable[Any]]]) -> dict[str, float]:
     names = list(sides)
     for _ in range(WARMUP):
         for name in names:
@@ -121,7 +121,7 @@ def measure_sync(origin: str, calls: int) -> dict[str, float]:
             get_flag, name="get_flag", response_format="content_and_artifact"
         )
         assert baseline.invoke({"id": 1234}) == tool.invoke({"id": 1234})
-        return _rounds(
+        return rounds(
             calls,
             {
                 "bare": lambda: get_flag(1234),
@@ -148,7 +148,7 @@ async def measure_async(origin: str, calls: int, transport: str) -> dict[str, fl
             coroutine=get_flag, name="get_flag", response_format="content_and_artifact"
         )
         assert await baseline.ainvoke({"id": 1234}) == await tool.ainvoke({"id": 1234})
-        return await _arounds(
+        return await arounds(
             calls,
             {
                 "bare": lambda: get_flag(1234),

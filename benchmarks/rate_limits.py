@@ -22,13 +22,10 @@ whose crud budget is 240/minute: all of them within the first minute, none refus
 from __future__ import annotations
 
 import asyncio
-import gc
-import statistics
 import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +36,7 @@ import redis
 import redis.asyncio.connection
 import redis.connection
 from loopback import serving
+from overhead import arounds, rounds
 
 from langchain_posthog import PostHogToolkit
 from tests.redis_server import RedisServer
@@ -47,7 +45,6 @@ from tests.standin import StandIn, close_toolkit, make_toolkit, responses
 KEY = "phx_benchmark"
 # Two windows, as PostHog's buckets have, both far out of reach.
 FAR = {name: "100000000/minute; 1000000000/hour" for name in ("crud", "analytics", "query", "ai")}
-WARMUP = 200
 FLAG = "/api/projects/2/feature_flags/1234/"
 
 
@@ -59,38 +56,6 @@ def _toolkit(origin: str, **settings: Any) -> PostHogToolkit:
 
 def _tool(toolkit: PostHogToolkit) -> Any:
     return next(t for t in toolkit.get_tools() if t.name == "posthog_get_feature_flag")
-
-
-def _rounds(calls: int, sides: dict[str, Callable[[], Any]]) -> dict[str, float]:
-    names = list(sides)
-    for _ in range(WARMUP):
-        for name in names:
-            sides[name]()
-    timings: dict[str, list[int]] = {name: [] for name in names}
-    gc.collect()
-    for i in range(calls):
-        shift = i % len(names)
-        for name in names[shift:] + names[:shift]:
-            started = time.perf_counter_ns()
-            sides[name]()
-            timings[name].append(time.perf_counter_ns() - started)
-    return {name: statistics.median(values) / 1000 for name, values in timings.items()}
-
-
-async def _arounds(calls: int, sides: dict[str, Callable[[], Awaitable[Any]]]) -> dict[str, float]:
-    names = list(sides)
-    for _ in range(WARMUP):
-        for name in names:
-            await sides[name]()
-    timings: dict[str, list[int]] = {name: [] for name in names}
-    gc.collect()
-    for i in range(calls):
-        shift = i % len(names)
-        for name in names[shift:] + names[:shift]:
-            started = time.perf_counter_ns()
-            await sides[name]()
-            timings[name].append(time.perf_counter_ns() - started)
-    return {name: statistics.median(values) / 1000 for name, values in timings.items()}
 
 
 _WRITES = [0]
@@ -121,7 +86,7 @@ def per_call(calls: int) -> None:
             process = _toolkit(origin, rate_limits=FAR)
             shared = _toolkit(origin, rate_limits=FAR, rate_limit_storage=server.url)
             tools = {"none": _tool(none), "process": _tool(process), "redis": _tool(shared)}
-            sync = _rounds(
+            sync = rounds(
                 calls, {n: (lambda t=t: t.invoke({"id": 1234})) for n, t in tools.items()}
             )
             before = _WRITES[0]
@@ -130,7 +95,7 @@ def per_call(calls: int) -> None:
             sync_commands = (_WRITES[0] - before) / calls
 
             async def run() -> tuple[dict[str, float], float]:
-                timings = await _arounds(
+                timings = await arounds(
                     calls, {n: (lambda t=t: t.ainvoke({"id": 1234})) for n, t in tools.items()}
                 )
                 before = _WRITES[0]
