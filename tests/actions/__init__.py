@@ -99,3 +99,8 @@ def content_of(toolkit: PostHogToolkit, action: Action, args: Any = None) -> str
 def recorded_toolkit(change: Answer = lambda body: body, **settings: Any) -> PostHogToolkit:
     """A toolkit with every tool whose PostHog answers as recorded, through ``change``."""
     return make_toolkit(recorded(change), include_destructive=True, **settings)
+
+
+def never(request: httpx.Request) -> httpx.Response:
+    """A transport's answer for a test in which nothing may be sent."""
+    raise AssertionError(f"nothing should be sent: {request.method} {request.url}")

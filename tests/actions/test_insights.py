@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 import pytest
 
-from tests.actions import make_toolkit
+from tests.actions import make_toolkit, never
 from tests.scenarios import Scenario, example, params, play
 
 PRICING_FUNNEL = {
@@ -161,10 +160,6 @@ async def test_scenario(scenario: Scenario, mode: str, vcr: Any) -> None:
     await play(scenario, mode, vcr)
 
 
-def _never(request: httpx.Request) -> httpx.Response:
-    raise AssertionError(f"nothing should be sent: {request.method} {request.url}")
-
-
 @pytest.mark.parametrize(
     ("tool", "args", "expected"),
     [
@@ -256,7 +251,7 @@ def _never(request: httpx.Request) -> httpx.Response:
 def test_bad_arguments_are_refused_before_sending(
     tool: str, args: dict[str, Any], expected: str
 ) -> None:
-    result = make_toolkit(_never).execute(tool, args)
+    result = make_toolkit(never).execute(tool, args)
     assert not result.successful
     assert "nothing was sent" in (result.error or "")
     assert expected in (result.error or ""), result.error

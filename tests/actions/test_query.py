@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 import pytest
 
 from langchain_posthog.actions.query import with_limit
-from tests.actions import make_toolkit
+from tests.actions import make_toolkit, never
 from tests.scenarios import Scenario, example, params, play
 
 TOP_EVENTS = (
@@ -104,10 +103,6 @@ async def test_scenario(scenario: Scenario, mode: str, vcr: Any) -> None:
     await play(scenario, mode, vcr)
 
 
-def _never(request: httpx.Request) -> httpx.Response:
-    raise AssertionError(f"nothing should be sent: {request.method} {request.url}")
-
-
 @pytest.mark.parametrize(
     ("tool", "args", "expected"),
     [
@@ -134,7 +129,7 @@ def _never(request: httpx.Request) -> httpx.Response:
 def test_bad_arguments_are_refused_before_sending(
     tool: str, args: dict[str, Any], expected: str
 ) -> None:
-    result = make_toolkit(_never).execute(tool, args)
+    result = make_toolkit(never).execute(tool, args)
     assert not result.successful
     assert "nothing was sent" in (result.error or "")
     assert expected in (result.error or ""), result.error
