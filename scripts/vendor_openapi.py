@@ -1,9 +1,10 @@
 """Make tests/contract/openapi-subset.json from a trimmed copy of PostHog's OpenAPI schema.
 
 Source: PostHog's own OpenAPI 3 schema ("PostHog API 1.0.0", as shipped in the arcade-posthog-api
-0.2.1 wheel, moar/openapi.json), trimmed to the 37 operations this package calls, plus the
+0.2.1 wheel, moar/openapi.json), trimmed to the operations this package calls, plus the
 routes PostHog serves but leaves out of it (the query POST, bulk_delete, the root project list,
 capture), each flagged x-langchain-posthog.synthesized with the PostHog source it was read from.
+A synthesized route already in the project's copy and missing from the source is kept.
 info.x-upstream-fixes lists the corrections made to PostHog's schema.
 
 The copy keeps what validation needs and drops prose: string descriptions, summaries and
@@ -40,6 +41,14 @@ def strip(node: Any, *, in_properties: bool = False) -> Any:
     return node
 
 
+def _synthesized(operations: dict[str, Any]) -> bool:
+    return all(
+        op.get("x-langchain-posthog", {}).get("synthesized") is True
+        for op in operations.values()
+        if isinstance(op, dict)
+    )
+
+
 def main() -> None:
     if len(sys.argv) != 2:
         sys.exit("usage: python scripts/vendor_openapi.py path/to/openapi-subset.json")
@@ -54,6 +63,10 @@ def main() -> None:
         "made by scripts/vendor_openapi.py (prose removed)",
         "x-upstream-fixes": info.get("x-upstream-fixes"),
     }
+    if OUT.exists():
+        for path, operations in json.loads(OUT.read_text())["paths"].items():
+            if path not in slim["paths"] and _synthesized(operations):
+                slim["paths"][path] = operations
     OUT.write_text(json.dumps(slim, separators=(",", ":"), sort_keys=True) + "\n")
     print(f"wrote {OUT} ({OUT.stat().st_size} bytes) from {source}")
 
