@@ -15,6 +15,14 @@ from typing import Any
 
 MAX_ITEMS = 50
 MAX_TEXT = 6000
+MAX_QUOTED = 500
+
+# Characters that end a line, reorder or hide text, beyond the C0 controls JSON escapes itself:
+# DEL and C1 controls, the Unicode line and paragraph separators, bidirectional marks, embeddings,
+# overrides and isolates, zero-width characters and the byte-order mark.
+_HIDDEN = [0x7F, *range(0x80, 0xA0), 0x061C, *range(0x200B, 0x2010), 0x2028, 0x2029]
+_HIDDEN += [*range(0x202A, 0x202F), *range(0x2060, 0x2070), 0xFEFF]
+_ESCAPE_HIDDEN = {code: f"\\u{code:04x}" for code in _HIDDEN}
 
 
 def prune(value: Any, drop: Iterable[str] = ()) -> Any:
@@ -39,8 +47,30 @@ def _prune(value: Any, drop: frozenset[str]) -> Any:
 
 
 def compact_json(value: Any, drop: Iterable[str] = ()) -> str:
-    """Pruned JSON on one line, with no spaces after separators."""
-    return json.dumps(prune(value, drop), separators=(",", ":"), ensure_ascii=False, default=str)
+    """Pruned JSON on one line, with no spaces after separators or hidden characters."""
+    text = json.dumps(prune(value, drop), separators=(",", ":"), ensure_ascii=False, default=str)
+    return text.translate(_ESCAPE_HIDDEN)
+
+
+def quoted(value: Any, limit: int = MAX_QUOTED) -> str:
+    """Text the toolkit did not write, as data: one JSON string literal on one line.
+
+    For what a product's users or a team wrote (event and property names and values, person
+    properties, survey answers, URLs, error messages, object names). Quotes, backslashes, line
+    breaks, control, bidirectional and zero-width characters are escaped, so the value cannot
+    leave its quotes or start a line of its own. Text over ``limit`` characters is cut inside the
+    quotes with the count of the rest after them; numbers and booleans are written as they are.
+    """
+    if isinstance(value, bool) or value is None:
+        return json.dumps(value)
+    if isinstance(value, int | float):
+        return str(value)
+    if not isinstance(value, str):
+        return compact_json(value)
+    rest = len(value) - limit
+    literal = json.dumps(value[:limit] if rest > 0 else value, ensure_ascii=False)
+    literal = literal.translate(_ESCAPE_HIDDEN)
+    return literal + (f"(+{rest} chars)" if rest > 0 else "")
 
 
 def fields(item: Mapping[str, Any], *names: str) -> str:
@@ -70,7 +100,7 @@ def said(template: str, value: Any) -> str:
 
 def named(item: Mapping[str, Any]) -> str:
     """An object's quoted name and id, ``"Power users" (id 27)``, either left out if missing."""
-    name = f'"{item["name"]}"' if item.get("name") else "(unnamed)"
+    name = quoted(item["name"]) if item.get("name") else "(unnamed)"
     return name + said(" (id {})", item.get("id"))
 
 
