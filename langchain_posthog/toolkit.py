@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
-import os
 import re
 from dataclasses import dataclass
 from types import TracebackType
@@ -22,6 +20,7 @@ from langchain_posthog.api.hosts import resolve_hosts
 from langchain_posthog.api.ratelimit import DEFAULT_MAX_WAIT, RateLimiter
 from langchain_posthog.api.retry import RetryPolicy
 from langchain_posthog.messages import format_validation_error
+from langchain_posthog.settings import check_keys, check_names, secret, setting
 from langchain_posthog.tool import PostHogTool
 
 _PROJECT_ID = re.compile(r"^(\d+|@current)$")
@@ -127,17 +126,17 @@ class PostHogToolkit(BaseToolkit):
         The checks run after pydantic's validation on purpose: an error raised inside it would
         quote the input, keys included.
         """
-        _check_names(settings)
+        check_names(settings, list(PostHogToolkit.model_fields))
         super().__init__(**settings)
-        self.personal_api_key = _setting(self.personal_api_key, "personal_api_key")
-        self.project_api_key = _setting(self.project_api_key, "project_api_key")
-        self.host = _setting(self.host, "host") or "us"
-        self.ingest_host = _setting(self.ingest_host, "ingest_host")
+        self.personal_api_key = setting(self.personal_api_key, "personal_api_key")
+        self.project_api_key = setting(self.project_api_key, "project_api_key")
+        self.host = setting(self.host, "host") or "us"
+        self.ingest_host = setting(self.ingest_host, "ingest_host")
         if self.project_id is None:
-            self.project_id = _setting(None, "project_id")
-        personal = _secret(self.personal_api_key)
-        project = _secret(self.project_api_key)
-        _check_keys(personal, project)
+            self.project_id = setting(None, "project_id")
+        personal = secret(self.personal_api_key)
+        project = secret(self.project_api_key)
+        check_keys(personal, project)
         if self.project_id is not None:
             bound = str(self.project_id).strip()
             if not _PROJECT_ID.match(bound):
@@ -296,82 +295,6 @@ class PostHogToolkit(BaseToolkit):
             settings_in_call(args, action, self._bound, key, self._client.ingest_url)
         model = args_schema(action, self._bound is not None).model_validate(args)
         return tool, {k: getattr(model, k) for k in type(model).model_fields}
-
-
-# Settings that fall back to an environment variable when left as None.
-_ENVIRONMENT = {
-    "personal_api_key": "POSTHOG_PERSONAL_API_KEY",
-    "project_api_key": "POSTHOG_PROJECT_API_KEY",
-    "host": "POSTHOG_HOST",
-    "ingest_host": "POSTHOG_INGEST_HOST",
-    "project_id": "POSTHOG_PROJECT_ID",
-}
-_SECRETS = frozenset({"personal_api_key", "project_api_key"})
-
-
-def _check_names(settings: dict[str, Any]) -> None:
-    """Refuse a setting this toolkit does not have, naming the closest one it does."""
-    known = list(PostHogToolkit.model_fields)
-    for name in settings:
-        if name in known:
-            continue
-        close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise PostHogConfigError(
-            f"PostHogToolkit has no setting {name!r}.{hint} Settings: {', '.join(known)}."
-        )
-
-
-def _setting(value: Any, name: str) -> Any:
-    """An explicit setting, else its environment variable; either refused when blank.
-
-    An explicit value always wins, so a blank one is an error rather than a silent fall back
-    to the environment; a variable that is set but blank is refused in the same way.
-    """
-    variable = _ENVIRONMENT[name]
-    if value is None:
-        raw = os.environ.get(variable)
-        if raw is None:
-            return None
-        if not raw.strip():
-            raise PostHogConfigError(
-                f"{variable} is set but blank: give it a value, or unset it{_unset(name)}."
-            )
-        return SecretStr(raw.strip()) if name in _SECRETS else raw.strip()
-    text = value.get_secret_value() if isinstance(value, SecretStr) else str(value)
-    if not text.strip():
-        raise PostHogConfigError(
-            f"{name} is blank: give it a value, or leave it out to use {variable}."
-        )
-    if isinstance(value, SecretStr):
-        return SecretStr(text.strip())
-    return value.strip() if isinstance(value, str) else value
-
-
-def _unset(name: str) -> str:
-    return {"host": " (the default is 'us')", "project_id": " to let the model choose"}.get(
-        name, ""
-    )
-
-
-def _secret(value: SecretStr | None) -> str | None:
-    text = value.get_secret_value() if value is not None else ""
-    return text or None
-
-
-def _check_keys(personal: str | None, project: str | None) -> None:
-    if personal and personal.startswith("phc_"):
-        raise PostHogConfigError(
-            "personal_api_key holds a project API key (phc_...). The personal key (phx_..., from "
-            "Settings -> Personal API keys) goes in personal_api_key or POSTHOG_PERSONAL_API_KEY; "
-            "the project key (phc_...) goes in project_api_key or POSTHOG_PROJECT_API_KEY."
-        )
-    if project and project.startswith("phx_"):
-        raise PostHogConfigError(
-            "project_api_key holds a personal API key (phx_...). The project key (phc_..., from "
-            "Project settings) goes in project_api_key or POSTHOG_PROJECT_API_KEY; the personal "
-            "key (phx_...) goes in personal_api_key or POSTHOG_PERSONAL_API_KEY."
-        )
 
 
 def _canonical(name: str) -> str:
