@@ -20,8 +20,9 @@ from langchain_posthog.api.hosts import resolve_hosts
 from langchain_posthog.api.ratelimit import DEFAULT_MAX_WAIT, RateLimiter
 from langchain_posthog.api.retry import RetryPolicy
 from langchain_posthog.messages import format_validation_error
-from langchain_posthog.settings import check_keys, check_names, secret, setting
+from langchain_posthog.settings import check_keys, check_names, did_you_mean, secret, setting
 from langchain_posthog.tool import PostHogTool
+from langchain_posthog.toolsets import TOOLSET_NAMES, toolset_of
 
 _PROJECT_ID = re.compile(r"^(\d+|@current)$")
 
@@ -60,6 +61,11 @@ class PostHogToolkit(BaseToolkit):
         read_only: only read tools, and the client refuses any write.
         include_destructive: add destructive tools (bulk delete).
         include / exclude: tool names or catalogue action names to keep or drop.
+        toolsets: offer only the tools of these groups (``["flags", "experiments"]``; see
+            :mod:`langchain_posthog.toolsets`), after the rules above and with ``include`` and
+            ``exclude``. ``None`` (default) offers every group. Toolsets choose what the model
+            is offered, not what the client may do: :meth:`execute` still runs any permitted
+            action, and only ``read_only`` makes the client refuse writes.
         timeout, max_retries: seconds for each attempt, from sending a request to the last byte
             of its answer; and retries of safe requests.
         transport: ``"httpx"`` (default) or ``"aiohttp"`` for async calls (the ``aiohttp`` extra:
@@ -104,6 +110,7 @@ class PostHogToolkit(BaseToolkit):
     include_destructive: bool = False
     include: list[str] | None = None
     exclude: list[str] | None = None
+    toolsets: list[str] | None = None
     timeout: float = Field(30.0, gt=0)
     max_retries: int = Field(3, ge=0, le=10)
     transport: Literal["httpx", "aiohttp"] = "httpx"
@@ -151,6 +158,8 @@ class PostHogToolkit(BaseToolkit):
                     f"{option} names unknown tools {unknown}; valid names are "
                     f"{[a.name for a in ACTIONS]} or their POSTHOG_... catalogue names."
                 )
+        if self.toolsets is not None:
+            _check_toolsets(self.toolsets)
         self._client = PostHogClient(
             personal_api_key=personal,
             project_api_key=project,
@@ -193,7 +202,8 @@ class PostHogToolkit(BaseToolkit):
         """Run one action by tool or catalogue name, for graph nodes and scripts.
 
         Any action permitted by ``read_only`` and ``include_destructive`` can run, whether or not
-        ``include``/``exclude`` offer it to the model. Never raises for a PostHog or input error.
+        ``include``, ``exclude`` or ``toolsets`` offer it to the model. Never raises for a PostHog
+        or input error.
         """
         try:
             tool, kwargs = self._prepare(name, args)
@@ -224,6 +234,7 @@ class PostHogToolkit(BaseToolkit):
         copied = self.model_copy()
         copied.include = None if self.include is None else list(self.include)
         copied.exclude = None if self.exclude is None else list(self.exclude)
+        copied.toolsets = None if self.toolsets is None else list(self.toolsets)
         return copied
 
     def __getstate__(self) -> dict[Any, Any]:
@@ -273,6 +284,8 @@ class PostHogToolkit(BaseToolkit):
         return None
 
     def _selected(self, action: Action) -> bool:
+        if self.toolsets is not None and toolset_of(action.name) not in self.toolsets:
+            return False
         if self.include is not None and action.name not in {_canonical(n) for n in self.include}:
             return False
         return not (self.exclude and action.name in {_canonical(n) for n in self.exclude})
@@ -295,6 +308,20 @@ class PostHogToolkit(BaseToolkit):
             settings_in_call(args, action, self._bound, key, self._client.ingest_url)
         model = args_schema(action, self._bound is not None).model_validate(args)
         return tool, {k: getattr(model, k) for k in type(model).model_fields}
+
+
+def _check_toolsets(names: list[str]) -> None:
+    valid = ", ".join(TOOLSET_NAMES)
+    if not names:
+        raise PostHogConfigError(
+            f"toolsets is empty: name at least one of {valid}, or leave it out for every tool."
+        )
+    for name in names:
+        if name not in TOOLSET_NAMES:
+            raise PostHogConfigError(
+                f"toolsets names no toolset {name!r}.{did_you_mean(name, TOOLSET_NAMES)} "
+                f"Toolsets: {valid}."
+            )
 
 
 def _canonical(name: str) -> str:

@@ -1,0 +1,127 @@
+"""Toolsets: the tools grouped by what a user wants to do, one row per group.
+
+``PostHogToolkit(toolsets=[...])`` offers only the tools of the named sets; the command line and
+the README group the tools the same way. Every tool of the action table sits in exactly one set
+(tests/test_toolsets.py holds the two tables to that).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Toolset:
+    """One group of tools.
+
+    Attributes:
+        name: what ``PostHogToolkit(toolsets=[...])`` and ``--toolset`` take.
+        description: one line saying what the tools are for.
+        tools: the tool names, as in the action table.
+    """
+
+    name: str
+    description: str
+    tools: tuple[str, ...]
+
+
+TOOLSETS: tuple[Toolset, ...] = (
+    Toolset(
+        "account",
+        "The key's own user and the projects it can reach.",
+        ("posthog_get_current_user", "posthog_list_projects"),
+    ),
+    Toolset(
+        "flags",
+        "Feature flags: find, read, create, change and roll them out.",
+        (
+            "posthog_list_feature_flags",
+            "posthog_get_feature_flag",
+            "posthog_create_feature_flag",
+            "posthog_update_feature_flag",
+            "posthog_bulk_delete_feature_flags",
+        ),
+    ),
+    Toolset(
+        "experiments",
+        "A/B experiments on feature flags: set them up, run them, read them.",
+        (
+            "posthog_list_experiments",
+            "posthog_get_experiment",
+            "posthog_create_experiment",
+            "posthog_update_experiment",
+        ),
+    ),
+    Toolset(
+        "analytics",
+        "Questions about the data: trends over time, funnels, and HogQL (SQL) queries.",
+        ("posthog_run_trends", "posthog_run_funnel", "posthog_run_hogql_query"),
+    ),
+    Toolset(
+        "discovery",
+        "What the project tracks: event and property definitions, and actions.",
+        (),
+    ),
+    Toolset(
+        "insights",
+        "Saved analysis: insights, dashboards and annotations.",
+        (
+            "posthog_list_trend_insights",
+            "posthog_create_insight",
+            "posthog_get_dashboard",
+            "posthog_create_dashboard",
+        ),
+    ),
+    Toolset(
+        "persons",
+        "People and groups of them: persons, their properties, and cohorts.",
+        (
+            "posthog_get_person",
+            "posthog_update_person_properties",
+            "posthog_list_cohorts",
+            "posthog_create_cohort",
+        ),
+    ),
+    Toolset(
+        "surveys",
+        "Surveys, their questions and their responses.",
+        (
+            "posthog_get_survey",
+            "posthog_create_survey",
+            "posthog_get_survey_response_counts",
+            "posthog_summarize_survey_responses",
+        ),
+    ),
+    Toolset(
+        "recordings",
+        "Session replays and their playlists.",
+        ("posthog_get_session_recording", "posthog_create_recording_playlist"),
+    ),
+    Toolset(
+        "errors",
+        "Error tracking: the exceptions users run into.",
+        (),
+    ),
+    Toolset(
+        "pipeline",
+        "Batch exports of events, persons or sessions to a warehouse, a bucket or a project.",
+        ("posthog_create_batch_export",),
+    ),
+    Toolset(
+        "capture",
+        "Send events to PostHog (needs the project API key).",
+        ("posthog_capture_event", "posthog_capture_events"),
+    ),
+)
+
+TOOLSET_NAMES: tuple[str, ...] = tuple(t.name for t in TOOLSETS)
+
+_BY_TOOL = {tool: toolset.name for toolset in TOOLSETS for tool in toolset.tools}
+
+
+def toolset_of(tool: str) -> str:
+    """The name of the toolset a tool belongs to."""
+    return _BY_TOOL[tool]
+
+
+__all__ = ["TOOLSETS", "TOOLSET_NAMES", "Toolset", "toolset_of"]
