@@ -20,6 +20,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from langchain_posthog.api.errors import PostHogError
+from langchain_posthog.toolsets import TOOLSET_NAMES
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -118,7 +119,13 @@ def _parser() -> argparse.ArgumentParser:
         _settings(sub, after=True)
         return sub
 
-    command("tools", "list every tool with its scope and catalogue action")
+    tools = command("tools", "list the tools by toolset, with their scopes and catalogue actions")
+    tools.add_argument(
+        "--toolset",
+        action="append",
+        metavar="NAME",
+        help="only this toolset (repeat for more): " + ", ".join(TOOLSET_NAMES),
+    )
     command("schema", "print the JSON schema a model receives for a tool").add_argument("name")
     check = command("check", "check the host, the keys, the project and the key's scopes")
     check.add_argument(
@@ -187,12 +194,33 @@ def _toolkit(options: argparse.Namespace, **settings: Any) -> Any:
 
 def _tools(options: argparse.Namespace, out: _Output) -> int:
     from langchain_posthog.actions import ACTIONS
+    from langchain_posthog.toolsets import TOOLSETS, check_toolset_names
 
-    rows = [("tool", "scope", "catalogue action")]
-    rows += [(a.name, a.scope, f"POSTHOG_{a.catalogue}" if a.catalogue else "-") for a in ACTIONS]
-    widths = [max(len(r[i]) for r in rows) for i in range(3)]
-    for row in rows:
-        out.line("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+    if options.toolset is not None:
+        check_toolset_names(options.toolset)
+    groups = [
+        (toolset, [a for a in ACTIONS if a.name in toolset.tools])
+        for toolset in TOOLSETS
+        if options.toolset is None or toolset.name in options.toolset
+    ]
+    header = ("tool", "scope", "catalogue action")
+    rows = {
+        a.name: (a.name, a.scope, f"POSTHOG_{a.catalogue}" if a.catalogue else "-")
+        for _, actions in groups
+        for a in actions
+    }
+    widths = [max(len(r[i]) for r in [header, *rows.values()]) for i in range(3)]
+
+    def line(row: tuple[str, str, str]) -> str:
+        return "  " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+
+    out.line(line(header))
+    for toolset, actions in groups:
+        # A toolset none of whose tools exist yet has nothing to show.
+        if actions:
+            out.line(f"{toolset.name}: {toolset.description}")
+            for action in actions:
+                out.line(line(rows[action.name]))
     return 0
 
 

@@ -20,9 +20,9 @@ from langchain_posthog.api.hosts import resolve_hosts
 from langchain_posthog.api.ratelimit import DEFAULT_MAX_WAIT, RateLimiter
 from langchain_posthog.api.retry import RetryPolicy
 from langchain_posthog.messages import format_validation_error
-from langchain_posthog.settings import check_keys, check_names, did_you_mean, secret, setting
+from langchain_posthog.settings import check_keys, check_names, secret, setting
 from langchain_posthog.tool import PostHogTool
-from langchain_posthog.toolsets import TOOLSET_NAMES, toolset_of
+from langchain_posthog.toolsets import check_toolset_names, toolset_of
 
 _PROJECT_ID = re.compile(r"^(\d+|@current)$")
 
@@ -159,7 +159,7 @@ class PostHogToolkit(BaseToolkit):
                     f"{[a.name for a in ACTIONS]} or their POSTHOG_... catalogue names."
                 )
         if self.toolsets is not None:
-            _check_toolsets(self.toolsets)
+            check_toolset_names(self.toolsets)
         self._client = PostHogClient(
             personal_api_key=personal,
             project_api_key=project,
@@ -308,20 +308,6 @@ class PostHogToolkit(BaseToolkit):
             settings_in_call(args, action, self._bound, key, self._client.ingest_url)
         model = args_schema(action, self._bound is not None).model_validate(args)
         return tool, {k: getattr(model, k) for k in type(model).model_fields}
-
-
-def _check_toolsets(names: list[str]) -> None:
-    valid = ", ".join(TOOLSET_NAMES)
-    if not names:
-        raise PostHogConfigError(
-            f"toolsets is empty: name at least one of {valid}, or leave it out for every tool."
-        )
-    for name in names:
-        if name not in TOOLSET_NAMES:
-            raise PostHogConfigError(
-                f"toolsets names no toolset {name!r}.{did_you_mean(name, TOOLSET_NAMES)} "
-                f"Toolsets: {valid}."
-            )
 
 
 def _canonical(name: str) -> str:

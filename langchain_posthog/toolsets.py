@@ -7,7 +7,11 @@ the README group the tools the same way. Every tool of the action table sits in 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+from langchain_posthog.api.errors import PostHogConfigError
+from langchain_posthog.settings import did_you_mean
 
 
 @dataclass(frozen=True)
@@ -124,4 +128,19 @@ def toolset_of(tool: str) -> str:
     return _BY_TOOL[tool]
 
 
-__all__ = ["TOOLSETS", "TOOLSET_NAMES", "Toolset", "toolset_of"]
+def check_toolset_names(names: Sequence[str]) -> None:
+    """Refuse an empty list, or a name no toolset has (naming the closest and every valid one)."""
+    valid = ", ".join(TOOLSET_NAMES)
+    if not names:
+        raise PostHogConfigError(
+            f"toolsets is empty: name at least one of {valid}, or leave it out for every tool."
+        )
+    for name in names:
+        if name not in TOOLSET_NAMES:
+            raise PostHogConfigError(
+                f"There is no toolset {name!r}.{did_you_mean(name, TOOLSET_NAMES)} "
+                f"Toolsets: {valid}."
+            )
+
+
+__all__ = ["TOOLSETS", "TOOLSET_NAMES", "Toolset", "check_toolset_names", "toolset_of"]

@@ -19,6 +19,7 @@ from langchain_posthog import cli
 from langchain_posthog.actions import ACTIONS
 from langchain_posthog.cli import main, mask_key
 from langchain_posthog.doctor import INGESTION_PROBE
+from langchain_posthog.toolsets import TOOLSET_NAMES, TOOLSETS, toolset_of
 from tests.conftest import PERSONAL_KEY, PROJECT_KEY
 from tests.standin import LOOPBACK_ONLY, StandIn, fast, serve
 
@@ -82,14 +83,55 @@ def verdicts(lines: list[str]) -> dict[str, str]:
     return found
 
 
-def test_tools_lists_every_action_with_scope(capsys: pytest.CaptureFixture[str]) -> None:
+def listed(out: str) -> dict[str, tuple[str, str]]:
+    """``{tool: (its toolset, its line)}`` from the output of ``langchain-posthog tools``."""
+    found, toolset = {}, ""
+    for line in out.splitlines()[1:]:
+        if not line.startswith(" "):
+            toolset = line.split(":", 1)[0]
+        else:
+            found[line.split()[0]] = (toolset, line)
+    return found
+
+
+def test_tools_lists_every_action_with_scope_under_its_toolset(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     assert main(["tools"]) == 0
     out = capsys.readouterr().out
+    tools = listed(out)
+    assert set(tools) == {a.name for a in ACTIONS}
     for action in ACTIONS:
-        line = next(row for row in out.splitlines() if row.startswith(action.name + " "))
-        assert action.scope in line
+        toolset, line = tools[action.name]
+        assert toolset == toolset_of(action.name)
+        assert action.scope in line.split()
         if action.catalogue:
             assert f"POSTHOG_{action.catalogue}" in line
+    for group in TOOLSETS:
+        if group.tools:
+            assert f"{group.name}: {group.description}" in out.splitlines()
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_tools_shows_only_the_toolsets_asked_for(
+    where: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    command = ["tools", "--toolset", "flags", "--toolset", "analytics"]
+    settings = ["--host", "eu"]
+    assert main([*settings, *command] if where == "before" else [*command, *settings]) == 0
+    tools = listed(capsys.readouterr().out)
+    expected = {a.name for a in ACTIONS if toolset_of(a.name) in {"flags", "analytics"}}
+    assert set(tools) == expected and "posthog_run_funnel" in expected
+    assert {toolset for toolset, _ in tools.values()} == {"flags", "analytics"}
+
+
+def test_tools_refuses_an_unknown_toolset_naming_the_closest(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, err = run(["tools", "--toolset", "flags", "--toolset", "survey"], capsys)
+    assert code == 1 and out == [] and len(err) == 1
+    assert "no toolset 'survey'" in err[0] and "Did you mean 'surveys'?" in err[0]
+    assert all(name in err[0] for name in TOOLSET_NAMES)
 
 
 @pytest.mark.parametrize("where", ["before", "after"])
