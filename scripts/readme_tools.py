@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from langchain_posthog.actions import ACTIONS
+from langchain_posthog.toolsets import TOOLSETS
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 START, END = "<!-- tools:start -->", "<!-- tools:end -->"
@@ -21,12 +22,19 @@ SENTENCE_END = re.compile(r"(?<!\be\.g)(?<!\bi\.e)(?<!\.)\.\s+")
 
 
 def table() -> str:
-    lines = ["| tool | scope | catalogue action | what it does |", "| --- | --- | --- | --- |"]
-    for action in ACTIONS:
-        first = SENTENCE_END.split(action.description, maxsplit=1)[0].rstrip(".")
-        catalogue = f"`POSTHOG_{action.catalogue}`" if action.catalogue else "-"
-        scope = action.scope + (" (needs project key)" if action.capture else "")
-        lines.append(f"| `{action.name}` | {scope} | {catalogue} | {first}. |")
+    """The tools grouped by toolset, in the toolsets' order, each group in the action table's."""
+    lines = [
+        "| toolset | tool | scope | catalogue action | what it does |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for toolset in TOOLSETS:
+        for action in (a for a in ACTIONS if a.name in toolset.tools):
+            first = SENTENCE_END.split(action.description, maxsplit=1)[0].rstrip(".")
+            catalogue = f"`POSTHOG_{action.catalogue}`" if action.catalogue else "-"
+            scope = action.scope + (" (needs project key)" if action.capture else "")
+            lines.append(
+                f"| `{toolset.name}` | `{action.name}` | {scope} | {catalogue} | {first}. |"
+            )
     return "\n".join(lines)
 
 
