@@ -63,10 +63,11 @@ def demo_model() -> ScriptedModel:
     return ScriptedModel(script=script)
 
 
-def real_model() -> BaseChatModel:
+def real_model(name: str | None = None) -> BaseChatModel:
+    """The chat model ``name`` names, by default POSTHOG_CHAT_MODEL's (or gpt-4.1-mini)."""
     from langchain.chat_models import init_chat_model
 
-    name = os.environ.get("POSTHOG_CHAT_MODEL", "openai:gpt-4.1-mini")
+    name = name or os.environ.get("POSTHOG_CHAT_MODEL", "openai:gpt-4.1-mini")
     try:
         return init_chat_model(name)
     except Exception as error:

@@ -21,6 +21,7 @@ import yaml
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
+from pydantic import Field
 
 from langchain_posthog import PostHogToolkit
 from langchain_posthog.actions import ACTIONS
@@ -126,15 +127,21 @@ Step = Callable[[Sequence[BaseMessage]], AIMessage]
 
 
 class ScriptedModel(BaseChatModel):
-    """A chat model that answers with ``script(messages)``: the demo's stand-in for an LLM."""
+    """A chat model that answers with ``script(messages)``: the demo's stand-in for an LLM.
+
+    ``bound`` keeps the tools of each ``bind_tools`` call, newest last: what a real model would
+    have been offered.
+    """
 
     script: Step
+    bound: list[list[Any]] = Field(default_factory=list)
 
     @property
     def _llm_type(self) -> str:
         return "scripted-demo"
 
     def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> ScriptedModel:
+        self.bound.append(list(tools))
         return self
 
     def _generate(

@@ -77,3 +77,27 @@ def test_replay_answers_unknown_requests_with_a_posthog_style_404(load) -> None:
         result = toolkit.execute("posthog_get_feature_flag", {"id": 424242})
     assert not result.successful
     assert "no recorded answer" in (result.error or "")
+
+
+def test_tool_selection_demo_offers_the_model_only_what_the_selector_kept(load, capsys) -> None:  # type: ignore[no-untyped-def]
+    example = load("tool_selection")
+    assert example.main(["--demo"]) == 0
+    out = capsys.readouterr().out
+    offline = sys.modules["offline"]
+    with offline.replay_toolkit() as toolkit:
+        every = len(toolkit.get_tools())
+    assert f"{every} tools given to the agent" in out and every > example.MAX_TOOLS
+    answers = out.split("\nQ: ")[1:]
+    assert len(answers) == len(example.DEMO)
+    for answer, (question, picks, tool) in zip(answers, example.DEMO, strict=True):
+        assert answer.startswith(question)
+        offered = [
+            line.split(": ", 1)[1].split(", ")
+            for line in answer.splitlines()
+            if line.startswith("  offered to the model: ")
+        ]
+        # Once before each of the two model calls: the tool call, then the answer.
+        assert len(offered) == 2
+        assert all(sorted(kept) == sorted(picks[: example.MAX_TOOLS]) for kept in offered)
+        assert f"  -> {tool}\n" in answer and tool in picks
+        assert "A: From PostHog:" in answer and "no recorded answer" not in answer
