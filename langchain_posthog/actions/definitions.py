@@ -113,9 +113,10 @@ def _render_events(data: Any, args: ListEventDefinitionsArgs, ctx: Context) -> s
     note = page_note(data, shown=len(items), offset=args.offset, noun="events")
     if not items:
         return note if args.offset else "No events yet: nothing has been captured in this project."
-    return "\n".join(
-        [note.replace(".", ", most recently seen first.", 1), *map(_event_line, items)]
-    )
+    if not any("volume_30_day" in e for e in items):
+        # Older PostHog, which counted volumes, could not order by last seen: it ordered by volume.
+        note = note.replace(".", ", most recently seen first.", 1)
+    return "\n".join([note, *map(_event_line, items)])
 
 
 def _no_match(search: str, recent: list[dict[str, Any]]) -> str:

@@ -49,7 +49,7 @@ SCENARIOS = [
             '- "$pageview": last seen 2022-11-20, 182,340 in 30 days',
             '- "checkout completed": last seen 2022-11-20, 388 in 30 days',
         ),
-        forbid=("query_usage", "412"),
+        forbid=("query_usage", "412", "most recently seen first"),
     ),
     Scenario(
         "posthog_list_event_definitions",
