@@ -64,7 +64,11 @@ TOOLSETS: tuple[Toolset, ...] = (
     Toolset(
         "discovery",
         "What the project tracks: event and property definitions, and actions.",
-        (),
+        (
+            "posthog_list_event_definitions",
+            "posthog_list_property_definitions",
+            "posthog_list_actions",
+        ),
     ),
     Toolset(
         "insights",

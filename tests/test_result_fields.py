@@ -208,6 +208,13 @@ PINS: dict[str, tuple[Check, ...]] = {
     "posthog_create_recording_playlist": (
         One(("name", "short_id", "recordings_counts.saved_filters.count")),
     ),
+    "posthog_list_event_definitions": (
+        Each("results", ("name", ("last_seen_at", lambda v: v[:10]), "description")),
+    ),
+    "posthog_list_property_definitions": (
+        Each("results", ("name", "property_type", "description")),
+    ),
+    "posthog_list_actions": (Each("results", ("name", "id", "steps[].event")),),
     "posthog_get_session_recording": (
         One(("id", "distinct_id", "start_url", "click_count", "console_error_count")),
     ),

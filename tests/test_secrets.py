@@ -87,6 +87,9 @@ SECRET_ARGS: dict[str, dict[str, Any]] = {
     "posthog_create_recording_playlist": {"name": TEXT, "description": TEXT},
     "posthog_get_session_recording": {},
     "posthog_create_batch_export": {"name": TEXT},
+    "posthog_list_event_definitions": {"search": TEXT},
+    "posthog_list_property_definitions": {"search": TEXT, "event_names": [PERSONAL_KEY]},
+    "posthog_list_actions": {},
 }
 
 

@@ -11,6 +11,7 @@ from langchain_posthog.actions import (
     capture,
     cohorts,
     dashboards,
+    definitions,
     experiments,
     feature_flags,
     insights,
@@ -34,6 +35,7 @@ ACTIONS: tuple[Action, ...] = (
     *dashboards.ACTIONS,
     *recordings.ACTIONS,
     *batch_exports.ACTIONS,
+    *definitions.ACTIONS,
 )
 
 __all__ = ["ACTIONS"]

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from langchain_posthog.actions.query import with_limit
+from langchain_posthog.actions.query import change, with_limit
 from tests.actions import make_toolkit, never
 from tests.scenarios import Scenario, example, params, play
 
@@ -26,7 +26,7 @@ SCENARIOS = [
         example("posthog_run_trends"),
         expect=(
             "Trends by day 2026-11-13 to 2026-11-20",
-            "user signed up: total 240; 2026-11-13 28, 2026-11-14 31,",
+            '"user signed up": total 240; 2026-11-13 28, 2026-11-14 31,',
             "2026-11-20 28",
         ),
         artifact_keys=("results",),
@@ -43,8 +43,37 @@ SCENARIOS = [
         },
         expect=(
             "Trends by hour",
-            "$pageview [Mobile Safari]: sum of interval values 121; 2026-11-20 06:00 12,",
-            "$pageview [Chrome iOS]: sum of interval values 24",
+            '"$pageview" ["Mobile Safari"]: sum of interval values 121; 2026-11-20 06:00 12,',
+            '"$pageview" ["Chrome iOS"]: sum of interval values 24',
+        ),
+    ),
+    Scenario(
+        "posthog_run_trends",
+        "posthog_run_trends.compare.yaml",
+        {**example("posthog_run_trends"), "compare_to_previous": True},
+        expect=(
+            "Trends by day 2026-11-13 to 2026-11-20 against the previous period 2026-11-05 to "
+            "2026-11-12 (each interval: current/previous):",
+            '"user signed up": total 240, previous 200 (+20%); 2026-11-13 28/25, 2026-11-14 31/27,',
+            "2026-11-20 28/20",
+        ),
+        artifact_keys=("results",),
+    ),
+    Scenario(
+        "posthog_run_trends",
+        "posthog_run_trends.compare_breakdown.yaml",
+        {
+            "series": [{"event": "$pageview"}],
+            "date_from": "-2d",
+            "breakdown": "$browser",
+            "compare_to_previous": True,
+        },
+        expect=(
+            "against the previous period 2026-11-15 to 2026-11-17",
+            '"$pageview" ["Chrome"]: total 928, previous 1207 (-23.1%); 2026-11-18 410/402,',
+            '"$pageview" ["Safari"]: total 352, previous 453 (-22.3%);',
+            # Seen only in the period before: gone, which is a change worth reading.
+            '"$pageview" ["Firefox"]: not in this period\'s results, previous total 83',
         ),
     ),
     Scenario(
@@ -121,6 +150,11 @@ async def test_scenario(scenario: Scenario, mode: str, vcr: Any) -> None:
             {"series": [{"event": "a"}], "breakdown_type": "person"},
             "needs breakdown",
         ),
+        (
+            "posthog_run_trends",
+            {"series": [{"event": "a"}], "date_from": "all", "compare_to_previous": True},
+            "'all' has no period before it",
+        ),
         ("posthog_run_hogql_query", {}, "give query (the SQL) or query_id"),
         ("posthog_run_hogql_query", {"query_id": "../../users"}, "query_id"),
         ("posthog_run_hogql_query", {"query": "SELECT 1", "limit": 50000}, "limit"),
@@ -149,3 +183,21 @@ def test_bad_arguments_are_refused_before_sending(
 )
 def test_limit_is_added_only_when_the_sql_has_none(sql: str, expected: str) -> None:
     assert with_limit(sql, 100) == expected
+
+
+@pytest.mark.parametrize(
+    ("now", "before", "expected"),
+    [
+        (240, 200, "+20%"),
+        (90, 100, "-10%"),
+        (928, 1207, "-23.1%"),
+        (5, 0, "new"),
+        (0, 0, "no change"),
+        (12.5, 12.5, "no change"),
+        (0, 40, "-100%"),
+    ],
+)
+def test_change_is_written_in_percent_of_the_period_before(
+    now: float, before: float, expected: str
+) -> None:
+    assert change(now, before) == expected

@@ -72,6 +72,10 @@ RESPONSE_QUIRKS: dict[str, frozenset[str]] = {
     "Experiment": frozenset({"holdout"}),
     # A session recording's person: its first ten distinct ids, a list.
     "MinimalPerson": frozenset({"distinct_ids"}),
+    # True, false, or null when no event_names were sent (PropertyDefinitionSerializer).
+    "PropertyDefinition": frozenset({"is_seen_on_filtered_events"}),
+    # ActionSerializer.get_creation_context returns null (declared allow_null in newer PostHog).
+    "Action": frozenset({"creation_context"}),
     # Computed when the insight is calculated: lists, nulls and booleans, typed as strings.
     "Insight": frozenset(
         {
