@@ -4,7 +4,7 @@ Source: PostHog's own OpenAPI 3 schema ("PostHog API 1.0.0", as shipped in the a
 0.2.1 wheel, moar/openapi.json), trimmed to the operations this package calls, plus the
 routes PostHog serves but leaves out of it (the query POST, bulk_delete, the root project list,
 capture), each flagged x-langchain-posthog.synthesized with the PostHog source it was read from.
-A synthesized route already in the project's copy and missing from the source is kept.
+An operation flagged synthesized in the project's copy is kept as it is, over the source's.
 info.x-upstream-fixes lists the corrections made to PostHog's schema.
 
 The copy keeps what validation needs and drops prose: string descriptions, summaries and
@@ -41,12 +41,9 @@ def strip(node: Any, *, in_properties: bool = False) -> Any:
     return node
 
 
-def _synthesized(operations: dict[str, Any]) -> bool:
-    return all(
-        op.get("x-langchain-posthog", {}).get("synthesized") is True
-        for op in operations.values()
-        if isinstance(op, dict)
-    )
+def _synthesized(operation: Any) -> bool:
+    flags = operation.get("x-langchain-posthog") if isinstance(operation, dict) else None
+    return isinstance(flags, dict) and flags.get("synthesized") is True
 
 
 def main() -> None:
@@ -65,8 +62,9 @@ def main() -> None:
     }
     if OUT.exists():
         for path, operations in json.loads(OUT.read_text())["paths"].items():
-            if path not in slim["paths"] and _synthesized(operations):
-                slim["paths"][path] = operations
+            for method, operation in operations.items():
+                if _synthesized(operation):
+                    slim["paths"].setdefault(path, {})[method] = operation
     OUT.write_text(json.dumps(slim, separators=(",", ":"), sort_keys=True) + "\n")
     print(f"wrote {OUT} ({OUT.stat().st_size} bytes) from {source}")
 
