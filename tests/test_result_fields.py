@@ -142,6 +142,7 @@ PINS: dict[str, tuple[Check, ...]] = {
         One(FLAG, at="flag"),
         One((("groups[].rollout_percentage", percent),), at="before"),
     ),
+    "posthog_get_feature_flag_status": (One(("status", "reason", "flag.key", "flag.id")),),
     "posthog_bulk_delete_feature_flags": (
         Each("deleted", ("key", "id")),
         Each("errors", ("key", "id", "reason")),

@@ -51,6 +51,7 @@ SECRET_ARGS: dict[str, dict[str, Any]] = {
     "posthog_get_current_user": {},
     "posthog_list_feature_flags": {"search": TEXT},
     "posthog_get_feature_flag": {},
+    "posthog_get_feature_flag_status": {},
     "posthog_create_feature_flag": {"name": TEXT, "tags": [PERSONAL_KEY]},
     "posthog_update_feature_flag": {"name": TEXT},
     "posthog_bulk_delete_feature_flags": {"ids": None, "filters": {"search": TEXT}},

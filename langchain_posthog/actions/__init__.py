@@ -13,6 +13,7 @@ from langchain_posthog.actions import (
     dashboards,
     experiments,
     feature_flags,
+    flag_status,
     insights,
     persons,
     query,
@@ -24,6 +25,7 @@ from langchain_posthog.actions._row import Action
 ACTIONS: tuple[Action, ...] = (
     *account.ACTIONS,
     *feature_flags.ACTIONS,
+    *flag_status.ACTIONS,
     *capture.ACTIONS,
     *insights.ACTIONS,
     *query.ACTIONS,

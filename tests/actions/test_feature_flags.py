@@ -1,4 +1,4 @@
-"""Feature flags: the recorded scenarios, and flags found by key."""
+"""Feature flags: the recorded scenarios, flags found by key, and a flag's status."""
 
 from __future__ import annotations
 
@@ -79,6 +79,52 @@ SCENARIOS = [
         forbid=("old-banner",),
     ),
     Scenario(
+        "posthog_get_feature_flag_status",
+        "posthog_get_feature_flag_status.yaml",
+        example("posthog_get_feature_flag_status"),
+        expect=(
+            'Flag "new-onboarding" (id 1234): active.',
+            "Still in use",
+            'PostHog\'s reason: "Flag is active and being evaluated"',
+            "https://us.posthog.com/project/2/feature_flags/1234",
+        ),
+        forbid=("posthog_bulk_delete_feature_flags", "null"),
+        artifact_keys=("status", "reason", "flag"),
+    ),
+    Scenario(
+        "posthog_get_feature_flag_status",
+        "posthog_get_feature_flag_status.stale.yaml",
+        {"id": 101},
+        expect=(
+            'Flag "old-banner" (id 101): stale.',
+            "every user gets the same value",
+            "hard-code that value",
+            'PostHog\'s reason: "This boolean flag will always evaluate to \\"true\\""',
+            "posthog_bulk_delete_feature_flags, ids [101]",
+            "/project/2/feature_flags/101",
+        ),
+        artifact_keys=("status", "reason", "flag"),
+    ),
+    Scenario(
+        "posthog_get_feature_flag_status",
+        "posthog_get_feature_flag_status.inactive.yaml",
+        {"key": "legacy-checkout"},
+        expect=(
+            'Flag "legacy-checkout" (id 87): inactive.',
+            "Not evaluated for 30+ days",
+            '"Flag has not been called in 45 days"',
+            "ids [87]",
+        ),
+        artifact_keys=("status", "reason", "flag"),
+    ),
+    Scenario(
+        "posthog_get_feature_flag_status",
+        "posthog_get_feature_flag_status.not_found.yaml",
+        {"id": 99999},
+        ok=False,
+        expect=("404", "id 99999", "posthog_list_feature_flags"),
+    ),
+    Scenario(
         "posthog_create_feature_flag",
         "posthog_create_feature_flag.yaml",
         example("posthog_create_feature_flag"),
@@ -139,7 +185,7 @@ async def test_scenario(scenario: Scenario, mode: str, vcr: Any) -> None:
 
 # -- a flag by id or by key -----------------------------------------------------------------------
 
-LOOKUPS = ["posthog_get_feature_flag"]
+LOOKUPS = ["posthog_get_feature_flag", "posthog_get_feature_flag_status"]
 
 
 @pytest.mark.parametrize("tool", LOOKUPS)
@@ -202,3 +248,18 @@ def test_a_project_without_flags_says_so() -> None:
     assert not result.successful and result.error is not None
     assert "it has no feature flags" in result.error
     assert [r.url.path for r in server.requests] == ["/api/projects/2/feature_flags/"] * 2
+
+
+def test_a_flags_status_by_id_names_the_flag_and_a_deleted_one_says_to_clean_up_code() -> None:
+    flag = {**_flag(42, "old-promo"), "deleted": True}
+    status = {"status": "deleted", "reason": "Flag has been deleted"}
+    server = Server(httpx.Response(200, json=flag), httpx.Response(200, json=status))
+    result = make_toolkit(server).execute("posthog_get_feature_flag_status", {"id": 42})
+    assert result.successful, result.error
+    flag_path = "/api/projects/2/feature_flags/42/"
+    assert [r.url.path for r in server.requests] == [flag_path, flag_path + "status/"]
+    content = result.content or ""
+    assert content.startswith('Flag "old-promo" (id 42): deleted.')
+    assert "Remove code that still reads the key" in content
+    assert "posthog_bulk_delete_feature_flags" not in content  # already deleted
+    assert result.data["flag"]["key"] == "old-promo" and result.data["status"] == "deleted"
