@@ -206,6 +206,7 @@ PINS: dict[str, tuple[Check, ...]] = {
         Lines(lambda a: [[survey, str(n)] for survey, n in a["counts"].items()]),
     ),
     "posthog_summarize_survey_responses": (One(("content", "response_count")),),
+    "posthog_update_survey": (One(("name", "id", "type", "end_date"), at="survey"),),
     "posthog_create_recording_playlist": (
         One(("name", "short_id", "recordings_counts.saved_filters.count")),
     ),

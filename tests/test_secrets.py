@@ -83,6 +83,7 @@ SECRET_ARGS: dict[str, dict[str, Any]] = {
     "posthog_get_survey": {},
     "posthog_get_survey_response_counts": {},
     "posthog_summarize_survey_responses": {},
+    "posthog_update_survey": {"name": TEXT, "description": TEXT},
     "posthog_create_dashboard": {"name": TEXT, "description": TEXT, "tags": [PERSONAL_KEY]},
     "posthog_get_dashboard": {},
     "posthog_create_recording_playlist": {"name": TEXT, "description": TEXT},

@@ -18,6 +18,7 @@ from langchain_posthog.actions import (
     persons,
     query,
     recordings,
+    survey_updates,
     surveys,
 )
 from langchain_posthog.actions._row import Action
@@ -33,6 +34,7 @@ ACTIONS: tuple[Action, ...] = (
     *persons.ACTIONS,
     *experiments.ACTIONS,
     *surveys.ACTIONS,
+    *survey_updates.ACTIONS,
     *dashboards.ACTIONS,
     *recordings.ACTIONS,
     *batch_exports.ACTIONS,
