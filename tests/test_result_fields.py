@@ -210,6 +210,12 @@ PINS: dict[str, tuple[Check, ...]] = {
     "posthog_create_recording_playlist": (
         One(("name", "short_id", "recordings_counts.saved_filters.count")),
     ),
+    "posthog_list_session_recordings": (
+        Each(
+            "results",
+            ("id", "start_time", "distinct_id", "start_url", "click_count", "console_error_count"),
+        ),
+    ),
     "posthog_get_session_recording": (
         One(("id", "distinct_id", "start_url", "click_count", "console_error_count")),
     ),

@@ -88,6 +88,7 @@ SECRET_ARGS: dict[str, dict[str, Any]] = {
     "posthog_get_dashboard": {},
     "posthog_create_recording_playlist": {"name": TEXT, "description": TEXT},
     "posthog_get_session_recording": {},
+    "posthog_list_session_recordings": {"distinct_id": PERSONAL_KEY},
     "posthog_create_batch_export": {"name": TEXT},
 }
 
