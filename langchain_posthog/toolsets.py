@@ -43,6 +43,7 @@ TOOLSETS: tuple[Toolset, ...] = (
             "posthog_get_feature_flag",
             "posthog_create_feature_flag",
             "posthog_update_feature_flag",
+            "posthog_get_feature_flag_status",
             "posthog_bulk_delete_feature_flags",
         ),
     ),
@@ -98,12 +99,17 @@ TOOLSETS: tuple[Toolset, ...] = (
             "posthog_create_survey",
             "posthog_get_survey_response_counts",
             "posthog_summarize_survey_responses",
+            "posthog_update_survey",
         ),
     ),
     Toolset(
         "recordings",
         "Session replays and their playlists.",
-        ("posthog_get_session_recording", "posthog_create_recording_playlist"),
+        (
+            "posthog_list_session_recordings",
+            "posthog_get_session_recording",
+            "posthog_create_recording_playlist",
+        ),
     ),
     Toolset(
         "errors",

@@ -143,7 +143,7 @@ def test_schema_prints_what_a_model_receives(
     assert main([*settings, *command] if where == "before" else [*command, *settings]) == 0
     schema = json.loads(capsys.readouterr().out)
     assert schema["function"]["name"] == "posthog_get_feature_flag"
-    assert schema["function"]["parameters"]["required"] == ["id"]
+    assert set(schema["function"]["parameters"]["properties"]) == {"id", "key"}
     assert "project_id" not in schema["function"]["parameters"]["properties"]
 
 

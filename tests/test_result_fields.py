@@ -142,6 +142,7 @@ PINS: dict[str, tuple[Check, ...]] = {
         One(FLAG, at="flag"),
         One((("groups[].rollout_percentage", percent),), at="before"),
     ),
+    "posthog_get_feature_flag_status": (One(("status", "reason", "flag.key", "flag.id")),),
     "posthog_bulk_delete_feature_flags": (
         Each("deleted", ("key", "id")),
         Each("errors", ("key", "id", "reason")),
@@ -205,6 +206,7 @@ PINS: dict[str, tuple[Check, ...]] = {
         Lines(lambda a: [[survey, str(n)] for survey, n in a["counts"].items()]),
     ),
     "posthog_summarize_survey_responses": (One(("content", "response_count")),),
+    "posthog_update_survey": (One(("name", "id", "type", "end_date"), at="survey"),),
     "posthog_create_recording_playlist": (
         One(("name", "short_id", "recordings_counts.saved_filters.count")),
     ),
@@ -215,6 +217,12 @@ PINS: dict[str, tuple[Check, ...]] = {
         Each("results", ("name", "property_type", "description")),
     ),
     "posthog_list_actions": (Each("results", ("name", "id", "steps[].event")),),
+    "posthog_list_session_recordings": (
+        Each(
+            "results",
+            ("id", "start_time", "distinct_id", "start_url", "click_count", "console_error_count"),
+        ),
+    ),
     "posthog_get_session_recording": (
         One(("id", "distinct_id", "start_url", "click_count", "console_error_count")),
     ),

@@ -178,7 +178,7 @@ def test_execute_returns_the_catalogue_fields_and_never_raises() -> None:
 
     failures: list[tuple[str, dict[str, Any], str]] = [
         ("posthog_get_feature_flag", {"id": "abc"}, "id:"),
-        ("posthog_get_feature_flag", {}, "id: Field required"),
+        ("posthog_get_feature_flag", {}, "give exactly one of id or key"),
         ("posthog_nope", {}, "Unknown action"),
         ("posthog_bulk_delete_feature_flags", {"ids": [1]}, "include_destructive=True"),
     ]

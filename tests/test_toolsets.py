@@ -60,6 +60,7 @@ def test_toolsets_offer_only_their_tools() -> None:
         "posthog_get_feature_flag",
         "posthog_create_feature_flag",
         "posthog_update_feature_flag",
+        "posthog_get_feature_flag_status",
         "posthog_run_trends",
         "posthog_run_funnel",
         "posthog_run_hogql_query",

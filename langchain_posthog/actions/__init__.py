@@ -14,10 +14,12 @@ from langchain_posthog.actions import (
     definitions,
     experiments,
     feature_flags,
+    flag_status,
     insights,
     persons,
     query,
     recordings,
+    survey_updates,
     surveys,
 )
 from langchain_posthog.actions._row import Action
@@ -25,6 +27,7 @@ from langchain_posthog.actions._row import Action
 ACTIONS: tuple[Action, ...] = (
     *account.ACTIONS,
     *feature_flags.ACTIONS,
+    *flag_status.ACTIONS,
     *capture.ACTIONS,
     *insights.ACTIONS,
     *query.ACTIONS,
@@ -32,6 +35,7 @@ ACTIONS: tuple[Action, ...] = (
     *persons.ACTIONS,
     *experiments.ACTIONS,
     *surveys.ACTIONS,
+    *survey_updates.ACTIONS,
     *dashboards.ACTIONS,
     *recordings.ACTIONS,
     *batch_exports.ACTIONS,

@@ -16,9 +16,10 @@ from langchain_posthog.actions._args import (
     text_max,
 )
 from langchain_posthog.actions._filters import Percent, ReleaseCondition
+from langchain_posthog.actions._flag_lookup import FLAGS, FlagRef, resolve_flag
 from langchain_posthog.actions._render import compact_json, results, said
 from langchain_posthog.actions._row import Context
-from langchain_posthog.actions._shapes import Area, create_row, get_row, list_row, row, update_row
+from langchain_posthog.actions._shapes import create_row, get_row, list_row, row, update_row
 from langchain_posthog.api.calls import Call, Plan
 from langchain_posthog.api.errors import PostHogAPIError
 
@@ -29,14 +30,6 @@ VariantKey = Annotated[str, key_chars(), text_max(400)]
 FlagId = Annotated[
     int, Field(ge=1, description="Flag id (not the key); see posthog_list_feature_flags.")
 ]
-FLAGS = Area(
-    "feature_flag",
-    "feature_flags",
-    "flag",
-    plural="feature flags",
-    ui="feature_flags",
-    not_found="Find the flag's id with posthog_list_feature_flags (search by key).",
-)
 
 
 class Variant(ArgsModel):
@@ -122,8 +115,8 @@ class ListFeatureFlagsArgs(ArgsModel):
     offset: Offset = 0
 
 
-class GetFeatureFlagArgs(ArgsModel):
-    id: FlagId
+class GetFeatureFlagArgs(FlagRef):
+    pass
 
 
 class BulkDeleteFilters(ArgsModel):
@@ -199,6 +192,12 @@ def _flag_text(flag: Any, args: Any, ctx: Context) -> str:
     if extra:
         lines.append("; ".join(extra))
     return "\n".join(lines)
+
+
+def _get_plan(args: GetFeatureFlagArgs, ctx: Context) -> Plan[Any]:
+    ident, found = yield from resolve_flag(args, ctx)
+    # Found by key: the list's item is the flag as GET answers it (the same serializer).
+    return found if found is not None else (yield Call("GET", FLAGS.at(ctx, ident))).data
 
 
 def _render_updated(data: Any, args: Any, ctx: Context) -> str:
@@ -301,10 +300,11 @@ ACTIONS = [
     get_row(
         FLAGS,
         "posthog_get_feature_flag",
-        "Get one feature flag by id: key, state, release conditions, variants, payloads.",
+        "Get a feature flag by id or key: state, release conditions, variants, payloads.",
         GetFeatureFlagArgs,
         _flag_text,
         head="",
+        plan=_get_plan,
         catalogue="GET_FEATURE_FLAG_DETAILS",
         example={"id": 1234},
     ),

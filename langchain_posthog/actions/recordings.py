@@ -1,21 +1,22 @@
-"""Session replay: save recording playlists, and read one recording's metadata."""
+"""Session replay: list recordings, read one's metadata, and save playlists."""
 
 # Argument models have no docstrings: pydantic would send them to the model as descriptions.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 from uuid import UUID
 
 from pydantic import Field, model_validator
 
-from langchain_posthog.actions._args import ArgsModel
+from langchain_posthog.actions._args import ArgsModel, Limit, Offset, text_max
 from langchain_posthog.actions._dates import PostHogDate, check_order
 from langchain_posthog.actions._filters import RecordingProperty
-from langchain_posthog.actions._render import duration, said
+from langchain_posthog.actions._render import duration, quoted, results, said
 from langchain_posthog.actions._row import Context
-from langchain_posthog.actions._shapes import Area, create_row, get_row
+from langchain_posthog.actions._shapes import Area, create_row, get_row, http, row
 
 PLAYLISTS = Area(
     "session_recording_playlist",
@@ -77,6 +78,91 @@ class GetSessionRecordingArgs(ArgsModel):
     # Uuid pattern.
     session_id: UUID
     renamed: ClassVar[Mapping[str, str]] = {"id": "session_id"}
+
+
+class ListSessionRecordingsArgs(ArgsModel):
+    not_both = ("distinct_id", "person_uuid", "give distinct_id or person_uuid, not both")
+    distinct_id: Annotated[str, text_max(400)] | None = Field(None, description="One person's.")
+    person_uuid: UUID | None = None
+    date_from: PostHogDate | None = Field(None, description="e.g. -7d; PostHog's default -3d")
+    date_to: PostHogDate | None = None
+    limit: Limit = 20
+    offset: Offset = 0
+
+    @model_validator(mode="after")
+    def _in_order(self) -> ListSessionRecordingsArgs:
+        check_order(self.date_from, self.date_to)
+        return self
+
+
+def _list_params(args: ListSessionRecordingsArgs) -> dict[str, Any]:
+    # PostHog reads each parameter as JSON where it parses (query_as_params_to_dict) into a
+    # RecordingsQuery: distinct_ids is a list. A uuid or a date never parses as JSON, so it
+    # stays text.
+    distinct_ids = None if args.distinct_id is None else json.dumps([args.distinct_id])
+    return {
+        "distinct_ids": distinct_ids,
+        "person_uuid": None if args.person_uuid is None else str(args.person_uuid),
+        "date_from": args.date_from,
+        "date_to": args.date_to,
+        "limit": args.limit,
+        "offset": args.offset,
+    }
+
+
+def _recording_line(recording: dict[str, Any], ctx: Context) -> str:
+    parts = [str(recording.get("start_time") or "start unknown")]
+    length = duration(recording.get("recording_duration"))
+    if length:
+        active = duration(recording.get("active_seconds"))
+        parts.append(length + (f" ({active} active)" if active else ""))
+    parts += [
+        _count(n, label)
+        for n, label in (
+            (recording.get("click_count"), "clicks"),
+            (recording.get("keypress_count"), "keypresses"),
+            (recording.get("console_error_count"), "console errors"),
+        )
+        if n is not None
+    ]
+    if recording.get("ongoing"):
+        parts.append("ongoing")
+    if recording.get("start_url"):
+        parts.append("from " + quoted(recording["start_url"]))
+    if recording.get("distinct_id"):
+        parts.append("person " + quoted(recording["distinct_id"]))
+    line = "- " + ", ".join(parts)
+    if recording.get("id"):
+        line += ": " + ctx.ui(f"replay/{recording['id']}")
+    return line
+
+
+def _render_recordings(data: Any, args: ListSessionRecordingsArgs, ctx: Context) -> str:
+    items = results(data)
+    more = isinstance(data, dict) and data.get("has_next") is True
+    whose = ""
+    if args.distinct_id is not None:
+        whose = f" of {quoted(args.distinct_id)}"
+    elif args.person_uuid is not None:
+        whose = f" of person {args.person_uuid}"
+    span = f"from {args.date_from or '-3d'}" + said(" to {}", args.date_to)
+    if not items:
+        if args.offset:
+            return f"No recordings at offset {args.offset}: the list ends before it."
+        check = {
+            "distinct_id": " A distinct id must match exactly: check it with posthog_get_person.",
+            "person_uuid": " Check the person's uuid with posthog_get_person.",
+        }
+        given = "distinct_id" if args.distinct_id else "person_uuid" if args.person_uuid else ""
+        return (
+            f"No recordings{whose} {span}. Try an earlier date_from (e.g. -30d); recordings are "
+            "kept only for the project's retention period." + check.get(given, "")
+        )
+    end = args.offset + len(items)
+    head = f"Recordings {args.offset + 1}-{end}{whose} {span}, newest first."
+    if more:
+        head += f" More exist: call again with offset={end}."
+    return "\n".join([head, *(_recording_line(r, ctx) for r in items)])
 
 
 def _universal_filters(filters: PlaylistFilters) -> dict[str, Any]:
@@ -155,6 +241,16 @@ def _render_recording(data: Any, args: GetSessionRecordingArgs, ctx: Context) ->
 
 
 ACTIONS = [
+    row(
+        RECORDINGS,
+        "posthog_list_session_recordings",
+        "List session recordings, newest first, of everyone or one person, in a date range. "
+        "Each: start, length, activity, console errors, start URL, person, link to watch.",
+        ListSessionRecordingsArgs,
+        http("GET", RECORDINGS.collection, params=_list_params),
+        _render_recordings,
+        example={"distinct_id": "user-42", "date_from": "-7d"},
+    ),
     create_row(
         PLAYLISTS,
         "posthog_create_recording_playlist",

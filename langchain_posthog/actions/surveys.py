@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, WithJsonSchema, model_validator
+from pydantic import Field, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
-from langchain_posthog.actions._args import ArgsModel, Uuid, positive, text_max
+from langchain_posthog.actions._args import ArgsModel, positive, text_max
 from langchain_posthog.actions._dates import Moment, check_dates
 from langchain_posthog.actions._filters import FlagFiltersText
 from langchain_posthog.actions._questions import Question, check_branching
@@ -21,23 +21,11 @@ from langchain_posthog.actions._render import (
     said,
 )
 from langchain_posthog.actions._row import Context
-from langchain_posthog.actions._shapes import Area, create_row, get_row, row
+from langchain_posthog.actions._shapes import create_row, get_row, row
+from langchain_posthog.actions._surveys import SURVEYS, SurveyId, headline, survey_state
 from langchain_posthog.api.calls import Call, Plan
 from langchain_posthog.api.errors import PostHogAPIError
 from langchain_posthog.schema import JsonText
-
-SURVEYS = Area(
-    "survey",
-    "surveys",
-    "survey",
-    ui="surveys",
-    not_found=(
-        "Survey ids are UUIDs: posthog_get_survey_response_counts lists every survey with its id, "
-        "or take it from the survey's URL (.../surveys/<id>)."
-    ),
-)
-# Validated by Uuid's pattern; the model reads the shorter "format: uuid".
-SurveyId = Annotated[Uuid, WithJsonSchema({"type": "string", "format": "uuid"})]
 
 
 class _CreateSurveyArgs(ArgsModel):
@@ -113,27 +101,6 @@ def _create_body(args: _CreateSurveyArgs) -> dict[str, Any]:
     return body
 
 
-def _state(survey: dict[str, Any]) -> str:
-    if survey.get("archived"):
-        state = "archived"
-    elif not survey.get("start_date"):
-        state = "draft (not launched)"
-    elif survey.get("end_date"):
-        state = f"stopped {survey['end_date']}"
-    else:
-        state = f"running since {survey['start_date']}"
-    return state
-
-
-def _headline(survey: dict[str, Any]) -> str:
-    questions = survey.get("questions") or []
-    return (
-        f"{named(survey)}: "
-        + said("{}, ", survey.get("type"))
-        + f"{len(questions)} question{'s' if len(questions) != 1 else ''}, {_state(survey)}"
-    )
-
-
 def _question_line(index: int, question: dict[str, Any]) -> str:
     kind = question.get("type")
     extra = []
@@ -157,7 +124,7 @@ def _question_line(index: int, question: dict[str, Any]) -> str:
 
 
 def _survey_text(survey: Any, args: Any, ctx: Context) -> str:
-    lines = [_headline(survey)]
+    lines = [headline(survey)]
     questions = [q for q in survey.get("questions") or [] if isinstance(q, dict)]
     lines += cut([_question_line(i, q) for i, q in enumerate(questions)], 30, "see the artifact")
     targeting = []
@@ -209,7 +176,7 @@ def _render_counts(data: Any, args: _ResponseCountsArgs, ctx: Context) -> str:
         if survey is None:
             lines.append(f"- (not in the survey list, maybe deleted) id {survey_id}: {count}")
         else:
-            lines.append(f"- {named(survey)}: {count}, {_state(survey)}")
+            lines.append(f"- {named(survey)}: {count}, {survey_state(survey)}")
     if not lines:
         return "No surveys in this project."
     head = "Responses (survey sent events) per survey, most first:"

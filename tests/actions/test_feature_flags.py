@@ -1,11 +1,14 @@
-"""Feature flags: the recorded scenarios."""
+"""Feature flags: the recorded scenarios, flags found by key, and a flag's status."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import pytest
 
+from tests.actions import Server, make_toolkit, never
+from tests.conftest import PERSONAL_KEY
 from tests.scenarios import Scenario, example, params, play
 
 SCENARIOS = [
@@ -57,6 +60,69 @@ SCENARIOS = [
         {"id": 1234},
         bound=False,
         expect=("new-onboarding (id 1234)", "https://us.posthog.com/feature_flags/1234"),
+    ),
+    Scenario(
+        "posthog_get_feature_flag",
+        "posthog_get_feature_flag.by_key.yaml",
+        {"key": "new-onboarding"},
+        expect=("new-onboarding (id 1234)", "0% of all users", "/project/2/feature_flags/1234"),
+        # The other flag the search found is not the one asked for.
+        forbid=("new-onboarding-v2", "1301"),
+        artifact_keys=("id", "key", "filters"),
+    ),
+    Scenario(
+        "posthog_get_feature_flag",
+        "posthog_get_feature_flag.unknown_key.yaml",
+        {"key": "new-onbaording"},
+        ok=False,
+        expect=('key "new-onbaording"', 'the closest are "new-onboarding" (id 1234)'),
+        forbid=("old-banner",),
+    ),
+    Scenario(
+        "posthog_get_feature_flag_status",
+        "posthog_get_feature_flag_status.yaml",
+        example("posthog_get_feature_flag_status"),
+        expect=(
+            'Flag "new-onboarding" (id 1234): active.',
+            "Still in use",
+            'PostHog\'s reason: "Flag is active and being evaluated"',
+            "https://us.posthog.com/project/2/feature_flags/1234",
+        ),
+        forbid=("posthog_bulk_delete_feature_flags", "null"),
+        artifact_keys=("status", "reason", "flag"),
+    ),
+    Scenario(
+        "posthog_get_feature_flag_status",
+        "posthog_get_feature_flag_status.stale.yaml",
+        {"id": 101},
+        expect=(
+            'Flag "old-banner" (id 101): stale.',
+            "every user gets the same value",
+            "hard-code that value",
+            'PostHog\'s reason: "This boolean flag will always evaluate to \\"true\\""',
+            "posthog_bulk_delete_feature_flags, ids [101]",
+            "/project/2/feature_flags/101",
+        ),
+        artifact_keys=("status", "reason", "flag"),
+    ),
+    Scenario(
+        "posthog_get_feature_flag_status",
+        "posthog_get_feature_flag_status.inactive.yaml",
+        {"key": "legacy-checkout"},
+        expect=(
+            'Flag "legacy-checkout" (id 87): inactive.',
+            "Not evaluated for 30+ days",
+            '"Flag has not been called in 45 days"',
+            "ids [87]",
+        ),
+        artifact_keys=("status", "reason", "flag"),
+    ),
+    Scenario(
+        "posthog_get_feature_flag_status",
+        "posthog_get_feature_flag_status.not_found.yaml",
+        {"id": 99999},
+        ok=False,
+        expect=("404", "id 99999", "posthog_list_feature_flags"),
     ),
     Scenario(
         "posthog_create_feature_flag",
@@ -115,3 +181,85 @@ SCENARIOS = [
 @pytest.mark.parametrize(("scenario", "mode"), params(SCENARIOS))
 async def test_scenario(scenario: Scenario, mode: str, vcr: Any) -> None:
     await play(scenario, mode, vcr)
+
+
+# -- a flag by id or by key -----------------------------------------------------------------------
+
+LOOKUPS = ["posthog_get_feature_flag", "posthog_get_feature_flag_status"]
+
+
+@pytest.mark.parametrize("tool", LOOKUPS)
+@pytest.mark.parametrize(
+    ("args", "problem"),
+    [
+        ({}, "give exactly one of id or key"),
+        ({"id": 1234, "key": "new-onboarding"}, "give exactly one of id or key"),
+        ({"key": "new onboarding"}, "key: use only letters, digits, _ and -"),
+        ({"id": 0}, "id: must be at least 1"),
+    ],
+)
+def test_a_flag_is_named_by_exactly_one_of_id_or_key_and_nothing_is_sent_otherwise(
+    tool: str, args: dict[str, Any], problem: str
+) -> None:
+    result = make_toolkit(never).execute(tool, args)
+    assert not result.successful and result.error is not None
+    assert "nothing was sent to PostHog" in result.error
+    assert problem in result.error, result.error
+
+
+def _flag(ident: int, key: str) -> dict[str, Any]:
+    return {"id": ident, "key": key, "name": "", "active": True, "filters": {"groups": []}}
+
+
+def _page(count: int, *flags: dict[str, Any]) -> httpx.Response:
+    return httpx.Response(200, json={"count": count, "next": None, "results": list(flags)})
+
+
+def test_a_key_among_many_matches_is_found_on_a_later_page() -> None:
+    first = [_flag(i, f"checkout-{i}") for i in range(1, 101)]
+    server = Server(_page(101, *first), _page(101, _flag(500, "checkout")))
+    result = make_toolkit(server).execute("posthog_get_feature_flag", {"key": "checkout"})
+    assert result.successful, result.error
+    assert result.data["id"] == 500
+    offsets = [r.url.params["offset"] for r in server.requests]
+    assert offsets == ["0", "100"]
+    assert all(r.url.params["search"] == "checkout" for r in server.requests)
+
+
+def test_a_key_is_matched_exactly_and_one_differing_in_case_is_named() -> None:
+    server = Server(_page(2, _flag(7, "Checkout"), _flag(8, "checkout-v2")))
+    result = make_toolkit(server).execute("posthog_get_feature_flag", {"key": "checkout"})
+    assert not result.successful and result.error is not None
+    assert 'the key "checkout" (keys are case-sensitive)' in result.error
+    assert result.error.index('"Checkout" (id 7)') < result.error.index('"checkout-v2" (id 8)')
+    assert len(server.requests) == 1  # the matches were the candidates: no second list
+
+
+def test_a_key_pasted_as_a_flag_key_is_searched_for_but_never_repeated() -> None:
+    server = Server(_page(0), _page(1, _flag(3, "beta")))
+    result = make_toolkit(server).execute("posthog_get_feature_flag", {"key": PERSONAL_KEY})
+    assert not result.successful and result.error is not None
+    assert PERSONAL_KEY not in result.error and 'the key "[redacted]"' in result.error
+
+
+def test_a_project_without_flags_says_so() -> None:
+    server = Server(_page(0), _page(0))
+    result = make_toolkit(server).execute("posthog_get_feature_flag", {"key": "gone"})
+    assert not result.successful and result.error is not None
+    assert "it has no feature flags" in result.error
+    assert [r.url.path for r in server.requests] == ["/api/projects/2/feature_flags/"] * 2
+
+
+def test_a_flags_status_by_id_names_the_flag_and_a_deleted_one_says_to_clean_up_code() -> None:
+    flag = {**_flag(42, "old-promo"), "deleted": True}
+    status = {"status": "deleted", "reason": "Flag has been deleted"}
+    server = Server(httpx.Response(200, json=flag), httpx.Response(200, json=status))
+    result = make_toolkit(server).execute("posthog_get_feature_flag_status", {"id": 42})
+    assert result.successful, result.error
+    flag_path = "/api/projects/2/feature_flags/42/"
+    assert [r.url.path for r in server.requests] == [flag_path, flag_path + "status/"]
+    content = result.content or ""
+    assert content.startswith('Flag "old-promo" (id 42): deleted.')
+    assert "Remove code that still reads the key" in content
+    assert "posthog_bulk_delete_feature_flags" not in content  # already deleted
+    assert result.data["flag"]["key"] == "old-promo" and result.data["status"] == "deleted"

@@ -1,16 +1,65 @@
-"""Session replay: the recorded scenarios, and a recording's person."""
+"""Session replay: the recorded scenarios, listing recordings, and a recording's person."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
+from tests.actions import answering, make_toolkit, never
 from tests.scenarios import Scenario, example, params, play
 
 SESSION_ID = "0193a9f0-1b2c-7d3e-8f40-123456789abc"
+REPLAY = "https://us.posthog.com/project/2/replay/"
+PERSON_UUID = "01935c1e-9a1f-7d2e-8b3a-5c0f2e7d1a44"
 
 SCENARIOS = [
+    Scenario(
+        "posthog_list_session_recordings",
+        "posthog_list_session_recordings.yaml",
+        example("posthog_list_session_recordings"),
+        expect=(
+            'Recordings 1-2 of "user-42" from -7d, newest first.',
+            "- 2026-12-04T10:02:00Z, 1m 35s (1m active), 4 clicks, 0 keypresses, "
+            '0 console errors, ongoing, from "https://app.acme.com/settings?tab=billing", '
+            f'person "user-42": {REPLAY}0193b2c4-5d6e-7f80-9a1b-2c3d4e5f6a7b',
+            "- 2026-11-19T17:30:00Z, 6m 52s (4m 20s active), 37 clicks, 120 keypresses, "
+            '2 console errors, from "https://app.acme.com/checkout", person "user-42": '
+            f"{REPLAY}{SESSION_ID}",
+        ),
+        forbid=("null", "None", "More exist", "object_storage"),
+        artifact_keys=("results", "has_next"),
+    ),
+    Scenario(
+        "posthog_list_session_recordings",
+        "posthog_list_session_recordings.paged.yaml",
+        {"limit": 2},
+        expect=(
+            "Recordings 1-2 from -3d, newest first. More exist: call again with offset=2.",
+            # A URL that holds quotes and a line break stays one quoted value on its line.
+            'from "https://shop.acme.com/search?q=\\"red shoes\\"\\nnext", person "anon-7f3e"',
+        ),
+        artifact_keys=("results", "has_next"),
+    ),
+    Scenario(
+        "posthog_list_session_recordings",
+        "posthog_list_session_recordings.empty.yaml",
+        {"person_uuid": PERSON_UUID, "date_from": "-24h"},
+        expect=(
+            f"No recordings of person {PERSON_UUID} from -24h.",
+            "earlier date_from (e.g. -30d)",
+            "posthog_get_person",
+        ),
+        artifact_keys=("results",),
+    ),
+    Scenario(
+        "posthog_list_session_recordings",
+        "posthog_list_session_recordings.forbidden.yaml",
+        example("posthog_list_session_recordings"),
+        ok=False,
+        expect=("403", "session_recording:read"),
+    ),
     Scenario(
         "posthog_create_recording_playlist",
         "posthog_create_recording_playlist.yaml",
@@ -84,3 +133,43 @@ def test_recording_names_the_person() -> None:
     assert "1h 2m, still ongoing" in text
     assert "Person: ada@example.com (distinct id user-42)" in text
     assert f"https://eu.posthog.com/project/2/replay/{session}" in text
+
+
+@pytest.mark.parametrize(
+    ("args", "problem"),
+    [
+        ({"distinct_id": "user-42", "person_uuid": PERSON_UUID}, "not both"),
+        ({"date_from": "-1d", "date_to": "-7d"}, "date_from '-1d' is after date_to '-7d'"),
+        ({"date_from": "last week"}, "date_from: 'last week' is not a date PostHog understands"),
+        ({"person_uuid": "user-42"}, "person_uuid: Input should be a valid UUID"),
+        ({"limit": 0}, "limit: Input should be greater than or equal to 1"),
+        ({"distinct_id": ""}, "distinct_id: must be 1 to 400 characters"),
+    ],
+)
+def test_a_recording_list_that_cannot_work_is_refused_and_nothing_is_sent(
+    args: dict[str, Any], problem: str
+) -> None:
+    result = make_toolkit(never).execute("posthog_list_session_recordings", args)
+    assert not result.successful and result.error is not None
+    assert "nothing was sent to PostHog" in result.error
+    assert problem in result.error, result.error
+
+
+def test_recordings_of_a_person_are_asked_for_as_posthogs_recordings_query_reads_them() -> None:
+    server = answering({"results": [], "has_next": False})
+    kit = make_toolkit(server)
+    args = {"distinct_id": 'user "42"', "date_from": "-30d", "date_to": "2026-12-01"}
+    assert kit.execute("posthog_list_session_recordings", args).successful
+    assert kit.execute("posthog_list_session_recordings", {"person_uuid": PERSON_UUID}).successful
+    by_id, by_uuid = (dict(r.url.params) for r in server.requests)
+    # distinct_ids is a JSON list in one parameter: PostHog decodes each parameter as JSON.
+    assert json.loads(by_id.pop("distinct_ids")) == ['user "42"']
+    assert by_id == {"date_from": "-30d", "date_to": "2026-12-01", "limit": "20", "offset": "0"}
+    assert by_uuid == {"person_uuid": PERSON_UUID, "limit": "20", "offset": "0"}
+
+
+def test_a_page_past_the_last_says_where_the_list_ends() -> None:
+    kit = make_toolkit(answering({"results": [], "has_next": False}))
+    result = kit.execute("posthog_list_session_recordings", {"offset": 40})
+    assert result.successful, result.error
+    assert result.content == "No recordings at offset 40: the list ends before it."

@@ -1,19 +1,33 @@
-"""Surveys: what validation refuses before sending, and the requests built."""
+"""Surveys: what validation refuses before sending, the requests built, and their changes."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
+import httpx
 import pytest
 
 from langchain_posthog import PostHogToolkit
-from tests.actions import Server, answering, make_toolkit
+from tests.actions import Server, answering, body, make_toolkit, never
 from tests.scenarios import Scenario, example, params, play
 
 NPS = "0193a1b2-3c4d-7e5f-8a9b-0c1d2e3f4a5b"
 UNKNOWN = "00000000-0000-4000-8000-000000000000"
 NPS_LINK = f"https://us.posthog.com/project/2/surveys/{NPS}"
+PLAN = "0193c0de-1111-7222-8333-444455556666"
+# PostHog's time, as its Date header says it in the survey cassettes: launch and stop use it.
+DATE = "Sat, 05 Dec 2026 17:00:00 GMT"
+NOW = "2026-12-05T17:00:00Z"
+NEW_QUESTIONS = [
+    {
+        "type": "single_choice",
+        "question": "Which plan are you on?",
+        "choices": ["Free", "Pro", "Team"],
+    },
+    {"type": "open", "question": "What would make you upgrade?", "optional": True},
+]
 
 SCENARIOS = [
     Scenario(
@@ -111,6 +125,56 @@ SCENARIOS = [
         {"id": UNKNOWN},
         ok=False,
         expect=("404", "posthog_get_survey_response_counts lists every survey"),
+    ),
+    Scenario(
+        "posthog_update_survey",
+        "posthog_update_survey.yaml",
+        example("posthog_update_survey"),
+        expect=(
+            f'Stopped survey "NPS Q4" (id {NPS}): popover, 2 questions, stopped {NOW}',
+            "Before: running since 2026-11-21T09:00:00Z.",
+            NPS_LINK,
+        ),
+        forbid=("null", "None", "internal_targeting_flag"),
+        artifact_keys=("survey", "before"),
+    ),
+    Scenario(
+        "posthog_update_survey",
+        "posthog_update_survey.launch.yaml",
+        {"id": PLAN, "action": "launch", "questions": NEW_QUESTIONS},
+        expect=(
+            f'Launched survey "Plan feedback" (id {PLAN}): popover, 2 questions, running since '
+            "2026-12-05T17:00:00Z",
+            "Before: draft (not launched).",
+            "Questions now: single_choice, open.",
+            f"/project/2/surveys/{PLAN}",
+        ),
+        artifact_keys=("survey", "before"),
+    ),
+    Scenario(
+        "posthog_update_survey",
+        "posthog_update_survey.questions_launched.yaml",
+        {"id": NPS, "questions": [{"type": "open", "question": "Anything else?"}]},
+        ok=False,
+        expect=(
+            "has been launched (running since 2026-11-21T09:00:00Z)",
+            "posthog_create_survey",
+            "Nothing was changed.",
+        ),
+    ),
+    Scenario(
+        "posthog_update_survey",
+        "posthog_update_survey.not_found.yaml",
+        {"id": UNKNOWN, "action": "stop"},
+        ok=False,
+        expect=("404", "Survey ids are UUIDs"),
+    ),
+    Scenario(
+        "posthog_update_survey",
+        "posthog_update_survey.duplicate_name.yaml",
+        {"id": NPS, "name": "Onboarding feedback"},
+        ok=False,
+        expect=("400", "There is already another survey with this name"),
     ),
     Scenario(
         "posthog_get_survey_response_counts",
@@ -339,3 +403,143 @@ def test_response_counts_do_not_send_undeclared_parameters() -> None:
     first = recorder.requests[0]
     assert first.url.path == "/api/projects/2/surveys/responses_count/" and not first.url.query
     assert result.data["counts"] == {NPS: 4}
+
+
+# -- changing a survey --------------------------------------------------------------------------
+
+DRAFT = {"id": NPS, "name": "NPS Q4", "type": "popover", "questions": [OPEN], "archived": False}
+RUNNING = {**DRAFT, "start_date": "2026-11-21T09:00:00Z", "end_date": None}
+STOPPED = {**RUNNING, "end_date": "2026-11-30T09:00:00Z"}
+
+
+def _survey_server(current: dict[str, Any], date: str | None = DATE) -> Server:
+    """PostHog holding ``current``: a GET answers it, a PATCH answers it changed."""
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        if request.method == "GET":
+            headers = {"Date": date} if date else {}
+            return httpx.Response(200, json=current, headers=headers)
+        return httpx.Response(200, json={**current, **body(request)})
+
+    return Server(default=handle)
+
+
+@pytest.mark.parametrize(
+    ("args", "problem"),
+    [
+        ({"id": NPS}, "give an action, or a name, description or questions to change"),
+        ({"id": NPS, "questions": []}, "questions: give at least one question"),
+        ({"id": NPS, "action": "pause"}, "action: Input should be"),
+        ({"id": "not-a-uuid", "action": "stop"}, "id: String should match pattern"),
+        (
+            {"id": NPS, "questions": [{**OPEN, "branching": {"type": "end"}}]},
+            "branching is for rating and single_choice questions, not open",
+        ),
+        (
+            {
+                "id": NPS,
+                "questions": [
+                    {
+                        "type": "single_choice",
+                        "question": "Which?",
+                        "choices": ["a", "b"],
+                        "branching": {"type": "specific_question", "index": 3},
+                    },
+                    OPEN,
+                ],
+            },
+            "question 3 does not exist",
+        ),
+        ({"id": NPS, "name": ""}, "name: must be 1 to 400 characters"),
+    ],
+)
+def test_a_survey_change_that_cannot_work_is_refused_and_nothing_is_sent(
+    args: dict[str, Any], problem: str
+) -> None:
+    result = make_toolkit(never).execute("posthog_update_survey", args)
+    assert not result.successful and result.error is not None
+    assert "nothing was sent to PostHog" in result.error
+    assert problem in result.error, result.error
+
+
+@pytest.mark.parametrize(
+    ("current", "action", "sent"),
+    [
+        (DRAFT, "launch", {"start_date": NOW}),
+        (RUNNING, "stop", {"end_date": NOW}),
+        (STOPPED, "resume", {"end_date": None}),
+        (STOPPED, "archive", {"archived": True}),
+        # An archived survey is no longer shown: one still running is stopped as it is archived.
+        (RUNNING, "archive", {"archived": True, "end_date": NOW}),
+        (DRAFT, "archive", {"archived": True}),
+    ],
+)
+def test_each_action_sends_what_posthogs_own_ui_sends_at_posthogs_time(
+    current: dict[str, Any], action: str, sent: dict[str, Any]
+) -> None:
+    server = _survey_server(current)
+    result = make_toolkit(server).execute("posthog_update_survey", {"id": NPS, "action": action})
+    assert result.successful, result.error
+    assert [r.method for r in server.requests] == ["GET", "PATCH"]
+    assert server.body(1) == sent
+    assert result.data["before"] == {
+        k: current.get(k) for k in ("start_date", "end_date", "archived")
+    }
+
+
+@pytest.mark.parametrize(
+    ("current", "action", "problem"),
+    [
+        (RUNNING, "launch", "already launched (running since 2026-11-21T09:00:00Z)."),
+        (STOPPED, "launch", "Use action resume to run it again."),
+        (DRAFT, "stop", "is not running (draft (not launched)); there is nothing to stop."),
+        (STOPPED, "stop", "is not running (stopped 2026-11-30T09:00:00Z)"),
+        (RUNNING, "resume", "is not stopped (running since"),
+        (DRAFT, "resume", "Use action launch to start it."),
+        ({**STOPPED, "archived": True}, "archive", "is archived"),
+    ],
+)
+def test_an_action_the_survey_is_not_ready_for_is_refused_after_reading_it(
+    current: dict[str, Any], action: str, problem: str
+) -> None:
+    server = _survey_server(current)
+    result = make_toolkit(server).execute("posthog_update_survey", {"id": NPS, "action": action})
+    assert not result.successful and result.error is not None
+    assert problem in result.error, result.error
+    assert "Nothing was changed." in result.error
+    assert [r.method for r in server.requests] == ["GET"]
+
+
+def test_questions_of_a_stopped_survey_are_refused_and_of_a_draft_replaced() -> None:
+    refused = _survey_server(STOPPED)
+    args = {"id": NPS, "questions": NEW_QUESTIONS}
+    result = make_toolkit(refused).execute("posthog_update_survey", args)
+    assert not result.successful and result.error is not None
+    assert "has been launched (stopped 2026-11-30T09:00:00Z)" in result.error
+    assert [r.method for r in refused.requests] == ["GET"]
+    changed = _survey_server(DRAFT)
+    result = make_toolkit(changed).execute("posthog_update_survey", {**args, "name": "Plans"})
+    assert result.successful, result.error
+    assert changed.body(1) == {"name": "Plans", "questions": NEW_QUESTIONS}
+    assert "Questions now: single_choice, open." in (result.content or "")
+
+
+def test_a_name_or_description_alone_is_one_patch() -> None:
+    server = _survey_server(RUNNING)
+    args = {"id": NPS, "name": "NPS Q1", "description": "Quarterly NPS"}
+    result = make_toolkit(server).execute("posthog_update_survey", args)
+    assert result.successful, result.error
+    assert [r.method for r in server.requests] == ["PATCH"]
+    assert server.body(0) == {"name": "NPS Q1", "description": "Quarterly NPS"}
+    assert (result.content or "").startswith('Updated survey "NPS Q1"')
+    assert "Before:" not in (result.content or "")
+
+
+def test_without_posthogs_date_header_the_time_is_this_machines() -> None:
+    server = _survey_server(RUNNING, date=None)
+    before = datetime.now(UTC).replace(microsecond=0)
+    result = make_toolkit(server).execute("posthog_update_survey", {"id": NPS, "action": "stop"})
+    after = datetime.now(UTC)
+    assert result.successful, result.error
+    sent = datetime.fromisoformat(server.body(1)["end_date"].replace("Z", "+00:00"))
+    assert before <= sent <= after

@@ -1,0 +1,47 @@
+"""What the survey rows share: the area, a survey's id, and how its state reads."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import WithJsonSchema
+
+from langchain_posthog.actions._args import Uuid
+from langchain_posthog.actions._render import named, said
+from langchain_posthog.actions._shapes import Area
+
+SURVEYS = Area(
+    "survey",
+    "surveys",
+    "survey",
+    ui="surveys",
+    not_found=(
+        "Survey ids are UUIDs: posthog_get_survey_response_counts lists every survey with its id, "
+        "or take it from the survey's URL (.../surveys/<id>)."
+    ),
+)
+# Validated by Uuid's pattern; the model reads the shorter "format: uuid".
+SurveyId = Annotated[Uuid, WithJsonSchema({"type": "string", "format": "uuid"})]
+
+
+def survey_state(survey: dict[str, Any]) -> str:
+    """Draft, running, stopped or archived, as PostHog's start_date, end_date and archived say."""
+    if survey.get("archived"):
+        state = "archived"
+    elif not survey.get("start_date"):
+        state = "draft (not launched)"
+    elif survey.get("end_date"):
+        state = f"stopped {survey['end_date']}"
+    else:
+        state = f"running since {survey['start_date']}"
+    return state
+
+
+def headline(survey: dict[str, Any]) -> str:
+    """A survey's name and id, type, number of questions and state, on one line."""
+    questions = survey.get("questions") or []
+    return (
+        f"{named(survey)}: "
+        + said("{}, ", survey.get("type"))
+        + f"{len(questions)} question{'s' if len(questions) != 1 else ''}, {survey_state(survey)}"
+    )
