@@ -78,6 +78,7 @@ SECRET_ARGS: dict[str, dict[str, Any]] = {
     "posthog_create_experiment": {"name": TEXT, "description": TEXT},
     "posthog_get_experiment": {},
     "posthog_update_experiment": {"name": TEXT, "description": TEXT},
+    "posthog_get_experiment_results": {},
     "posthog_create_survey": {"name": TEXT},
     "posthog_get_survey": {},
     "posthog_get_survey_response_counts": {},
