@@ -206,6 +206,20 @@ PINS: dict[str, tuple[Check, ...]] = {
     "posthog_list_trend_insights": (Each("results", ("name", "short_id", "id"), where=_is_trends),),
     "posthog_run_trends": (Each("results", ("label", "count", "data[]")),),
     "posthog_run_funnel": (Each("results", ("name", "count")),),
+    "posthog_list_errors": (
+        Each(
+            "results",
+            (
+                ("name", quoted),
+                ("description", quoted),
+                "aggregations.occurrences",
+                "aggregations.users",
+                "aggregations.sessions",
+                "status",
+                "id",
+            ),
+        ),
+    ),
     "posthog_run_hogql_query": (
         One(("columns[]",)),
         Lines(lambda a: [[str(cell) for cell in row] for row in a["results"]]),

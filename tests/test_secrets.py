@@ -66,6 +66,7 @@ SECRET_ARGS: dict[str, dict[str, Any]] = {
     "posthog_run_funnel": {"events": [f"e {PERSONAL_KEY}", f"e {PROJECT_KEY}"]},
     "posthog_run_trends": {"where": f"properties.note = '{TEXT}'", "breakdown": PERSONAL_KEY},
     "posthog_run_hogql_query": {"query": f"SELECT '{PERSONAL_KEY}', '{PROJECT_KEY}' FROM events"},
+    "posthog_list_errors": {"search": TEXT},
     "posthog_list_cohorts": {},
     "posthog_create_cohort": {
         "name": TEXT,
