@@ -55,6 +55,7 @@ TOOLSETS: tuple[Toolset, ...] = (
             "posthog_get_experiment",
             "posthog_create_experiment",
             "posthog_update_experiment",
+            "posthog_get_experiment_results",
         ),
     ),
     Toolset(
@@ -114,7 +115,7 @@ TOOLSETS: tuple[Toolset, ...] = (
     Toolset(
         "errors",
         "Error tracking: the exceptions users run into.",
-        (),
+        ("posthog_list_errors",),
     ),
     Toolset(
         "pipeline",

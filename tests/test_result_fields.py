@@ -19,6 +19,7 @@ import pytest
 from langchain_core.messages import ToolMessage
 
 from langchain_posthog.actions import ACTIONS
+from langchain_posthog.actions._render import quoted
 from tests.conftest import CASSETTES
 from tests.scenarios import success_scenario
 
@@ -124,6 +125,19 @@ EXPERIMENT: tuple[Field, ...] = (
 SURVEY: tuple[Field, ...] = ("name", "id", "type", "questions[].question")
 
 
+def _variant_facts(artifact: Any) -> list[list[str]]:
+    """Each variant of each metric: its key, exposures, total and chance to win on one line."""
+    lines = []
+    for metric in artifact["metrics"]:
+        result = metric.get("result") or {}
+        for variant in [result.get("baseline"), *result.get("variant_results", [])]:
+            facts = [f"{variant['key']}:", str(variant["number_of_samples"]), str(variant["sum"])]
+            if "chance_to_win" in variant:
+                facts.append(f"{variant['chance_to_win'] * 100:g}%")
+            lines.append(facts)
+    return lines
+
+
 def _is_trends(insight: Any) -> bool:
     return bool(values(insight, "query.source.kind") == ["TrendsQuery"])
 
@@ -185,10 +199,28 @@ PINS: dict[str, tuple[Check, ...]] = {
     "posthog_create_experiment": (One(EXPERIMENT),),
     "posthog_get_experiment": (One((*EXPERIMENT, "start_date")),),
     "posthog_update_experiment": (One((*EXPERIMENT, "start_date")),),
+    "posthog_get_experiment_results": (
+        One(("experiment.name", "experiment.id", ("metrics[].name", quoted))),
+        Lines(_variant_facts),
+    ),
     "posthog_create_insight": (One(("name", "short_id", "id")),),
     "posthog_list_trend_insights": (Each("results", ("name", "short_id", "id"), where=_is_trends),),
     "posthog_run_trends": (Each("results", ("label", "count", "data[]")),),
     "posthog_run_funnel": (Each("results", ("name", "count")),),
+    "posthog_list_errors": (
+        Each(
+            "results",
+            (
+                ("name", quoted),
+                ("description", quoted),
+                "aggregations.occurrences",
+                "aggregations.users",
+                "aggregations.sessions",
+                "status",
+                "id",
+            ),
+        ),
+    ),
     "posthog_run_hogql_query": (
         One(("columns[]",)),
         Lines(lambda a: [[str(cell) for cell in row] for row in a["results"]]),

@@ -67,6 +67,7 @@ SECRET_ARGS: dict[str, dict[str, Any]] = {
     "posthog_run_funnel": {"events": [f"e {PERSONAL_KEY}", f"e {PROJECT_KEY}"]},
     "posthog_run_trends": {"where": f"properties.note = '{TEXT}'", "breakdown": PERSONAL_KEY},
     "posthog_run_hogql_query": {"query": f"SELECT '{PERSONAL_KEY}', '{PROJECT_KEY}' FROM events"},
+    "posthog_list_errors": {"search": TEXT},
     "posthog_list_cohorts": {},
     "posthog_create_cohort": {
         "name": TEXT,
@@ -79,6 +80,7 @@ SECRET_ARGS: dict[str, dict[str, Any]] = {
     "posthog_create_experiment": {"name": TEXT, "description": TEXT},
     "posthog_get_experiment": {},
     "posthog_update_experiment": {"name": TEXT, "description": TEXT},
+    "posthog_get_experiment_results": {},
     "posthog_create_survey": {"name": TEXT},
     "posthog_get_survey": {},
     "posthog_get_survey_response_counts": {},

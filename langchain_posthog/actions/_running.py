@@ -21,8 +21,13 @@ RESUME_WAITS = (0.0, 1.0, 2.0, 4.0, 4.0, 4.0, 4.0)
 SLOW_WORDS = ("timeout", "timed out", "too long", "memory limit", "estimated")
 
 
-def run_query(ctx: Context, query: dict[str, Any], name: str) -> Plan[dict[str, Any]]:
-    """POST a query node and return its result, polling if PostHog runs it in the background."""
+def run_query(
+    ctx: Context, query: dict[str, Any], name: str, waits: Sequence[float] = POLL_WAITS
+) -> Plan[dict[str, Any]]:
+    """POST a query node and return its result, polling if PostHog runs it in the background.
+
+    ``waits`` are the pauses between polls; with none, a query still running is not polled.
+    """
     body = {"query": query, "refresh": "blocking", "name": f"langchain-posthog: {name}"}
     path = QUERIES.at(ctx)
     # A query creates nothing, so sending it again after a timeout is safe.
@@ -31,7 +36,7 @@ def run_query(ctx: Context, query: dict[str, Any], name: str) -> Plan[dict[str, 
     if reply.status == 202 or _running(data):
         query_id = (data.get("query_status") or {}).get("id")
         if isinstance(query_id, str):
-            return (yield from poll_query(ctx, query_id, POLL_WAITS))
+            return (yield from poll_query(ctx, query_id, waits))
     return data
 
 

@@ -10,6 +10,7 @@ from pydantic.json_schema import SkipJsonSchema
 
 from langchain_posthog.actions._args import ArgsModel, Limit, Offset, text_max
 from langchain_posthog.actions._dates import Moment, check_dates, iso
+from langchain_posthog.actions._experiment_area import EXPERIMENTS, ExperimentId
 from langchain_posthog.actions._experiment_forms import (
     LegacyFilters,
     Metric,
@@ -25,7 +26,6 @@ from langchain_posthog.actions._experiment_forms import (
 from langchain_posthog.actions._render import cut, named, said
 from langchain_posthog.actions._row import Context
 from langchain_posthog.actions._shapes import (
-    Area,
     create_row,
     describe,
     get_row,
@@ -35,14 +35,6 @@ from langchain_posthog.actions._shapes import (
 from langchain_posthog.api.calls import Call, Plan
 from langchain_posthog.api.errors import PostHogAPIError, PostHogError
 
-ExperimentId = Annotated[int, Field(ge=1)]
-EXPERIMENTS = Area(
-    "experiment",
-    "experiments",
-    "experiment",
-    ui="experiments",
-    not_found="Find the experiment's id with posthog_list_experiments.",
-)
 _DATES = (("start_date", "Started"), ("end_date", "ended"))
 _CLEARED = ("end_date", "conclusion", "conclusion_comment")
 Conclusion = Literal["won", "lost", "inconclusive", "stopped_early", "invalid"]

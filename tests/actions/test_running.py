@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from typing import Any
 
 import httpx
@@ -28,18 +27,6 @@ class BackgroundQuery:
             return httpx.Response(202, json={"query_status": running})
         status = self.statuses.pop(0) if len(self.statuses) > 1 else self.statuses[0]
         return httpx.Response(200, json={"query_status": {**running, **status}})
-
-
-@pytest.fixture
-def no_sleep(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    waits: list[float] = []
-    monkeypatch.setattr(time, "sleep", waits.append)
-
-    async def fake(seconds: float) -> None:
-        waits.append(seconds)
-
-    monkeypatch.setattr(asyncio, "sleep", fake)
-    return waits
 
 
 @pytest.mark.parametrize("mode", ["sync", "async"])
