@@ -186,6 +186,10 @@ PINS: dict[str, tuple[Check, ...]] = {
     "posthog_update_experiment": (One((*EXPERIMENT, "start_date")),),
     "posthog_create_insight": (One(("name", "short_id", "id")),),
     "posthog_list_trend_insights": (Each("results", ("name", "short_id", "id"), where=_is_trends),),
+    "posthog_list_insights": (
+        Each("results", ("name", "short_id", "id", "dashboards[]", ("query.source.kind", str))),
+    ),
+    "posthog_update_insight": (One(("name", "short_id", "id", "dashboards[]"), at="insight"),),
     "posthog_run_trends": (Each("results", ("label", "count", "data[]")),),
     "posthog_run_funnel": (Each("results", ("name", "count")),),
     "posthog_run_hogql_query": (

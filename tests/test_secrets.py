@@ -63,6 +63,8 @@ SECRET_ARGS: dict[str, dict[str, Any]] = {
     },
     "posthog_create_insight": {"name": TEXT, "description": TEXT, "tags": [PROJECT_KEY]},
     "posthog_list_trend_insights": {"short_id": PERSONAL_KEY, "limit": None},
+    "posthog_list_insights": {"search": TEXT},
+    "posthog_update_insight": {"name": TEXT, "description": TEXT, "tags": [PERSONAL_KEY]},
     "posthog_run_funnel": {"events": [f"e {PERSONAL_KEY}", f"e {PROJECT_KEY}"]},
     "posthog_run_trends": {"where": f"properties.note = '{TEXT}'", "breakdown": PERSONAL_KEY},
     "posthog_run_hogql_query": {"query": f"SELECT '{PERSONAL_KEY}', '{PROJECT_KEY}' FROM events"},

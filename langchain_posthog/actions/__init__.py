@@ -17,6 +17,7 @@ from langchain_posthog.actions import (
     persons,
     query,
     recordings,
+    saved_insights,
     surveys,
 )
 from langchain_posthog.actions._row import Action
@@ -26,6 +27,7 @@ ACTIONS: tuple[Action, ...] = (
     *feature_flags.ACTIONS,
     *capture.ACTIONS,
     *insights.ACTIONS,
+    *saved_insights.ACTIONS,
     *query.ACTIONS,
     *cohorts.ACTIONS,
     *persons.ACTIONS,

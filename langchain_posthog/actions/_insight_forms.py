@@ -60,6 +60,18 @@ def query_of(insight: dict[str, Any]) -> dict[str, Any]:
     return found if isinstance(found, dict) else {}
 
 
+def kind_of(insight: dict[str, Any]) -> str:
+    """An insight's query kind (``TrendsQuery``, ``HogQLQuery``...), or its legacy filters' kind."""
+    query = insight.get("query")
+    query = query if isinstance(query, dict) else {}
+    inner = query.get("source")
+    kind = (inner.get("kind") if isinstance(inner, dict) else None) or query.get("kind")
+    if kind:
+        return str(kind)
+    legacy = (insight.get("filters") or {}).get("insight")
+    return f"legacy {legacy} filters" if legacy else "no query"
+
+
 def series_text(query: dict[str, Any]) -> str:
     """The series of a query node, ``$pageview, Clicked upgrade (dau)``."""
     parts = []
