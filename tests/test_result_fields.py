@@ -175,6 +175,9 @@ PINS: dict[str, tuple[Check, ...]] = {
         # A deleted tile is no longer on the dashboard: leaving it out is right.
         Each("tiles", ("insight.name", "insight.id"), where=lambda tile: not tile.get("deleted")),
     ),
+    "posthog_update_dashboard": (
+        One(("name", "id", "filters.date_from", "filters.properties[].key"), at="dashboard"),
+    ),
     "posthog_list_experiments": (
         Each(
             "results",
