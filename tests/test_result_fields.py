@@ -19,6 +19,7 @@ import pytest
 from langchain_core.messages import ToolMessage
 
 from langchain_posthog.actions import ACTIONS
+from langchain_posthog.actions._render import quoted
 from tests.conftest import CASSETTES
 from tests.scenarios import success_scenario
 
@@ -36,6 +37,11 @@ def percent(value: Any) -> str:
 
 def number(value: Any) -> tuple[str, ...]:
     return (str(value), f"{value:,}") if isinstance(value, int) else (str(value),)
+
+
+def escaped(value: Any) -> str:
+    """Text a user wrote, as it reads inside its quotes."""
+    return quoted(value)[1:-1]
 
 
 def values(data: Any, path: str) -> list[Any]:
@@ -177,6 +183,10 @@ PINS: dict[str, tuple[Check, ...]] = {
     ),
     "posthog_update_dashboard": (
         One(("name", "id", "filters.date_from", "filters.properties[].key"), at="dashboard"),
+    ),
+    "posthog_create_annotation": (One((("content", escaped), "id", "created_by.first_name")),),
+    "posthog_list_annotations": (
+        Each("results", (("content", escaped), "id", "created_by.first_name")),
     ),
     "posthog_list_experiments": (
         Each(

@@ -87,6 +87,8 @@ SECRET_ARGS: dict[str, dict[str, Any]] = {
     "posthog_create_dashboard": {"name": TEXT, "description": TEXT, "tags": [PERSONAL_KEY]},
     "posthog_get_dashboard": {},
     "posthog_update_dashboard": {"name": TEXT, "description": TEXT, "tags": [PERSONAL_KEY]},
+    "posthog_create_annotation": {"content": TEXT},
+    "posthog_list_annotations": {"search": TEXT},
     "posthog_create_recording_playlist": {"name": TEXT, "description": TEXT},
     "posthog_get_session_recording": {},
     "posthog_create_batch_export": {"name": TEXT},

@@ -3,10 +3,11 @@
 Each area's module holds its argument models and its rows; this module only gathers them.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: it binds the name `annotations` in this package,
+# and the import below would then take that for the annotations area instead of importing it.
 from langchain_posthog.actions import (
     account,
+    annotations,
     batch_exports,
     capture,
     cohorts,
@@ -34,6 +35,7 @@ ACTIONS: tuple[Action, ...] = (
     *experiments.ACTIONS,
     *surveys.ACTIONS,
     *dashboards.ACTIONS,
+    *annotations.ACTIONS,
     *recordings.ACTIONS,
     *batch_exports.ACTIONS,
 )
