@@ -9,7 +9,7 @@ import re
 from datetime import UTC, datetime, time
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, Field, PrivateAttr, model_validator
 
 from langchain_posthog.actions._args import ArgsModel, Limit, Offset, text_max
 from langchain_posthog.actions._dates import PostHogDate, check_order, iso, parse_date
@@ -87,28 +87,30 @@ class ListAnnotationsArgs(ArgsModel):
     limit: Limit = 50
     offset: Offset = 0
 
+    # The moments the dates stand for, resolved once: what is sent is what the answer is read by.
+    _window: tuple[datetime | None, datetime | None] = PrivateAttr((None, None))
+
     @model_validator(mode="after")
     def _order(self) -> ListAnnotationsArgs:
         check_order(self.date_from, self.date_to)
         return self
 
-
-def window(args: ListAnnotationsArgs) -> tuple[datetime | None, datetime | None]:
-    """The moments ``date_from`` and ``date_to`` stand for; a day alone ends at its last second."""
-    start = parse_date(args.date_from) if args.date_from else None
-    end = parse_date(args.date_to) if args.date_to else None
-    if end is not None and args.date_to and _DAY.match(args.date_to):
-        end = datetime.combine(end.date(), time(23, 59, 59), UTC)
-    # In UTC: an offset's '+' would reach PostHog as a space in the query string.
-    return (
-        start and start.astimezone(UTC).replace(microsecond=0),
-        end and end.astimezone(UTC).replace(microsecond=0),
-    )
+    def model_post_init(self, context: Any) -> None:
+        """Resolve the dates (private attributes are set after the validators have run)."""
+        start = parse_date(self.date_from) if self.date_from else None
+        end = parse_date(self.date_to) if self.date_to else None
+        if end is not None and self.date_to and _DAY.match(self.date_to):
+            end = datetime.combine(end.date(), time(23, 59, 59), UTC)
+        # In UTC: an offset's '+' would reach PostHog as a space in the query string.
+        self._window = (
+            start and start.astimezone(UTC).replace(microsecond=0),
+            end and end.astimezone(UTC).replace(microsecond=0),
+        )
 
 
 def _list_plan(args: ListAnnotationsArgs, ctx: Context) -> Plan[Any]:
-    # PostHog reads the window as ISO only: relative dates are resolved here, when sent.
-    start, end = window(args)
+    # PostHog reads the window as ISO only (fromisoformat): relative dates go resolved.
+    start, end = args._window
     params = {
         "search": args.search,
         "date_from": start and iso(start),
@@ -171,7 +173,7 @@ def _span(start: datetime | None, end: datetime | None) -> str:
 
 
 def _render_list(data: Any, args: ListAnnotationsArgs, ctx: Context) -> str:
-    start, end = window(args)
+    start, end = args._window
     span = _span(start, end)
     items = results(data)
     # An older PostHog ignores date_from and date_to: what falls outside is not shown as inside.
@@ -184,7 +186,9 @@ def _render_list(data: Any, args: ListAnnotationsArgs, ctx: Context) -> str:
     if not items and not args.offset:
         matching = said("matching {}", args.search and quoted(args.search))
         looked = " ".join(filter(None, [matching, span]))
-        return f"No annotations{said(' {}', looked)}: widen the dates or drop search."
+        tries = [said("{}", span and "widen the dates"), said("{}", matching and "drop search")]
+        advice = " or ".join(filter(None, tries)) or "mark one with posthog_create_annotation"
+        return f"No annotations{said(' {}', looked)}: {advice}."
     lines = [page_note(data, shown=len(items), offset=args.offset, noun="annotations")]
     if items:
         lines.append((span[:1].upper() + span[1:] if span else "All dates") + ", newest first:")

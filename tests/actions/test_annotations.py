@@ -225,3 +225,16 @@ def test_an_annotation_at_the_edge_of_the_window_is_inside_it() -> None:
     content = result.content or ""
     assert '"last second"' in content and '"first second"' in content
     assert '"a day late"' not in content and "1 on this page fall outside" in content
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        ({}, "No annotations: mark one with posthog_create_annotation."),
+        ({"search": "deploy"}, 'No annotations matching "deploy": drop search.'),
+        ({"date_to": "2026-11-20"}, "No annotations until 2026-11-20 23:59 UTC: widen the dates."),
+    ],
+)
+def test_an_empty_answer_says_what_to_try(args: dict[str, Any], said: str) -> None:
+    result = make_toolkit(Server(default=_empty)).execute("posthog_list_annotations", args)
+    assert result.content == said
