@@ -176,10 +176,17 @@ def _dashboards_text(now: list[int], before: list[int], args: UpdateInsightArgs)
     text += said(" ({})", "; ".join(filter(None, changes))) + "."
     already = [d for d in args.add_to_dashboards or () if d in before]
     absent = [d for d in args.remove_from_dashboards or () if d not in before]
+    # PostHog skips a deleted dashboard without an error: say what did not happen.
+    missing = [d for d in args.add_to_dashboards or () if d not in now]
+    kept = [d for d in args.remove_from_dashboards or () if d in now]
     if already:
         text += f" It was already on {_ids_text(already)}."
     if absent:
         text += f" It was not on {_ids_text(absent)}."
+    undone = [said("add it to {}", _ids_text(missing)), said("take it off {}", _ids_text(kept))]
+    if missing or kept:
+        text += f" PostHog did not {' or '.join(filter(None, undone))}: check those dashboards "
+        text += "exist and are not deleted."
     return text
 
 

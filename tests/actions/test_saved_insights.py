@@ -239,3 +239,17 @@ def test_a_long_page_is_cut_with_the_offset_of_the_rest() -> None:
     assert '"n49" (short_id s49, id 49): no query' in content
     assert '"n50"' not in content
     assert "... 10 more not shown; call again with offset=70." in content
+
+
+def test_a_dashboard_posthog_did_not_add_is_named() -> None:
+    # PostHog leaves out a deleted dashboard without an error; its answer is what holds.
+    server = Server(
+        httpx.Response(200, json=_insight([12])),
+        httpx.Response(200, json=_insight([12])),
+    )
+    args = {"id": 5501, "add_to_dashboards": [30]}
+    result = make_toolkit(server).execute("posthog_update_insight", args)
+    assert server.body() == {"dashboards": [12, 30]}
+    content = result.content or ""
+    assert "Now on dashboards 12." in content
+    assert "PostHog did not add it to 30: check those dashboards exist" in content
