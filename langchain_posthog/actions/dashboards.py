@@ -86,7 +86,7 @@ class UpdateDashboardArgs(ArgsModel):
     tags: list[str] | None = Field(None, description="Replaces the tags.")
     pinned: bool | None = None
     filters: DashboardFilters | None = Field(
-        None, description="Over all tiles; keys left out stay; properties [] clears."
+        None, description="Keys left out stay; properties [] clears."
     )
 
     @model_validator(mode="after")
