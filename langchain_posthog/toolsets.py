@@ -76,10 +76,15 @@ TOOLSETS: tuple[Toolset, ...] = (
         "insights",
         "Saved analysis: insights, dashboards and annotations.",
         (
+            "posthog_list_insights",
             "posthog_list_trend_insights",
             "posthog_create_insight",
+            "posthog_update_insight",
             "posthog_get_dashboard",
             "posthog_create_dashboard",
+            "posthog_update_dashboard",
+            "posthog_list_annotations",
+            "posthog_create_annotation",
         ),
     ),
     Toolset(

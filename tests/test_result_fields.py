@@ -39,6 +39,11 @@ def number(value: Any) -> tuple[str, ...]:
     return (str(value), f"{value:,}") if isinstance(value, int) else (str(value),)
 
 
+def escaped(value: Any) -> str:
+    """Text a user wrote, as it reads inside its quotes."""
+    return quoted(value)[1:-1]
+
+
 def values(data: Any, path: str) -> list[Any]:
     """Every value at ``path`` (``a.b``; ``a[]`` walks a list), skipping what is missing."""
     found = [data]
@@ -190,6 +195,13 @@ PINS: dict[str, tuple[Check, ...]] = {
         # A deleted tile is no longer on the dashboard: leaving it out is right.
         Each("tiles", ("insight.name", "insight.id"), where=lambda tile: not tile.get("deleted")),
     ),
+    "posthog_update_dashboard": (
+        One(("name", "id", "filters.date_from", "filters.properties[].key"), at="dashboard"),
+    ),
+    "posthog_create_annotation": (One((("content", escaped), "id", "created_by.first_name")),),
+    "posthog_list_annotations": (
+        Each("results", (("content", escaped), "id", "created_by.first_name")),
+    ),
     "posthog_list_experiments": (
         Each(
             "results",
@@ -205,6 +217,10 @@ PINS: dict[str, tuple[Check, ...]] = {
     ),
     "posthog_create_insight": (One(("name", "short_id", "id")),),
     "posthog_list_trend_insights": (Each("results", ("name", "short_id", "id"), where=_is_trends),),
+    "posthog_list_insights": (
+        Each("results", ("name", "short_id", "id", "dashboards[]", ("query.source.kind", str))),
+    ),
+    "posthog_update_insight": (One(("name", "short_id", "id", "dashboards[]"), at="insight"),),
     "posthog_run_trends": (Each("results", ("label", "count", "data[]")),),
     "posthog_run_funnel": (Each("results", ("name", "count")),),
     "posthog_list_errors": (

@@ -3,10 +3,11 @@
 Each area's module holds its argument models and its rows; this module only gathers them.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: it binds the name `annotations` in this package,
+# and the import below would then take that for the annotations area instead of importing it.
 from langchain_posthog.actions import (
     account,
+    annotations,
     batch_exports,
     capture,
     cohorts,
@@ -21,6 +22,7 @@ from langchain_posthog.actions import (
     persons,
     query,
     recordings,
+    saved_insights,
     survey_updates,
     surveys,
 )
@@ -32,6 +34,7 @@ ACTIONS: tuple[Action, ...] = (
     *flag_status.ACTIONS,
     *capture.ACTIONS,
     *insights.ACTIONS,
+    *saved_insights.ACTIONS,
     *query.ACTIONS,
     *error_tracking.ACTIONS,
     *cohorts.ACTIONS,
@@ -41,6 +44,7 @@ ACTIONS: tuple[Action, ...] = (
     *surveys.ACTIONS,
     *survey_updates.ACTIONS,
     *dashboards.ACTIONS,
+    *annotations.ACTIONS,
     *recordings.ACTIONS,
     *batch_exports.ACTIONS,
     *definitions.ACTIONS,

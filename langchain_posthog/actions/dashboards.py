@@ -1,4 +1,4 @@
-"""Dashboards: create one, and read one with its tiles."""
+"""Dashboards: create one, read one with its tiles, and change one."""
 
 # Argument models have no docstrings: pydantic would send them to the model as descriptions.
 
@@ -7,12 +7,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
-from langchain_posthog.actions._args import ArgsModel
-from langchain_posthog.actions._render import cut, named
+from langchain_posthog.actions._args import ArgsModel, text_max
+from langchain_posthog.actions._dates import PostHogDate, check_order
+from langchain_posthog.actions._filters import QueryProperty
+from langchain_posthog.actions._nodes import DATE
+from langchain_posthog.actions._render import compact_json, cut, named, quoted
 from langchain_posthog.actions._row import Context
-from langchain_posthog.actions._shapes import Area, create_row, get_row
+from langchain_posthog.actions._shapes import Area, create_row, get_row, update_row
+from langchain_posthog.api.calls import Call, Plan
 
 DashboardId = Annotated[int, Field(ge=1)]
 DASHBOARDS = Area(
@@ -29,7 +33,7 @@ DASHBOARDS = Area(
 
 class CreateDashboardArgs(ArgsModel):
     not_both = ("use_template", "use_dashboard", "give use_template or use_dashboard, not both")
-    # `filters` is read-only on PostHog's Dashboard serializer, so it is not offered here.
+    # PostHog reads `filters` only when a dashboard is updated (its serializer's update()).
     name: str = Field(max_length=400)
     description: str | None = None
     tags: list[str] | None = None
@@ -44,14 +48,52 @@ class CreateDashboardArgs(ArgsModel):
         "filters": (
             {},
             "PostHog does not take filters when a dashboard is created (they are read-only on "
-            "create); leave filters out and set the date range and properties on the "
-            "dashboard's page, or filter each insight's query",
+            "create); leave filters out, then set the date range and properties with "
+            "posthog_update_dashboard",
         ),
     }
 
 
 class GetDashboardArgs(ArgsModel):
     id: DashboardId
+
+
+class DashboardFilters(ArgsModel):
+    date_from: PostHogDate | None = Field(None, description=DATE)
+    date_to: PostHogDate | None = Field(None, description="Same forms.")
+    properties: list[QueryProperty] | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> DashboardFilters:
+        if self.date_from is None and self.date_to is None and self.properties is None:
+            raise ValueError("filters need date_from, date_to or properties")
+        check_order(self.date_from, self.date_to)
+        return self
+
+    def to_api(self) -> dict[str, Any]:
+        """The keys of PostHog's dashboard filters that were given."""
+        given = {"date_from": self.date_from, "date_to": self.date_to}
+        out: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
+        if self.properties is not None:
+            out["properties"] = [p.to_api() for p in self.properties]
+        return out
+
+
+class UpdateDashboardArgs(ArgsModel):
+    id: DashboardId
+    name: Annotated[str, text_max(400)] | None = None
+    description: str | None = None
+    tags: list[str] | None = Field(None, description="Replaces the tags.")
+    pinned: bool | None = None
+    filters: DashboardFilters | None = Field(
+        None, description="Keys left out stay; properties [] clears."
+    )
+
+    @model_validator(mode="after")
+    def _changes_something(self) -> UpdateDashboardArgs:
+        if not self.model_dump(exclude_none=True, exclude={"id"}):
+            raise ValueError("nothing to change: give name, description, tags, pinned or filters")
+        return self
 
 
 def _dashboard_head(data: Any) -> str:
@@ -112,6 +154,54 @@ def _dashboard_text(data: Any, args: GetDashboardArgs, ctx: Context) -> str:
     return "\n".join(lines)
 
 
+def _update_plan(args: UpdateDashboardArgs, ctx: Context) -> Plan[dict[str, Any]]:
+    path = DASHBOARDS.at(ctx, args.id)
+    body = args.model_dump(exclude_none=True, exclude={"id", "filters"})
+    before = None
+    if args.filters is not None:
+        # PostHog replaces a dashboard's filters whole: keep the keys this change leaves out.
+        current = (yield Call("GET", path)).data or {}
+        before = _mapping(current.get("filters"))
+        body["filters"] = {**before, **args.filters.to_api()}
+    reply = yield Call("PATCH", path, json=body)
+    return {"dashboard": reply.data, "filters_before": before}
+
+
+def _property_text(prop: dict[str, Any]) -> str:
+    text = f"{quoted(prop.get('key') or '?')} {prop.get('operator') or 'exact'}"
+    value = prop.get("value")
+    if value is not None and value != prop.get("operator"):
+        text += " " + (quoted(value) if isinstance(value, str) else compact_json(value))
+    return text
+
+
+def _filters_text(filters: dict[str, Any]) -> str:
+    parts = []
+    if filters.get("date_from"):
+        parts.append(f"from {filters['date_from']}")
+    if filters.get("date_to"):
+        parts.append(f"to {filters['date_to']}")
+    props = [p for p in filters.get("properties") or [] if isinstance(p, dict)]
+    if props:
+        parts.append("where " + " and ".join(_property_text(p) for p in props))
+    return " ".join(parts) or "none"
+
+
+def _render_updated(data: Any, args: UpdateDashboardArgs, ctx: Context) -> str:
+    dashboard, before = _mapping(data.get("dashboard")), data.get("filters_before")
+    unpinned = ", not pinned" if args.pinned is False and not dashboard.get("pinned") else ""
+    lines = ["Updated dashboard " + _dashboard_head(dashboard) + unpinned]
+    if args.description is not None and dashboard.get("description"):
+        lines.append("Description: " + quoted(dashboard["description"]))
+    if args.tags is not None:
+        tags = [quoted(t) for t in dashboard.get("tags") or []]
+        lines.append("Tags: " + (", ".join(tags) if tags else "none"))
+    if before is not None:
+        lines.append("Filters on every tile: " + _filters_text(_mapping(dashboard.get("filters"))))
+        lines.append("They were: " + _filters_text(before))
+    return "\n".join([*lines, *DASHBOARDS.links(dashboard, ctx)])
+
+
 ACTIONS = [
     create_row(
         DASHBOARDS,
@@ -132,5 +222,15 @@ ACTIONS = [
         _dashboard_text,
         catalogue="RETRIEVE_SPECIFIC_PROJECT_DASHBOARD_DETAILS",
         example={"id": 12},
+    ),
+    update_row(
+        DASHBOARDS,
+        "posthog_update_dashboard",
+        "Change a dashboard's name, description, tags, pinned, date range or property filters; "
+        "only what is given changes.",
+        UpdateDashboardArgs,
+        _update_plan,
+        _render_updated,
+        example={"id": 12, "pinned": True, "filters": {"date_from": "-30d"}},
     ),
 ]

@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import Field, model_validator
 
 from langchain_posthog.actions._args import ArgsModel, text_max
 from langchain_posthog.actions._catalogue import SAVED_INSIGHT_UNHONOURED, funnel_steps
 from langchain_posthog.actions._dates import PostHogDate, check_order
+from langchain_posthog.actions._insight_forms import (
+    INSIGHTS,
+    ShortId,
+    ids,
+    query_of,
+    series_text,
+    summary,
+    viz_node,
+)
 from langchain_posthog.actions._nodes import (
     DATE,
     BareSeries,
@@ -38,20 +46,9 @@ from langchain_posthog.actions._running import (
     query_explainer,
     run_query,
 )
-from langchain_posthog.actions._shapes import Area, create_row, row
+from langchain_posthog.actions._shapes import create_row, row
 from langchain_posthog.api.calls import Call, Plan
 from langchain_posthog.api.errors import PostHogAPIError
-
-INSIGHTS = Area(
-    "insight",
-    "insights",
-    "insight",
-    ui="insights",
-    link_key="short_id",
-    not_found=(
-        "The short_id is the code in the insight's URL (/insights/<short_id>); or list without it."
-    ),
-)
 
 
 class CreateInsightArgs(ArgsModel):
@@ -67,69 +64,17 @@ class CreateInsightArgs(ArgsModel):
 
 def _create_body(args: CreateInsightArgs) -> dict[str, Any]:
     body = args.model_dump(exclude_none=True, exclude={"query"}, mode="json")
-    body["query"] = {"kind": "InsightVizNode", "source": args.query.to_api()}
+    body["query"] = viz_node(args.query)
     return body
 
 
 # -- rendering -------------------------------------------------------------------------------
 
-KIND_NAMES = {
-    "TrendsQuery": "trends",
-    "FunnelsQuery": "funnel",
-    "RetentionQuery": "retention",
-    "PathsQuery": "paths",
-    "StickinessQuery": "stickiness",
-    "LifecycleQuery": "lifecycle",
-}
-
-
-def _source(insight: dict[str, Any]) -> dict[str, Any]:
-    query = insight.get("query") or {}
-    source = query.get("source") if query.get("kind") == "InsightVizNode" else query
-    return source if isinstance(source, dict) else {}
-
-
-def _series_text(source: dict[str, Any]) -> str:
-    parts = []
-    for node in source.get("series") or []:
-        label = node.get("custom_name") or node.get("event") or node.get("name")
-        if node.get("kind") == "ActionsNode":
-            label = node.get("custom_name") or node.get("name") or said("action {}", node.get("id"))
-        math = node.get("math")
-        parts.append(
-            f"{label or 'All events'}" + (f" ({math})" if math and math != "total" else "")
-        )
-    return ", ".join(parts)
-
-
-def _summary(source: dict[str, Any]) -> str:
-    kind = source.get("kind")
-    text = KIND_NAMES.get(str(kind), str(kind)) if kind else "insight"
-    series = _series_text(source)
-    if series:
-        text += " of " + (series if kind != "FunnelsQuery" else series.replace(", ", " -> "))
-    if source.get("interval"):
-        text += f", by {source['interval']}"
-    breakdown = (source.get("breakdownFilter") or {}).get("breakdown")
-    if breakdown:
-        text += f", broken down by {breakdown}"
-    dates = source.get("dateRange") or {}
-    if dates.get("date_from"):
-        text += f", from {dates['date_from']}" + (
-            f" to {dates['date_to']}" if dates.get("date_to") else ""
-        )
-    return text
-
-
-def _ids(insight: dict[str, Any]) -> str:
-    ids = [said("short_id {}", insight.get("short_id")), said("id {}", insight.get("id"))]
-    return said(" ({})", ", ".join(filter(None, ids)))
-
 
 def _created_text(data: Any, args: CreateInsightArgs, ctx: Context) -> str:
     name = data.get("name") or args.name
-    source = _source(data)
-    lines = [f"{name!r}{_ids(data)}" + said(": {}", source and _summary(source))]
+    source = query_of(data)
+    lines = [f"{name!r}{ids(data)}" + said(": {}", source and summary(source))]
     if data.get("dashboards"):
         lines.append("On dashboards " + ", ".join(str(d) for d in data["dashboards"]))
     if not data.get("saved", args.saved):
@@ -137,19 +82,8 @@ def _created_text(data: Any, args: CreateInsightArgs, ctx: Context) -> str:
     return "\n".join(lines)
 
 
-def _short_id(value: str) -> str:
-    # It goes in the query string, where httpx encodes it; this only catches a wrong value early.
-    if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", value):
-        raise ValueError(
-            "a short_id is letters and digits, e.g. aB3dE9fQ (from /insights/<short_id>)"
-        )
-    return value
-
-
 class ListTrendInsightsArgs(ArgsModel):
-    short_id: Annotated[str, AfterValidator(_short_id)] | None = Field(
-        None, description="From the insight's URL."
-    )
+    short_id: ShortId | None = Field(None, description="From the insight's URL.")
     limit: int = Field(25, ge=1, le=100)
     offset: int = Field(0, ge=0)
     format: Literal["json", "csv"] | None = None
@@ -174,7 +108,7 @@ def _list_plan(args: ListTrendInsightsArgs, ctx: Context) -> Plan[Any]:
     return data
 
 
-def _result_summary(result: Any) -> str:
+def _resultsummary(result: Any) -> str:
     if not isinstance(result, list):
         return ""
     parts = []
@@ -194,13 +128,13 @@ def _result_summary(result: Any) -> str:
 
 
 def _insight_line(insight: dict[str, Any]) -> str:
-    source = _source(insight)
+    source = query_of(insight)
     name = insight.get("name") or insight.get("derived_name") or "(unnamed)"
-    line = f"- {name}{_ids(insight)}: "
-    line += _series_text(source) or "no series"
+    line = f"- {name}{ids(insight)}: "
+    line += series_text(source) or "no series"
     if source.get("interval"):
         line += f", by {source['interval']}"
-    cached = _result_summary(insight.get("result"))
+    cached = _resultsummary(insight.get("result"))
     if cached:
         line += f"; last result ({insight.get('last_refresh') or 'cached'}): {cached}"
     return line
@@ -224,14 +158,14 @@ def _render_list(data: Any, args: ListTrendInsightsArgs, ctx: Context) -> str:
         text, note = _filter_csv(data["csv"])
         return note + "\n" + clip(text)
     items = results(data)
-    trends = [i for i in items if _source(i).get("kind") == "TrendsQuery"]
+    trends = [i for i in items if query_of(i).get("kind") == "TrendsQuery"]
     if args.short_id:
         insight = items[0]
         if not trends:
-            kind = _source(insight).get("kind") or (insight.get("query") or {}).get("kind")
+            kind = query_of(insight).get("kind") or (insight.get("query") or {}).get("kind")
             return (
                 f"Insight {insight.get('name') or '(unnamed)'!r} (short_id {args.short_id}) is "
-                f"a {kind or 'query of another kind'}, not a trend: {_summary(_source(insight))}."
+                f"a {kind or 'query of another kind'}, not a trend: {summary(query_of(insight))}."
             )
         return _insight_line(insight)[2:] + "\n" + INSIGHTS.link(args.short_id, ctx, insight)
     note = page_note(data, shown=len(items), offset=args.offset, noun="insights")

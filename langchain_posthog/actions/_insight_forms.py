@@ -1,0 +1,112 @@
+"""What the insight rows share: the area, a saved insight's query as sent and as read back.
+
+``insights`` (create, the trend list, funnels) and ``saved_insights`` (find and change any kind)
+both send a query wrapped in an ``InsightVizNode`` and describe what PostHog answers.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from pydantic import AfterValidator
+
+from langchain_posthog.actions._nodes import InsightQuery
+from langchain_posthog.actions._render import said
+from langchain_posthog.actions._shapes import Area
+
+INSIGHTS = Area(
+    "insight",
+    "insights",
+    "insight",
+    ui="insights",
+    link_key="short_id",
+    not_found=(
+        "The short_id is the code in the insight's URL (/insights/<short_id>); or list without it."
+    ),
+)
+
+KIND_NAMES = {
+    "TrendsQuery": "trends",
+    "FunnelsQuery": "funnel",
+    "RetentionQuery": "retention",
+    "PathsQuery": "paths",
+    "StickinessQuery": "stickiness",
+    "LifecycleQuery": "lifecycle",
+}
+
+
+def _short_id(value: str) -> str:
+    # It goes in the query string, where httpx encodes it; this only catches a wrong value early.
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", value):
+        raise ValueError(
+            "a short_id is letters and digits, e.g. aB3dE9fQ (from /insights/<short_id>)"
+        )
+    return value
+
+
+ShortId = Annotated[str, AfterValidator(_short_id)]
+
+
+def viz_node(query: InsightQuery) -> dict[str, Any]:
+    """The ``query`` a saved insight holds: PostHog's chart node around the query."""
+    return {"kind": "InsightVizNode", "source": query.to_api()}
+
+
+def query_of(insight: dict[str, Any]) -> dict[str, Any]:
+    """The query inside a saved insight's ``InsightVizNode`` (or its query, unwrapped)."""
+    query = insight.get("query") or {}
+    found = query.get("source") if query.get("kind") == "InsightVizNode" else query
+    return found if isinstance(found, dict) else {}
+
+
+def kind_of(insight: dict[str, Any]) -> str:
+    """An insight's query kind (``TrendsQuery``, ``HogQLQuery``...), or its legacy filters' kind."""
+    query = insight.get("query")
+    query = query if isinstance(query, dict) else {}
+    inner = query.get("source")
+    kind = (inner.get("kind") if isinstance(inner, dict) else None) or query.get("kind")
+    if kind:
+        return str(kind)
+    legacy = (insight.get("filters") or {}).get("insight")
+    return f"legacy {legacy} filters" if legacy else "no query"
+
+
+def series_text(query: dict[str, Any]) -> str:
+    """The series of a query node, ``$pageview, Clicked upgrade (dau)``."""
+    parts = []
+    for node in query.get("series") or []:
+        label = node.get("custom_name") or node.get("event") or node.get("name")
+        if node.get("kind") == "ActionsNode":
+            label = node.get("custom_name") or node.get("name") or said("action {}", node.get("id"))
+        math = node.get("math")
+        parts.append(
+            f"{label or 'All events'}" + (f" ({math})" if math and math != "total" else "")
+        )
+    return ", ".join(parts)
+
+
+def summary(query: dict[str, Any]) -> str:
+    """A query node in a few words: its kind, series, interval, breakdown and dates."""
+    kind = query.get("kind")
+    text = KIND_NAMES.get(str(kind), str(kind)) if kind else "insight"
+    series = series_text(query)
+    if series:
+        text += " of " + (series if kind != "FunnelsQuery" else series.replace(", ", " -> "))
+    if query.get("interval"):
+        text += f", by {query['interval']}"
+    breakdown = (query.get("breakdownFilter") or {}).get("breakdown")
+    if breakdown:
+        text += f", broken down by {breakdown}"
+    dates = query.get("dateRange") or {}
+    if dates.get("date_from"):
+        text += f", from {dates['date_from']}" + (
+            f" to {dates['date_to']}" if dates.get("date_to") else ""
+        )
+    return text
+
+
+def ids(insight: dict[str, Any]) -> str:
+    """`` (short_id aB3dE9fQ, id 5501)``, or what of it PostHog gave."""
+    found = [said("short_id {}", insight.get("short_id")), said("id {}", insight.get("id"))]
+    return said(" ({})", ", ".join(filter(None, found)))
