@@ -1,4 +1,4 @@
-"""Queries run on demand: trends, and HogQL (SQL)."""
+"""Queries run on demand: funnels, trends, and HogQL (SQL)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from langchain_posthog.actions._args import ArgsModel, PathId
+from langchain_posthog.actions._catalogue import funnel_steps
 from langchain_posthog.actions._dates import PostHogDate, check_order
 from langchain_posthog.actions._nodes import (
     DATE,
@@ -16,10 +17,11 @@ from langchain_posthog.actions._nodes import (
     BareSeries,
     BreakdownType,
     Interval,
+    WindowUnit,
     date_range,
     drop_none,
 )
-from langchain_posthog.actions._render import clip, csv_text, cut, num
+from langchain_posthog.actions._render import clip, csv_text, cut, duration, num
 from langchain_posthog.actions._row import Context
 from langchain_posthog.actions._running import (
     QUERIES,
@@ -32,6 +34,111 @@ from langchain_posthog.actions._running import (
 )
 from langchain_posthog.actions._shapes import row
 from langchain_posthog.api.calls import Plan
+
+# -- funnels ----------------------------------------------------------------------------------
+
+
+class RunFunnelArgs(ArgsModel):
+    one_of = ("events", "actions", "give the steps as events or as actions (ids), not both")
+    events: list[str] | None = Field(
+        None, min_length=2, max_length=20, description="Steps, in order."
+    )
+    actions: list[int] | None = Field(
+        None, min_length=2, max_length=20, description="Action ids, instead of events."
+    )
+    date_from: PostHogDate | None = Field(None, description=DATE + " Default -7d.")
+    date_to: PostHogDate | None = Field(None, description="Same forms; default now.")
+    funnel_window_interval: int | None = Field(
+        None, ge=1, description="Time allowed to convert; default 14 days."
+    )
+    funnel_window_interval_type: WindowUnit | None = None
+    filter_test_accounts: bool | None = None
+    format: Literal["json", "csv"] | None = None
+
+    @classmethod
+    def from_catalogue(cls, data: dict[str, Any]) -> dict[str, Any]:
+        """Steps given as objects (the catalogue's and PostHog's) read as names and ids."""
+        return funnel_steps(super().from_catalogue(data))
+
+    @model_validator(mode="after")
+    def _steps(self) -> RunFunnelArgs:
+        if any(not e.strip() for e in self.events or []):
+            raise ValueError("event names must not be empty")
+        check_order(self.date_from, self.date_to)
+        return self
+
+
+def _funnel_plan(args: RunFunnelArgs, ctx: Context) -> Plan[dict[str, Any]]:
+    steps = [BareSeries(event=e) for e in args.events or []]
+    steps += [BareSeries(id=a) for a in args.actions or []]
+    window = {
+        "funnelWindowInterval": args.funnel_window_interval,
+        "funnelWindowIntervalUnit": args.funnel_window_interval_type,
+    }
+    query = {
+        "kind": "FunnelsQuery",
+        "series": [s.to_api() for s in steps],
+        "dateRange": date_range(args.date_from, args.date_to),
+        "funnelsFilter": {"funnelVizType": "steps", **{k: v for k, v in window.items() if v}},
+        "filterTestAccounts": args.filter_test_accounts,
+    }
+    return (yield from run_query(ctx, drop_none(query), "funnel"))
+
+
+def _pct(part: Any, whole: Any) -> str:
+    if not isinstance(part, int | float) or not isinstance(whole, int | float) or not whole:
+        return "n/a"
+    return f"{100 * part / whole:.1f}%"
+
+
+def _funnel_rows(steps: list[dict[str, Any]]) -> list[list[Any]]:
+    """Per step: number, name, count, % of previous, % of first, median seconds to convert."""
+    rows = []
+    for i, step in enumerate(steps):
+        count = step.get("count")
+        previous = steps[i - 1].get("count") if i else None
+        first = steps[0].get("count")
+        rows.append(
+            [
+                i + 1,
+                step.get("custom_name") or step.get("name") or step.get("action_id") or "step",
+                count,
+                _pct(count, previous) if i else "",
+                _pct(count, first) if i else "",
+                step.get("median_conversion_time") if i else None,
+            ]
+        )
+    return rows
+
+
+def _render_funnel(data: Any, args: RunFunnelArgs, ctx: Context) -> str:
+    pending = pending_text(data, "Call again with the same arguments in a minute.")
+    if pending:
+        return pending
+    results = data.get("results") or []
+    groups = results if results and isinstance(results[0], list) else [results]
+    if args.format == "csv":
+        header = ["step", "name", "count", "pct_of_previous", "pct_of_first", "median_s"]
+        return clip(csv_text([header, *(row for group in groups for row in _funnel_rows(group))]))
+    window = f"{args.funnel_window_interval or 14} {args.funnel_window_interval_type or 'day'}(s)"
+    lines = [f"Funnel{period(data)}, conversion window {window}:"]
+    for group in groups:
+        if not group:
+            continue
+        if len(groups) > 1:
+            value = group[0].get("breakdown_value")
+            lines.append(f"{'(no value)' if value in (None, '', []) else value}:")
+        for number, name, count, prev, first, median in _funnel_rows(group):
+            text = f"{number}. {name}: {num(count)}"
+            if number > 1:
+                text += f" ({prev} of previous, {first} of first)"
+            if median is not None:
+                text += f"; median {duration(median)} to convert"
+            lines.append(text)
+    if not any(groups):
+        lines.append("No steps returned: check the event names and the date range.")
+    return "\n".join(lines)
+
 
 # -- trends -------------------------------------------------------------------------------------
 
@@ -204,6 +311,18 @@ def _render_hogql(data: Any, args: RunHogQLQueryArgs, ctx: Context) -> str:
 
 
 ACTIONS = [
+    row(
+        QUERIES,
+        "posthog_run_funnel",
+        "Run a funnel over ordered event or action steps: each step's count and conversion. "
+        "Nothing is saved.",
+        RunFunnelArgs,
+        _funnel_plan,
+        _render_funnel,
+        catalogue="GET_FUNNEL_INSIGHTS_IN_PROJECT",
+        explain=query_explainer("Check the event names and the date range, and call again."),
+        example={"events": ["$pageview", "user signed up"], "date_from": "-30d"},
+    ),
     row(
         QUERIES,
         "posthog_run_trends",

@@ -102,56 +102,6 @@ SCENARIOS = [
         forbid=("Signup funnel",),
         artifact_keys=("csv",),
     ),
-    Scenario(
-        "posthog_run_funnel",
-        "posthog_run_funnel.yaml",
-        example("posthog_run_funnel"),
-        expect=(
-            "Funnel 2026-10-21 to 2026-11-20, conversion window 14 day(s)",
-            "1. $pageview: 1800",
-            "2. user signed up: 240 (13.3% of previous, 13.3% of first); median 48m 10s",
-        ),
-        artifact_keys=("results",),
-    ),
-    Scenario(
-        "posthog_run_funnel",
-        "posthog_run_funnel.catalogue.yaml",
-        {
-            "events": [
-                {"id": "user signed up", "type": "events", "order": 1},
-                {"id": "$pageview", "type": "events", "order": 0},
-            ],
-            "date_from": "-30d",
-        },
-        expect=("1. $pageview: 1800", "2. user signed up: 240"),
-        artifact_keys=("results",),
-    ),
-    Scenario(
-        "posthog_run_funnel",
-        "posthog_run_funnel.csv.yaml",
-        {
-            "events": ["$pageview", "viewed pricing", "user signed up"],
-            "date_from": "2026-11-01",
-            "date_to": "2026-11-20",
-            "funnel_window_interval": 1,
-            "funnel_window_interval_type": "hour",
-            "filter_test_accounts": True,
-            "format": "csv",
-        },
-        expect=(
-            "step,name,count,pct_of_previous,pct_of_first,median_s",
-            "2,viewed pricing,600,40.0%,40.0%,95",
-            "3,user signed up,0,0.0%,0.0%,",
-        ),
-        artifact_keys=("results",),
-    ),
-    Scenario(
-        "posthog_run_funnel",
-        "posthog_run_funnel.forbidden.yaml",
-        example("posthog_run_funnel"),
-        ok=False,
-        expect=("403", "query:read"),
-    ),
 ]
 
 
@@ -237,14 +187,6 @@ async def test_scenario(scenario: Scenario, mode: str, vcr: Any) -> None:
             },
             "cohort filter needs value = the cohort id",
         ),
-        (
-            "posthog_run_funnel",
-            {"events": ["a", "b"], "date_from": "2026-02-01", "date_to": "2026-01-01"},
-            "date_from '2026-02-01' is after date_to '2026-01-01'",
-        ),
-        ("posthog_run_funnel", {"events": ["a", "b"], "date_from": "last week"}, "-7d"),
-        ("posthog_run_funnel", {"events": ["a", "b"], "actions": [1, 2]}, "not both"),
-        ("posthog_run_funnel", {"events": ["a"]}, "at least 2 items"),
         ("posthog_list_trend_insights", {"short_id": "a b"}, "short_id is letters and digits"),
     ],
 )
