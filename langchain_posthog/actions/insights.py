@@ -11,17 +11,17 @@ from pydantic import AfterValidator, Field
 
 from langchain_posthog.actions._args import ArgsModel, text_max
 from langchain_posthog.actions._catalogue import SAVED_INSIGHT_UNHONOURED
-from langchain_posthog.actions._nodes import (
-    InsightQuery,
-)
+from langchain_posthog.actions._nodes import InsightQuery
 from langchain_posthog.actions._render import (
     clip,
     csv_text,
     cut,
     num,
     page_note,
+    quoted,
     results,
     said,
+    term,
 )
 from langchain_posthog.actions._row import Context
 from langchain_posthog.actions._shapes import Area, create_row, row
@@ -37,7 +37,11 @@ INSIGHTS = Area(
     not_found=(
         "The short_id is the code in the insight's URL (/insights/<short_id>); or list without it."
     ),
-)
+    text=(
+        "name", "derived_name", "description", "tags[]", "query.source.series",
+        "query.source.breakdownFilter.breakdown", "query.source.properties", "result",
+    ),
+)  # fmt: skip
 
 
 class CreateInsightArgs(ArgsModel):
@@ -75,34 +79,35 @@ def _source(insight: dict[str, Any]) -> dict[str, Any]:
     return source if isinstance(source, dict) else {}
 
 
-def _series_text(source: dict[str, Any]) -> str:
+def _series_text(source: dict[str, Any], between: str = ", ") -> str:
     parts = []
     for node in source.get("series") or []:
         label = node.get("custom_name") or node.get("event") or node.get("name")
         if node.get("kind") == "ActionsNode":
-            label = node.get("custom_name") or node.get("name") or said("action {}", node.get("id"))
+            label = node.get("custom_name") or node.get("name")
+            text = quoted(label) if label else said("action {}", node.get("id"))
+        else:
+            text = quoted(label) if label else "All events"
         math = node.get("math")
-        parts.append(
-            f"{label or 'All events'}" + (f" ({math})" if math and math != "total" else "")
-        )
-    return ", ".join(parts)
+        parts.append(text + (f" ({term(math)})" if math and math != "total" else ""))
+    return between.join(parts)
 
 
 def _summary(source: dict[str, Any]) -> str:
     kind = source.get("kind")
-    text = KIND_NAMES.get(str(kind), str(kind)) if kind else "insight"
-    series = _series_text(source)
+    text = KIND_NAMES.get(str(kind)) or term(kind) if kind else "insight"
+    series = _series_text(source, " -> " if kind == "FunnelsQuery" else ", ")
     if series:
-        text += " of " + (series if kind != "FunnelsQuery" else series.replace(", ", " -> "))
+        text += " of " + series
     if source.get("interval"):
-        text += f", by {source['interval']}"
+        text += f", by {term(source['interval'])}"
     breakdown = (source.get("breakdownFilter") or {}).get("breakdown")
     if breakdown:
-        text += f", broken down by {breakdown}"
+        text += f", broken down by {quoted(breakdown)}"
     dates = source.get("dateRange") or {}
     if dates.get("date_from"):
-        text += f", from {dates['date_from']}" + (
-            f" to {dates['date_to']}" if dates.get("date_to") else ""
+        text += f", from {term(dates['date_from'])}" + said(
+            " to {}", dates.get("date_to") and term(dates["date_to"])
         )
     return text
 
@@ -115,7 +120,7 @@ def _ids(insight: dict[str, Any]) -> str:
 def _created_text(data: Any, args: CreateInsightArgs, ctx: Context) -> str:
     name = data.get("name") or args.name
     source = _source(data)
-    lines = [f"{name!r}{_ids(data)}" + said(": {}", source and _summary(source))]
+    lines = [f"{quoted(name)}{_ids(data)}" + said(": {}", source and _summary(source))]
     if data.get("dashboards"):
         lines.append("On dashboards " + ", ".join(str(d) for d in data["dashboards"]))
     if not data.get("saved", args.saved):
@@ -169,10 +174,11 @@ def _result_summary(result: Any) -> str:
             continue
         total = series.get("aggregated_value")
         total = series.get("count") if total is None else total
-        text = f"{series.get('label') or 'series'} {num(total)}"
+        label = series.get("label")
+        text = f"{quoted(label) if label else 'series'} {num(total)}"
         data, days = series.get("data") or [], series.get("days") or series.get("labels") or []
         if data and days:
-            text += f" (latest {days[-1]}: {num(data[-1])})"
+            text += f" (latest {term(days[-1])}: {num(data[-1])})"
         parts.append(text)
     if len(result) > 3:
         parts.append(f"+{len(result) - 3} more series")
@@ -181,11 +187,11 @@ def _result_summary(result: Any) -> str:
 
 def _insight_line(insight: dict[str, Any]) -> str:
     source = _source(insight)
-    name = insight.get("name") or insight.get("derived_name") or "(unnamed)"
-    line = f"- {name}{_ids(insight)}: "
+    name = insight.get("name") or insight.get("derived_name")
+    line = f"- {quoted(name) if name else '(unnamed)'}{_ids(insight)}: "
     line += _series_text(source) or "no series"
     if source.get("interval"):
-        line += f", by {source['interval']}"
+        line += f", by {term(source['interval'])}"
     cached = _result_summary(insight.get("result"))
     if cached:
         line += f"; last result ({insight.get('last_refresh') or 'cached'}): {cached}"
@@ -193,16 +199,19 @@ def _insight_line(insight: dict[str, Any]) -> str:
 
 
 def _filter_csv(text: str) -> tuple[str, str]:
-    """Keep the CSV's trend rows when the flattened query kind column is there."""
+    """Keep the CSV's trend rows when the flattened query kind column is there.
+
+    PostHog's CSV is written again, so its text cells read as every CSV of this toolkit.
+    """
     rows = list(csv.reader(io.StringIO(text)))
     column = "query.source.kind"
     if not rows or column not in rows[0]:
-        return text, "CSV of every insight on the page (all kinds; no query kind column to filter)."
+        note = "CSV of every insight on the page (all kinds; no query kind column to filter)."
+        return csv_text(rows), note
     index = rows[0].index(column)
     kept = [row for row in rows[1:] if len(row) > index and row[index] == "TrendsQuery"]
-    return csv_text(
-        [rows[0], *kept]
-    ), f"CSV: {len(kept)} of {len(rows) - 1} insights on this page are trends."
+    note = f"CSV: {len(kept)} of {len(rows) - 1} insights on this page are trends."
+    return csv_text([rows[0], *kept]), note
 
 
 def _render_list(data: Any, args: ListTrendInsightsArgs, ctx: Context) -> str:
@@ -215,9 +224,11 @@ def _render_list(data: Any, args: ListTrendInsightsArgs, ctx: Context) -> str:
         insight = items[0]
         if not trends:
             kind = _source(insight).get("kind") or (insight.get("query") or {}).get("kind")
+            name = insight.get("name")
             return (
-                f"Insight {insight.get('name') or '(unnamed)'!r} (short_id {args.short_id}) is "
-                f"a {kind or 'query of another kind'}, not a trend: {_summary(_source(insight))}."
+                f"Insight {quoted(name) if name else '(unnamed)'} (short_id {args.short_id}) is "
+                f"a {term(kind) if kind else 'query of another kind'}, not a trend: "
+                f"{_summary(_source(insight))}."
             )
         return _insight_line(insight)[2:] + "\n" + INSIGHTS.link(args.short_id, ctx, insight)
     note = page_note(data, shown=len(items), offset=args.offset, noun="insights")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any, Literal
 
@@ -21,7 +20,16 @@ from langchain_posthog.actions._nodes import (
     date_range,
     drop_none,
 )
-from langchain_posthog.actions._render import clip, csv_text, cut, duration, num
+from langchain_posthog.actions._render import (
+    clip,
+    compact_json,
+    csv_text,
+    cut,
+    duration,
+    num,
+    quoted,
+    term,
+)
 from langchain_posthog.actions._row import Context
 from langchain_posthog.actions._running import (
     QUERIES,
@@ -36,6 +44,10 @@ from langchain_posthog.actions._shapes import row
 from langchain_posthog.api.calls import Plan
 
 # -- funnels ----------------------------------------------------------------------------------
+
+# A funnel's answer: its steps, or a list of steps per breakdown value.
+_STEP_TEXT = ("name", "custom_name", "action_id", "breakdown", "breakdown_value")
+FUNNEL_TEXT = tuple(f"results[]{nested}.{key}" for nested in ("", "[]") for key in _STEP_TEXT)
 
 
 class RunFunnelArgs(ArgsModel):
@@ -127,9 +139,9 @@ def _render_funnel(data: Any, args: RunFunnelArgs, ctx: Context) -> str:
             continue
         if len(groups) > 1:
             value = group[0].get("breakdown_value")
-            lines.append(f"{'(no value)' if value in (None, '', []) else value}:")
+            lines.append(f"{'(no value)' if value in (None, '', []) else compact_json(value)}:")
         for number, name, count, prev, first, median in _funnel_rows(group):
-            text = f"{number}. {name}: {num(count)}"
+            text = f"{number}. {quoted(name)}: {num(count)}"
             if number > 1:
                 text += f" ({prev} of previous, {first} of first)"
             if median is not None:
@@ -143,6 +155,7 @@ def _render_funnel(data: Any, args: RunFunnelArgs, ctx: Context) -> str:
 # -- trends -------------------------------------------------------------------------------------
 
 MAX_POINTS = 60
+TRENDS_TEXT = ("results[].label", "results[].action", "results[].breakdown_value")
 UNIQUE_MATH = frozenset({"dau", "weekly_active", "monthly_active", "unique_session"})
 
 
@@ -188,18 +201,20 @@ def _series_line(result: dict[str, Any], args: RunTrendsArgs) -> str:
     action: dict[str, Any] = raw if isinstance(raw, dict) else {}
     order = action.get("order")
     asked = args.series[order] if isinstance(order, int) and order < len(args.series) else None
-    name = action.get("custom_name") or action.get("name") or result.get("label")
-    name = name or (asked.label if asked else "series")
+    label = action.get("custom_name") or action.get("name") or result.get("label")
+    if not label and asked and asked.id is None:
+        label = asked.event  # the event asked for; none means all events
+    name = quoted(label) if label else asked.label if asked else "series"
     breakdown = result.get("breakdown_value")
     if breakdown not in (None, "", []):
         parts = breakdown if isinstance(breakdown, list) else [breakdown]
-        value = ", ".join("(no value)" if v is None else str(v) for v in parts)
+        value = ", ".join("(no value)" if v is None else quoted(v) for v in parts)
         name = f"{name} [{value}]"
     math = action.get("math") or (asked.math if asked else None)
     data = result.get("data") or []
     days = result.get("days") or result.get("labels") or []
     if math in PROPERTY_MATH:
-        head = f"{name} ({math})"
+        head = f"{name} ({term(math)})"
     else:
         word = "sum of interval values" if math in UNIQUE_MATH else "total"
         count = result.get("count")
@@ -237,6 +252,12 @@ def _render_trends(data: Any, args: RunTrendsArgs, ctx: Context) -> str:
 # -- HogQL --------------------------------------------------------------------------------------
 
 MAX_ROWS_SHOWN = 200
+# A query's answer, or a query PostHog ran in the background.
+HOGQL_TEXT = tuple(
+    f"{where}{part}"
+    for where in ("", "query_status.results.")
+    for part in ("columns[]", "results[][]", "error")
+)
 _FINAL_LIMIT = re.compile(r"\blimit\s+\d+(\s*(,|offset)\s*\d+)?\s*$", re.IGNORECASE)
 _COMMENT = re.compile(r"--[^\n]*")
 HOGQL_FIX = (
@@ -273,12 +294,10 @@ def _hogql_plan(args: RunHogQLQueryArgs, ctx: Context) -> Plan[dict[str, Any]]:
     return (yield from run_query(ctx, query, "hogql"))
 
 
-def _cell(value: Any, null: str = "null") -> str:
-    if value is None:
-        return null
+def _cell(value: Any) -> str:
     if isinstance(value, dict | list):
-        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-    return num(value) if isinstance(value, float) else str(value)
+        return compact_json(value, pruned=False)
+    return num(value) if isinstance(value, float) else quoted(value)
 
 
 def _render_hogql(data: Any, args: RunHogQLQueryArgs, ctx: Context) -> str:
@@ -290,8 +309,8 @@ def _render_hogql(data: Any, args: RunHogQLQueryArgs, ctx: Context) -> str:
     columns = [str(c) for c in data.get("columns") or []]
     rows = [r if isinstance(r, list) else [r] for r in data.get("results") or []]
     if args.format == "csv":
-        return clip(csv_text([columns, *([_cell(v, "") for v in row] for row in rows)]))
-    lines = [f"{len(rows)} row(s). Columns: {' | '.join(columns)}"]
+        return clip(csv_text([columns, *rows]))
+    lines = [f"{len(rows)} row(s). Columns: {' | '.join(map(quoted, columns))}"]
     lines += cut(
         [" | ".join(_cell(v) for v in row) for row in rows],
         MAX_ROWS_SHOWN,
@@ -306,7 +325,7 @@ def _render_hogql(data: Any, args: RunHogQLQueryArgs, ctx: Context) -> str:
     ):
         lines.append(f"Capped at limit={args.limit} (added as LIMIT); raise limit for more rows.")
     if data.get("error"):
-        lines.append(f"PostHog reported: {data['error']}")
+        lines.append(f"PostHog reported: {quoted(data['error'])}")
     return clip("\n".join(lines))
 
 
@@ -320,6 +339,7 @@ ACTIONS = [
         _funnel_plan,
         _render_funnel,
         catalogue="GET_FUNNEL_INSIGHTS_IN_PROJECT",
+        user_text=FUNNEL_TEXT,
         explain=query_explainer("Check the event names and the date range, and call again."),
         example={"events": ["$pageview", "user signed up"], "date_from": "-30d"},
     ),
@@ -331,6 +351,7 @@ ACTIONS = [
         RunTrendsArgs,
         _trends_plan,
         _render_trends,
+        user_text=TRENDS_TEXT,
         explain=query_explainer(
             "Check event names, property keys and math (avg..p99 need math_property), and call "
             "again."
@@ -345,6 +366,7 @@ ACTIONS = [
         RunHogQLQueryArgs,
         _hogql_plan,
         _render_hogql,
+        user_text=HOGQL_TEXT,
         not_found="That query id is unknown or expired; run the SQL again with query.",
         explain=query_explainer(HOGQL_FIX),
         example={

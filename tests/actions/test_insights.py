@@ -36,8 +36,8 @@ SCENARIOS = [
         "posthog_create_insight.yaml",
         example("posthog_create_insight"),
         expect=(
-            "Created insight 'Weekly signups' (short_id aB3dE9fQ, id 5501)",
-            "trends of user signed up (dau), by week, from -90d",
+            'Created insight "Weekly signups" (short_id aB3dE9fQ, id 5501)',
+            'trends of "user signed up" (dau), by week, from -90d',
             "https://us.posthog.com/project/2/insights/aB3dE9fQ",
         ),
         forbid=("null", "created_by", "ada@example.com"),
@@ -57,9 +57,10 @@ SCENARIOS = [
         expect=(
             "Insights 1-3 of 3.",
             "2 of 3 insights on this page are trends",
-            "Weekly signups (short_id aB3dE9fQ, id 5501): user signed up (dau), by week",
-            "user signed up 1804 (latest 2026-11-16: 476)",
-            "Pageviews and upgrades (short_id Pq7Rs8Tu, id 5507): $pageview, Clicked upgrade (dau)",
+            '"Weekly signups" (short_id aB3dE9fQ, id 5501): "user signed up" (dau), by week',
+            '"user signed up" 1804 (latest 2026-11-16: 476)',
+            '"Pageviews and upgrades" (short_id Pq7Rs8Tu, id 5507): "$pageview", '
+            '"Clicked upgrade" (dau)',
             "/project/2/insights/<short_id>",
         ),
         forbid=("Signup funnel", "Zx81Qw0p", "null"),
@@ -77,8 +78,8 @@ SCENARIOS = [
         "posthog_list_trend_insights.short_id.yaml",
         {"short_id": "aB3dE9fQ"},
         expect=(
-            "Weekly signups (short_id aB3dE9fQ, id 5501)",
-            "user signed up 1804",
+            '"Weekly signups" (short_id aB3dE9fQ, id 5501)',
+            '"user signed up" 1804',
             "Open: https://us.posthog.com/project/2/insights/aB3dE9fQ",
         ),
         artifact_keys=("results",),
@@ -96,8 +97,8 @@ SCENARIOS = [
         {"limit": 10, "format": "csv"},
         expect=(
             "CSV: 2 of 3 insights on this page are trends.",
-            "5501,aB3dE9fQ,Weekly signups",
-            "5507,Pq7Rs8Tu,Pageviews and upgrades",
+            '5501,"aB3dE9fQ","Weekly signups"',
+            '5507,"Pq7Rs8Tu","Pageviews and upgrades"',
         ),
         forbid=("Signup funnel",),
         artifact_keys=("csv",),

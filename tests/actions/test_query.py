@@ -26,8 +26,8 @@ SCENARIOS = [
         example("posthog_run_funnel"),
         expect=(
             "Funnel 2026-10-21 to 2026-11-20, conversion window 14 day(s)",
-            "1. $pageview: 1800",
-            "2. user signed up: 240 (13.3% of previous, 13.3% of first); median 48m 10s",
+            '1. "$pageview": 1800',
+            '2. "user signed up": 240 (13.3% of previous, 13.3% of first); median 48m 10s',
         ),
         artifact_keys=("results",),
     ),
@@ -41,7 +41,7 @@ SCENARIOS = [
             ],
             "date_from": "-30d",
         },
-        expect=("1. $pageview: 1800", "2. user signed up: 240"),
+        expect=('1. "$pageview": 1800', '2. "user signed up": 240'),
         artifact_keys=("results",),
     ),
     Scenario(
@@ -57,9 +57,9 @@ SCENARIOS = [
             "format": "csv",
         },
         expect=(
-            "step,name,count,pct_of_previous,pct_of_first,median_s",
-            "2,viewed pricing,600,40.0%,40.0%,95",
-            "3,user signed up,0,0.0%,0.0%,",
+            '"step","name","count","pct_of_previous","pct_of_first","median_s"',
+            '2,"viewed pricing",600,"40.0%","40.0%",95',
+            '3,"user signed up",0,"0.0%","0.0%",',
         ),
         artifact_keys=("results",),
     ),
@@ -76,7 +76,7 @@ SCENARIOS = [
         example("posthog_run_trends"),
         expect=(
             "Trends by day 2026-11-13 to 2026-11-20",
-            "user signed up: total 240; 2026-11-13 28, 2026-11-14 31,",
+            '"user signed up": total 240; 2026-11-13 28, 2026-11-14 31,',
             "2026-11-20 28",
         ),
         artifact_keys=("results",),
@@ -93,8 +93,8 @@ SCENARIOS = [
         },
         expect=(
             "Trends by hour",
-            "$pageview [Mobile Safari]: sum of interval values 121; 2026-11-20 06:00 12,",
-            "$pageview [Chrome iOS]: sum of interval values 24",
+            '"$pageview" ["Mobile Safari"]: sum of interval values 121; 2026-11-20 06:00 12,',
+            '"$pageview" ["Chrome iOS"]: sum of interval values 24',
         ),
     ),
     Scenario(
@@ -113,7 +113,11 @@ SCENARIOS = [
         "posthog_run_hogql_query",
         "posthog_run_hogql_query.yaml",
         {"query": TOP_EVENTS},
-        expect=("3 row(s). Columns: event | c", "$pageview | 18234", "user signed up | 240"),
+        expect=(
+            '3 row(s). Columns: "event" | "c"',
+            '"$pageview" | 18234',
+            '"user signed up" | 240',
+        ),
         forbid=("Capped",),
         artifact_keys=("columns", "results"),
     ),
@@ -128,14 +132,14 @@ SCENARIOS = [
         "posthog_run_hogql_query",
         "posthog_run_hogql_query.polled.yaml",
         {"query": BROWSERS},
-        expect=("4 row(s). Columns: browser | c", "Chrome | 10512", "null | 12"),
+        expect=('4 row(s). Columns: "browser" | "c"', '"Chrome" | 10512', "null | 12"),
         artifact_keys=("columns", "results"),
     ),
     Scenario(
         "posthog_run_hogql_query",
         "posthog_run_hogql_query.resume.yaml",
         {"query_id": "0b6f1c2e9d7a4a53b8f0f3c1d2e4a5b6", "format": "csv"},
-        expect=("browser,c\nChrome,10512\n", "\n,12"),
+        expect=('"browser","c"\n"Chrome",10512\n', "\n,12"),
         artifact_keys=("columns", "results"),
     ),
     Scenario(
