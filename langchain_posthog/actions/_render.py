@@ -151,19 +151,20 @@ def page_note(data: Any, *, shown: int, offset: int | None, noun: str) -> str:
     return text
 
 
-def csv_text(rows: Iterable[Sequence[Any]]) -> str:
+def csv_text(rows: Iterable[Sequence[Any]], limit: int = MAX_QUOTED) -> str:
     """Rows (the header first) as CSV text (RFC 4180), each row on one line.
 
     Numbers are written bare and every text cell in quotes, with its quotes doubled as CSV does;
     inside, backslashes, line breaks, control, bidirectional and zero-width characters are JSON
     escapes (a backslash and ``n`` for a line break), so no cell can start a line. A CSV reader
     gives each cell's escaped text, which with its quotes escaped is the inside of a JSON string
-    literal of the original. Objects and lists are cells of their compact JSON.
+    literal of the original. Objects and lists are cells of their compact JSON. Text over
+    ``limit`` characters is cut, its cell ending in ``…(+N chars)``.
     """
-    return "".join(",".join(map(_csv_cell, row)) + "\n" for row in rows)
+    return "".join(",".join(_csv_cell(cell, limit) for cell in row) + "\n" for row in rows)
 
 
-def _csv_cell(value: Any) -> str:
+def _csv_cell(value: Any, limit: int) -> str:
     if value is None or value == "":
         return ""
     if isinstance(value, bool):
@@ -173,8 +174,10 @@ def _csv_cell(value: Any) -> str:
     if isinstance(value, str) and _PLAIN_NUMBER.fullmatch(value):
         return value  # a number PostHog's own CSV wrote as text
     text = value if isinstance(value, str) else compact_json(value, pruned=False)
-    inner = json.dumps(text, ensure_ascii=False)[1:-1].replace('\\"', '"')
-    return '"' + inner.translate(_ESCAPE_HIDDEN).replace('"', '""') + '"'
+    rest = len(text) - limit
+    inner = json.dumps(text[:limit] if rest > 0 else text, ensure_ascii=False)[1:-1]
+    inner = inner.replace('\\"', '"').translate(_ESCAPE_HIDDEN).replace('"', '""')
+    return f'"{inner}' + (f"…(+{rest} chars)" if rest > 0 else "") + '"'
 
 
 def cut(

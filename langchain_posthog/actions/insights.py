@@ -203,7 +203,10 @@ def _filter_csv(text: str) -> tuple[str, str]:
 
     PostHog's CSV is written again, so its text cells read as every CSV of this toolkit.
     """
-    rows = list(csv.reader(io.StringIO(text)))
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as error:  # not CSV: the tool says PostHog's answer is not what it reads
+        raise ValueError(f"PostHog's CSV does not parse: {error}") from None
     column = "query.source.kind"
     if not rows or column not in rows[0]:
         note = "CSV of every insight on the page (all kinds; no query kind column to filter)."

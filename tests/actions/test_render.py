@@ -110,6 +110,10 @@ def test_a_csv_cell_stays_on_its_row_and_reads_back(cell: Any) -> None:
     assert lines[1].startswith('"')  # text is always in quotes, numbers never
 
 
+def test_a_long_csv_cell_is_cut_inside_its_quotes() -> None:
+    assert csv_text([["x" * 600, 1]], limit=500) == '"' + "x" * 500 + '…(+100 chars)",1\n'
+
+
 def test_posthog_words_are_bare_and_anything_else_quoted() -> None:
     assert (
         term("icontains") == "icontains" and term("2026-11-21T09:00:00Z") == "2026-11-21T09:00:00Z"
