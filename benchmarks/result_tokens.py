@@ -5,7 +5,8 @@ configured as tests/conftest.py configures pytest-recording (same matchers, same
 scrubbing), with the arguments of the tool's success scenario in tests/actions (or the
 row's ``example`` when there is none). The tool's content is counted with o200k against the
 raw JSON PostHog sent: each response body as ``json.dumps`` writes it, all the cassette's
-responses together for tools that make several calls (text bodies, CSV, as they are).
+responses together for tools that make several calls (text bodies, CSV, as they are). The last
+line of the table is what the line saying what quotes mean costs, in the results that carry it.
 
     python benchmarks/result_tokens.py           # table
     python benchmarks/result_tokens.py NAME      # also print NAME's content
@@ -28,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from langchain_posthog.actions import ACTIONS  # noqa: E402
+from langchain_posthog.actions._render import DATA_NOTE  # noqa: E402
 from tests.conftest import (  # noqa: E402
     CASSETTES,
     _scrub_request,
@@ -102,12 +104,15 @@ def measure(tools: list[str] | None = None) -> list[dict[str, Any]]:
         content = result["content"]
         raw_tokens = sum(len(encoding.encode(body)) for body in raw)
         content_tokens = len(encoding.encode(content))
+        noted = content.endswith("\n" + DATA_NOTE)
+        note_tokens = content_tokens - len(encoding.encode(content[: -len(DATA_NOTE) - 1]))
         rows.append(
             {
                 "tool": tool,
                 "calls": len(raw),
                 "raw": raw_tokens,
                 "content": content_tokens,
+                "note": note_tokens if noted else 0,
                 "ratio": content_tokens / raw_tokens if raw_tokens else float("nan"),
                 "text": content,
             }
@@ -144,6 +149,12 @@ def table(rows: list[dict[str, Any]]) -> str:
             f"| **median ratio** | | | | **{median:.2f}** (goal <= {GOAL}: "
             f"{'met' if median <= GOAL else 'not met'}) |",
         ]
+        noted = [r["note"] for r in measured if r["note"]]
+        if noted:
+            lines.append(
+                f"| of the content: the line saying what quotes mean, in {len(noted)} of "
+                f"{len(measured)} results | | | {sum(noted):,} | {max(noted)} per result |"
+            )
     return "\n".join(lines)
 
 

@@ -131,7 +131,7 @@ def a_tool_runs_against_the_loopback_standin() -> str:
         answers = [tool.invoke(call("sync")), asyncio.run(run_async())]
         for message in answers:
             assert message.status == "success", message.content
-            assert "new-onboarding (id 1234)" in message.content, message.content
+            assert '"new-onboarding" (id 1234)' in message.content, message.content
             assert message.artifact["id"] == 1234
         received = server.received("GET", path)
     assert len(received) == 2, [(r.method, r.path) for r in server.received()]

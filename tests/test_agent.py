@@ -60,7 +60,7 @@ def check_run(messages: list[BaseMessage]) -> None:
     assert "Not found (404)" in str(missing.content)
     assert "posthog_list_feature_flags" in str(missing.content)
     assert found.status == "success"
-    assert "new-onboarding (id 1234)" in str(found.content)
+    assert '"new-onboarding" (id 1234)' in str(found.content)
     assert found.artifact["key"] == "new-onboarding"
     assert isinstance(messages[-1], AIMessage) and "0% of users" in str(messages[-1].content)
 

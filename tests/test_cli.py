@@ -155,7 +155,7 @@ def test_call_prints_content_or_artifact(capsys: pytest.CaptureFixture[str]) -> 
         main(["--project-id", "2", "call", "posthog_get_feature_flag", "--args", '{"id": 1234}'])
         == 0
     )
-    assert "new-onboarding (id 1234)" in capsys.readouterr().out
+    assert '"new-onboarding" (id 1234)' in capsys.readouterr().out
     args = ["call", "POSTHOG_GET_FEATURE_FLAG_DETAILS", "--args", '{"id": 1234}']
     assert main([*args, "--project-id", "2", "--artifact"]) == 0
     assert json.loads(capsys.readouterr().out)["key"] == "new-onboarding"

@@ -41,7 +41,7 @@ def test_chatbot_demo_walks_through_a_whole_session(load, capsys) -> None:  # ty
         "posthog_create_survey",
     ):
         assert f"-> {tool}(" in out, tool
-    assert "new-onboarding (id 1234)" in out
+    assert '"new-onboarding" (id 1234)' in out
     assert "20% of all users" in out
     assert "Allow posthog_update_feature_flag?" in out  # writes wait for approval
     assert "Allow posthog_create_survey?" in out
@@ -53,9 +53,9 @@ def test_chatbot_demo_walks_through_a_whole_session(load, capsys) -> None:  # ty
 def test_rollout_graph_demo_approves_and_applies_one_stage(load, capsys) -> None:  # type: ignore[no-untyped-def]
     assert load("langgraph_rollout").main(["--demo"]) == 0
     out = capsys.readouterr().out
-    assert "Flag: new-onboarding (id 1234)" in out
+    assert 'Flag: "new-onboarding" (id 1234)' in out
     assert "Roll flag 1234 out to 20%?" in out
-    assert "Update: Updated flag new-onboarding (id 1234)" in out and "20% of all users" in out
+    assert 'Update: Updated flag "new-onboarding" (id 1234)' in out and "20% of all users" in out
     assert "Rollout stopped" in out
 
 

@@ -174,7 +174,7 @@ def test_execute_returns_the_catalogue_fields_and_never_raises() -> None:
         and good.error is None
         and good.data == {"id": 5, "key": "k", "active": True}
     )
-    assert good.content and "k (id 5)" in good.content
+    assert good.content and '"k" (id 5)' in good.content
 
     failures: list[tuple[str, dict[str, Any], str]] = [
         ("posthog_get_feature_flag", {"id": "abc"}, "id:"),

@@ -25,6 +25,7 @@ from langchain_posthog.actions import (
     saved_insights,
     survey_updates,
     surveys,
+    trends,
 )
 from langchain_posthog.actions._row import Action
 
@@ -36,6 +37,7 @@ ACTIONS: tuple[Action, ...] = (
     *insights.ACTIONS,
     *saved_insights.ACTIONS,
     *query.ACTIONS,
+    *trends.ACTIONS,
     *error_tracking.ACTIONS,
     *cohorts.ACTIONS,
     *persons.ACTIONS,

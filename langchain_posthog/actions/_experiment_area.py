@@ -15,4 +15,9 @@ EXPERIMENTS = Area(
     "experiment",
     ui="experiments",
     not_found="Find the experiment's id with posthog_list_experiments.",
-)
+    text=(
+        "name", "description", "feature_flag_key", "feature_flag.key", "feature_flag.name",
+        "feature_flag.filters", "parameters.feature_flag_variants", "metrics",
+        "metrics_secondary", "saved_metrics", "conclusion_comment", "holdout.name",
+    ),
+)  # fmt: skip

@@ -26,6 +26,7 @@ FLAGS = Area(
     plural="feature flags",
     ui="feature_flags",
     not_found="Find the flag's id with posthog_list_feature_flags (search by key).",
+    text=("key", "name", "tags[]", "filters"),
 )
 # Checked, not declared: a key's characters and length stay out of the schema a model reads.
 LookupKey = Annotated[str, key_chars(), text_max(400)]

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator
 
 from langchain_posthog.actions._nodes import InsightQuery
-from langchain_posthog.actions._render import said
+from langchain_posthog.actions._render import quoted, said, term
 from langchain_posthog.actions._shapes import Area
 
 INSIGHTS = Area(
@@ -24,7 +24,11 @@ INSIGHTS = Area(
     not_found=(
         "The short_id is the code in the insight's URL (/insights/<short_id>); or list without it."
     ),
-)
+    text=(
+        "name", "derived_name", "description", "tags[]", "query.source.series",
+        "query.source.breakdownFilter.breakdown", "query.source.properties", "result",
+    ),
+)  # fmt: skip
 
 KIND_NAMES = {
     "TrendsQuery": "trends",
@@ -72,36 +76,37 @@ def kind_of(insight: dict[str, Any]) -> str:
     return f"legacy {legacy} filters" if legacy else "no query"
 
 
-def series_text(query: dict[str, Any]) -> str:
-    """The series of a query node, ``$pageview, Clicked upgrade (dau)``."""
+def series_text(query: dict[str, Any], between: str = ", ") -> str:
+    """The series of a query node, ``"$pageview", "Clicked upgrade" (dau)``: names quoted."""
     parts = []
     for node in query.get("series") or []:
         label = node.get("custom_name") or node.get("event") or node.get("name")
         if node.get("kind") == "ActionsNode":
-            label = node.get("custom_name") or node.get("name") or said("action {}", node.get("id"))
+            label = node.get("custom_name") or node.get("name")
+            text = quoted(label) if label else said("action {}", node.get("id"))
+        else:
+            text = quoted(label) if label else "All events"
         math = node.get("math")
-        parts.append(
-            f"{label or 'All events'}" + (f" ({math})" if math and math != "total" else "")
-        )
-    return ", ".join(parts)
+        parts.append(text + (f" ({term(math)})" if math and math != "total" else ""))
+    return between.join(parts)
 
 
 def summary(query: dict[str, Any]) -> str:
     """A query node in a few words: its kind, series, interval, breakdown and dates."""
     kind = query.get("kind")
-    text = KIND_NAMES.get(str(kind), str(kind)) if kind else "insight"
-    series = series_text(query)
+    text = KIND_NAMES.get(str(kind)) or term(kind) if kind else "insight"
+    series = series_text(query, " -> " if kind == "FunnelsQuery" else ", ")
     if series:
-        text += " of " + (series if kind != "FunnelsQuery" else series.replace(", ", " -> "))
+        text += " of " + series
     if query.get("interval"):
-        text += f", by {query['interval']}"
+        text += f", by {term(query['interval'])}"
     breakdown = (query.get("breakdownFilter") or {}).get("breakdown")
     if breakdown:
-        text += f", broken down by {breakdown}"
+        text += f", broken down by {quoted(breakdown)}"
     dates = query.get("dateRange") or {}
     if dates.get("date_from"):
-        text += f", from {dates['date_from']}" + (
-            f" to {dates['date_to']}" if dates.get("date_to") else ""
+        text += f", from {term(dates['date_from'])}" + said(
+            " to {}", dates.get("date_to") and term(dates["date_to"])
         )
     return text
 

@@ -6,6 +6,7 @@ The rows live in the area modules beside this one; the tool that runs a row is
 
 from __future__ import annotations
 
+import re
 import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -15,10 +16,22 @@ from typing import Any, Literal
 from pydantic import create_model
 
 from langchain_posthog.actions._args import ArgsModel, ProjectId
+from langchain_posthog.actions._render import noted
 from langchain_posthog.api.calls import Plan
 from langchain_posthog.api.errors import PostHogAPIError
 
 Scope = Literal["read", "write", "destructive"]
+
+# Where PostHog keeps what it stored as it was captured, in any answer: event names, distinct
+# ids, event and person properties (names and values), series labels and breakdown values, a
+# recording's first URL. Anyone with the project's public key can send these. A row whose
+# answers hold any of them declares them in ``user_text`` (tests/test_untrusted.py checks).
+CAPTURED = (
+    "**.event", "**.distinct_id", "**.distinct_ids[]", "**.properties.*", "**.label",
+    "**.breakdown_value", "**.start_url",
+)  # fmt: skip
+# One step of a path: a key, a key whose list is walked (``[]`` once per level), ``*`` or ``**``.
+_STEP = re.compile(r"(\*\*|\*|[^.\[\]*]+(\[\])*|(\[\])+)")
 
 
 @dataclass(frozen=True)
@@ -73,6 +86,17 @@ class Action:
         explain: an action's own wording for some PostHog errors: its text, or the error
             reworded (``dataclasses.replace``) for the default wording, or ``None``.
         example: arguments for a call that the cassettes answer (standard tests, docs).
+        user_text: where PostHog's answers to this row hold text that neither PostHog nor this
+            toolkit wrote: what a product's visitors sent (see :data:`CAPTURED`) or a team
+            typed (names, descriptions, questions). Paths into each JSON answer: ``.`` steps
+            into an object, ``[]`` through a list's items, ``*`` covers every key of an object
+            and its value, ``**`` any depth; a path to an object or a list covers all within.
+            E.g. ``("name", "results[].distinct_ids[]", "properties.*")``. ``render`` shows
+            these only through ``quoted()``, ``compact_json()`` or ``csv_text()``; a test plants
+            injections there. ``None``: the answers hold none.
+
+    Content that holds a quoted value gets :data:`~langchain_posthog.actions._render.DATA_NOTE`
+    on its last line, added here to every row's ``render``.
     """
 
     name: str
@@ -88,6 +112,24 @@ class Action:
     not_found: str = ""
     explain: Callable[[PostHogAPIError, Any, Context], str | PostHogAPIError | None] | None = None
     example: Mapping[str, Any] = field(default_factory=dict)
+    user_text: tuple[str, ...] | None = None
+
+    def __post_init__(self) -> None:
+        for path in self.user_text or ():
+            if not all(_STEP.fullmatch(step) for step in path.split(".")):
+                raise ValueError(f"{self.name}: {path!r} is not a user_text path")
+        if not getattr(self.render, "notes_data", False):
+            object.__setattr__(self, "render", _noting(self.render))
+
+
+def _noting(render: Callable[[Any, Any, Context], str]) -> Callable[[Any, Any, Context], str]:
+    """``render``, saying once under its text what quoted values are."""
+
+    def render_noted(data: Any, args: Any, ctx: Context) -> str:
+        return noted(render(data, args, ctx))
+
+    render_noted.notes_data = True  # type: ignore[attr-defined]
+    return render_noted
 
 
 @cache

@@ -20,6 +20,8 @@ from langchain_posthog.actions._row import Action, Context, Scope
 from langchain_posthog.api.calls import Call, Plan, api_path
 
 _PLACEHOLDER = re.compile(r"{(\w+)}")
+# Who made or last changed an object: PostHog users, as they named themselves.
+AUTHORS = ("created_by.*", "last_modified_by.*")
 
 Render = Callable[[Any, Any, Context], str]
 
@@ -40,6 +42,8 @@ class Area:
         id_field: the argument that names one object in a path.
         not_found: what to tell a model that used an id that does not exist.
         project_scoped: whether the collection belongs to a project.
+        text: where one object holds text that people wrote (a row's ``user_text``, in one
+            object): its rows declare these paths, in the object and in a list's ``results[]``.
     """
 
     scope: str
@@ -51,6 +55,7 @@ class Area:
     id_field: str = "id"
     not_found: str = ""
     project_scoped: bool = True
+    text: tuple[str, ...] = ()
 
     @property
     def collection(self) -> str:
@@ -78,6 +83,15 @@ class Area:
         """The line that opens the object ``key`` in PostHog's UI."""
         return f"Open: {ctx.ui(f'{self.ui}/{key}', answer)}"
 
+    def user_text(self, *more: str) -> tuple[str, ...] | None:
+        """The ``user_text`` of a row answered with this area's objects, one or a list of them.
+
+        ``more``: paths of the row's own answers, such as a bulk action's summary.
+        """
+        paths = (*self.text, *AUTHORS) if self.text else ()
+        found = (*paths, *(f"results[].{p}" for p in paths), *more)
+        return tuple(dict.fromkeys(found)) or None
+
     def links(self, data: Any, ctx: Context) -> list[str]:
         """The line that opens the object PostHog answered with, if it says which one."""
         key = data.get(self.link_key) if isinstance(data, dict) else None
@@ -95,8 +109,12 @@ def row(
     scope: Scope = "read",
     **more: Any,
 ) -> Action:
-    """A row of ``area`` with its own plan and render: its API scope follows from the area."""
+    """A row of ``area`` with its own plan and render.
+
+    Its API scope follows from the area, and so does its ``user_text`` unless it gives its own.
+    """
     more.update(api_scope=area.api_scope(scope), project_scoped=area.project_scoped)
+    more.setdefault("user_text", area.user_text())
     return Action(name, description, args, plan, render, scope, **more)
 
 

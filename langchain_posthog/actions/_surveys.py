@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from pydantic import WithJsonSchema
 
 from langchain_posthog.actions._args import Uuid
-from langchain_posthog.actions._render import named, said
+from langchain_posthog.actions._render import named, said, term
 from langchain_posthog.actions._shapes import Area
 
 SURVEYS = Area(
@@ -19,7 +19,13 @@ SURVEYS = Area(
         "Survey ids are UUIDs: posthog_get_survey_response_counts lists every survey with its id, "
         "or take it from the survey's URL (.../surveys/<id>)."
     ),
-)
+    text=(
+        "name", "description", "questions", "conditions", "appearance", "linked_flag.key",
+        "linked_flag.name", "targeting_flag.key", "targeting_flag.name", "targeting_flag.filters",
+        "internal_targeting_flag.key", "internal_targeting_flag.name",
+        "internal_targeting_flag.filters", "feature_flag_keys",
+    ),
+)  # fmt: skip
 # Validated by Uuid's pattern; the model reads the shorter "format: uuid".
 SurveyId = Annotated[Uuid, WithJsonSchema({"type": "string", "format": "uuid"})]
 
@@ -31,9 +37,9 @@ def survey_state(survey: dict[str, Any]) -> str:
     elif not survey.get("start_date"):
         state = "draft (not launched)"
     elif survey.get("end_date"):
-        state = f"stopped {survey['end_date']}"
+        state = f"stopped {term(survey['end_date'])}"
     else:
-        state = f"running since {survey['start_date']}"
+        state = f"running since {term(survey['start_date'])}"
     return state
 
 
@@ -42,6 +48,6 @@ def headline(survey: dict[str, Any]) -> str:
     questions = survey.get("questions") or []
     return (
         f"{named(survey)}: "
-        + said("{}, ", survey.get("type"))
+        + said("{}, ", survey.get("type") and term(survey["type"]))
         + f"{len(questions)} question{'s' if len(questions) != 1 else ''}, {survey_state(survey)}"
     )

@@ -7,11 +7,11 @@ from typing import Any
 from pydantic import Field
 
 from langchain_posthog.actions._args import ArgsModel, Limit, Offset
-from langchain_posthog.actions._render import said
+from langchain_posthog.actions._render import named, quoted, said, term
 from langchain_posthog.actions._row import Context
 from langchain_posthog.actions._shapes import Area, get_row, list_row
 
-PROJECTS = Area("project", "projects", "project", project_scoped=False)
+PROJECTS = Area("project", "projects", "project", project_scoped=False, text=("name",))
 USERS = Area(
     "user",
     "users",
@@ -19,7 +19,11 @@ USERS = Area(
     id_field="uuid",
     not_found="Use uuid '@me' for the key's owner.",
     project_scoped=False,
-)
+    text=(
+        "first_name", "last_name", "email", "distinct_id", "team.name", "organization.name",
+        "organization.teams[].name", "organization.projects[].name", "organizations[].name",
+    ),
+)  # fmt: skip
 
 
 class ListProjectsArgs(ArgsModel):
@@ -29,12 +33,12 @@ class ListProjectsArgs(ArgsModel):
 
 def _project_line(p: dict[str, Any]) -> str:
     facts = [
-        said("timezone {}", p.get("timezone")),
+        said("timezone {}", p.get("timezone") and term(p["timezone"])),
         "" if p.get("ingested_event") else "no events yet",
         "demo" if p.get("is_demo") else "",
     ]
     text = ", ".join(filter(None, facts))
-    return f"- {p.get('name') or '(unnamed)'}{said(' (id {})', p.get('id'))}" + said(": {}", text)
+    return f"- {named(p)}" + said(": {}", text)
 
 
 class GetCurrentUserArgs(ArgsModel):
@@ -46,26 +50,24 @@ class GetCurrentUserArgs(ArgsModel):
 
 
 def _user_text(data: Any, args: GetCurrentUserArgs, ctx: Context) -> str:
-    name = " ".join(filter(None, [data.get("first_name"), data.get("last_name")])) or "(no name)"
-    email, uuid = said(" <{}>", data.get("email")), said(" (uuid {})", data.get("uuid"))
-    lines = [f"User: {name}{email}{uuid}"]
+    name = " ".join(filter(None, [data.get("first_name"), data.get("last_name")]))
+    email = said(", email {}", data.get("email") and quoted(data["email"]))
+    lines = [f"User: {quoted(name) if name else '(no name)'}{email}"]
+    lines[0] += said(" (uuid {})", data.get("uuid"))
     team = data.get("team") or {}
     if team:
         facts = [
             said("id {}", team.get("project_id") or team.get("id")),
-            said("timezone {}", team.get("timezone")),
+            said("timezone {}", team.get("timezone") and term(team["timezone"])),
         ]
         text = ", ".join(filter(None, facts))
-        lines.append(f"Current project: {team.get('name') or '(unnamed)'}" + said(" ({})", text))
+        lines.append(f"Current project: {named(team, ident=False)}" + said(" ({})", text))
     org = data.get("organization") or {}
     if org:
-        org_name = org.get("name") or "(unnamed)"
-        lines.append(f"Current organization: {org_name}{said(' (id {})', org.get('id'))}")
+        lines.append(f"Current organization: {named(org)}")
     others = [o for o in data.get("organizations") or [] if isinstance(o, dict)]
     if len(others) > 1:
-        lines.append(
-            "Organizations: " + ", ".join(str(o.get("name") or "(unnamed)") for o in others)
-        )
+        lines.append("Organizations: " + ", ".join(named(o, ident=False) for o in others))
     return "\n".join(lines)
 
 

@@ -32,9 +32,9 @@ from pydantic_core import CoreSchema
 from langchain_posthog.actions._args import ArgsModel
 from langchain_posthog.actions._batch_forms import SECRET_FIELDS, UNHONOURED, posthog_forms
 from langchain_posthog.actions._filters import QueryProperty
-from langchain_posthog.actions._render import named, said
+from langchain_posthog.actions._render import named, quoted, said, term
 from langchain_posthog.actions._row import Context
-from langchain_posthog.actions._shapes import Area, create_row
+from langchain_posthog.actions._shapes import AUTHORS, Area, create_row
 from langchain_posthog.api.calls import Call, Plan
 from langchain_posthog.api.errors import PostHogAPIError
 from langchain_posthog.api.redaction import mask_text, redact
@@ -338,11 +338,11 @@ def _created_text(data: Any, args: CreateBatchExportArgs, ctx: Context) -> str:
     interval = str(data.get("interval") or args.interval)
     lines = [
         named(data),
-        f"To: {kind} {_target(kind, config)}",
-        f"Exports {data.get('model') or 'events'} {_EVERY.get(interval, interval)}; "
+        f"To: {term(kind)} {quoted(_target(kind, config))}",
+        f"Exports {term(data.get('model') or 'events')} {_EVERY.get(interval, term(interval))}; "
         + ("paused" if data.get("paused") else "active"),
     ]
-    window = [f"{word} {data[key]}" for key, word in _WINDOW if data.get(key)]
+    window = [f"{word} {term(data[key])}" for key, word in _WINDOW if data.get(key)]
     if window:
         lines.append("Runs " + " ".join(window))
     return "\n".join(lines)
@@ -378,6 +378,7 @@ ACTIONS = [
         _created_text,
         plan=_create_plan,
         catalogue="CREATE_BATCH_EXPORT",
+        user_text=("name", "destination.config", "hogql_query", "filters", *AUTHORS),
         explain=_explain,
         example={
             "name": "Events to S3",

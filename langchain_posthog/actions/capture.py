@@ -16,6 +16,7 @@ from pydantic import AfterValidator, Field
 
 from langchain_posthog.actions._args import ArgsModel
 from langchain_posthog.actions._ingest import capture_call, explain_capture
+from langchain_posthog.actions._render import quoted
 from langchain_posthog.actions._row import Action, Context
 from langchain_posthog.api.calls import Plan
 from langchain_posthog.schema import JsonText
@@ -109,8 +110,8 @@ def _render_event(data: Any, args: Any, ctx: Context) -> str:
     event = data["event"]
     when = f" at {event['timestamp']}" if event.get("timestamp") else ""
     return (
-        f"Captured {event['event']} for {event['distinct_id']}{when} (uuid {event['uuid']}). "
-        + ACCEPTED.format(what="it")
+        f"Captured {quoted(event['event'])} for {quoted(event['distinct_id'])}{when} "
+        f"(uuid {event['uuid']}). " + ACCEPTED.format(what="it")
     )
 
 
@@ -118,7 +119,7 @@ def _render_batch(data: Any, args: Any, ctx: Context) -> str:
     batch = data["batch"]
     names = Counter(e["event"] for e in batch)
     people = len({e["distinct_id"] for e in batch})
-    counts = ", ".join(f"{name} x{n}" for name, n in names.most_common())
+    counts = ", ".join(f"{quoted(name)} x{n}" for name, n in names.most_common())
     return (
         f"Captured {len(batch)} event(s) for {people} distinct id(s): {counts}. "
         + ACCEPTED.format(what="the batch")

@@ -10,7 +10,7 @@ from pydantic import Field, model_validator
 
 from langchain_posthog.actions._args import ArgsModel, Limit, Offset
 from langchain_posthog.actions._filters import NEGATED, VALUELESS, PropertyValue
-from langchain_posthog.actions._render import compact_json, named, said
+from langchain_posthog.actions._render import compact_json, named, quoted, said, term
 from langchain_posthog.actions._row import Context
 from langchain_posthog.actions._shapes import Area, create_row, list_row
 from langchain_posthog.schema import JsonText
@@ -19,7 +19,7 @@ from langchain_posthog.schema import JsonText
 # tokens for the model, and PostHog gets its own operator for a negated property.
 Operator = Literal["exact", "icontains", "regex", "gt", "lt", "is_set"]
 DEFAULT_DAYS = 30
-COHORTS = Area("cohort", "cohorts", "cohort", ui="cohorts")
+COHORTS = Area("cohort", "cohorts", "cohort", ui="cohorts", text=("name", "description", "filters"))
 
 
 # Args models have no docstrings on purpose: pydantic would send them to the model in the
@@ -244,13 +244,15 @@ def _cohort_line(cohort: dict[str, Any]) -> str:
 
 
 def _describe(prop: dict[str, Any]) -> str:
-    key = prop.get("key") or "?"
+    key = quoted(prop.get("key") or "?")
     if prop.get("type") == "behavioral":
         did = "did not perform" if prop.get("negation") else "performed"
-        return f"{did} {key}" + said(" in the last {} days", prop.get("time_value"))
+        days = prop.get("time_value")
+        days = int(days) if isinstance(days, str) and days.isdecimal() and len(days) < 10 else days
+        return f"{did} {key}" + said(" in the last {} days", None if days is None else quoted(days))
     operator, value = prop.get("operator") or "exact", prop.get("value")
     bare = operator in {"is_set", "is_not_set"} or value is None
-    return f"{key} {operator}" + ("" if bare else " " + compact_json(value))
+    return f"{key} {term(operator)}" + ("" if bare else " " + compact_json(value))
 
 
 def _conditions(filters: Any) -> str:

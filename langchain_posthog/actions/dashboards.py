@@ -13,12 +13,13 @@ from langchain_posthog.actions._args import ArgsModel, text_max
 from langchain_posthog.actions._dates import PostHogDate, check_order
 from langchain_posthog.actions._filters import QueryProperty
 from langchain_posthog.actions._nodes import DATE
-from langchain_posthog.actions._render import compact_json, cut, named, quoted
+from langchain_posthog.actions._render import compact_json, cut, named, quoted, term
 from langchain_posthog.actions._row import Context
 from langchain_posthog.actions._shapes import Area, create_row, get_row, update_row
 from langchain_posthog.api.calls import Call, Plan
 
 DashboardId = Annotated[int, Field(ge=1)]
+TILE_TEXT = 80  # characters of a text tile: enough to tell what it says
 DASHBOARDS = Area(
     "dashboard",
     "dashboards",
@@ -28,7 +29,14 @@ DASHBOARDS = Area(
         "Check the dashboard id: it is the number after /dashboard/ in the dashboard's URL, and "
         "the dashboard must be in this project."
     ),
-)
+    text=(
+        "name", "description", "tags[]", "tiles[].text.body", "tiles[].insight.name",
+        "tiles[].insight.derived_name", "tiles[].insight.description",
+        "tiles[].insight.query.source.series", "tiles[].insight.query.source.query",
+        "tiles[].insight.result", "tiles[].insight.created_by.*",
+        "tiles[].insight.last_modified_by.*",
+    ),
+)  # fmt: skip
 
 
 class CreateDashboardArgs(ArgsModel):
@@ -122,14 +130,15 @@ def _tile_line(tile: dict[str, Any]) -> str | None:
     if isinstance(insight, dict):
         if insight.get("deleted"):
             return None
-        name = insight.get("name") or insight.get("derived_name") or "(unnamed insight)"
+        name = insight.get("name") or insight.get("derived_name")
         query = _mapping(insight.get("query"))
-        kind = _mapping(query.get("source")).get("kind") or query.get("kind") or "legacy filters"
+        kind = _mapping(query.get("source")).get("kind") or query.get("kind")
+        kind = term(kind) if kind else "legacy filters"
         detail = f"{kind}, insight {insight.get('id')}" if insight.get("id") else kind
-        return f'- "{name}" ({detail})'
-    words = str(_mapping(tile.get("text")).get("body") or "").split()
-    if words:
-        return "- text: " + " ".join(words[:12]) + ("..." if len(words) > 12 else "")
+        return f"- {quoted(name) if name else '(unnamed insight)'} ({detail})"
+    body = _mapping(tile.get("text")).get("body")
+    if body and str(body).strip():
+        return "- text: " + quoted(str(body), limit=TILE_TEXT)
     return None
 
 
@@ -140,10 +149,10 @@ def _mapping(value: Any) -> dict[str, Any]:
 def _dashboard_text(data: Any, args: GetDashboardArgs, ctx: Context) -> str:
     lines = [_dashboard_head(data)]
     if data.get("description"):
-        lines.append(str(data["description"]))
-    tags = [str(t) for t in data.get("tags") or []]
+        lines.append("Description: " + quoted(data["description"]))
+    tags = data.get("tags") or []
     if tags:
-        lines.append("Tags: " + ", ".join(tags))
+        lines.append("Tags: " + ", ".join(map(quoted, tags)))
     tiles = [t for t in data.get("tiles") or [] if isinstance(t, dict) and not t.get("deleted")]
     shown = [line for line in (_tile_line(t) for t in tiles) if line]
     if shown:

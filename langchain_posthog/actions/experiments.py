@@ -23,7 +23,7 @@ from langchain_posthog.actions._experiment_forms import (
     secondary_metrics,
     spread_parameters,
 )
-from langchain_posthog.actions._render import cut, named, said
+from langchain_posthog.actions._render import cut, named, quoted, said, term
 from langchain_posthog.actions._row import Context
 from langchain_posthog.actions._shapes import (
     create_row,
@@ -194,7 +194,7 @@ def _state(exp: dict[str, Any], *, hint: bool = True) -> str:
     elif exp.get("end_date"):
         state = "stopped"
         if exp.get("conclusion"):
-            state += f", concluded {exp['conclusion']}"
+            state += f", concluded {term(exp['conclusion'])}"
     else:
         state = "running"
     if exp.get("archived"):
@@ -218,8 +218,8 @@ def _metric_names(metrics: Any) -> list[str]:
         if isinstance(metric, dict):
             label = metric.get("name") or metric.get("metric_type") or metric.get("kind")
             kind = metric.get("metric_type")
-            label = label or "(unnamed)"
-            names.append(f"{label} ({kind})" if kind and kind != label else str(label))
+            text = quoted(label) if label else "(unnamed)"
+            names.append(f"{text} ({term(kind)})" if kind and kind != label else text)
     return names
 
 
@@ -229,13 +229,13 @@ def _experiment_text(exp: Any, args: Any, ctx: Context) -> str:
     flag_id = f" (flag id {flag['id']})" if flag.get("id") is not None else ""
     flag_key = exp.get("feature_flag_key") or flag.get("key")
     if flag_key or flag_id:
-        lines.append(f"Feature flag: {flag_key or '(no key)'}{flag_id}")
+        lines.append(f"Feature flag: {quoted(flag_key) if flag_key else '(no key)'}{flag_id}")
     variants = _variants(exp)
     if variants:
         lines.append(
             "Variants: "
             + ", ".join(
-                f"{v.get('key') or '?'}" + said(" {}%", v.get("rollout_percentage"))
+                quoted(v.get("key") or "?") + said(" {}%", v.get("rollout_percentage"))
                 for v in variants
             )
         )
@@ -247,12 +247,12 @@ def _experiment_text(exp: Any, args: Any, ctx: Context) -> str:
         lines.append("; ".join(dates))
     saved = exp.get("saved_metrics") or []
     primary = _metric_names(exp.get("metrics")) + [
-        f"{s.get('name') or '(unnamed)'} (shared)"
+        f"{named(s, ident=False)} (shared)"
         for s in saved
         if (s.get("metadata") or {}).get("type") != "secondary"
     ]
     secondary = _metric_names(exp.get("metrics_secondary")) + [
-        f"{s.get('name') or '(unnamed)'} (shared)"
+        f"{named(s, ident=False)} (shared)"
         for s in saved
         if (s.get("metadata") or {}).get("type") == "secondary"
     ]
@@ -263,12 +263,12 @@ def _experiment_text(exp: Any, args: Any, ctx: Context) -> str:
     if not primary and not secondary:
         lines.append("No metrics yet.")
     if exp.get("conclusion_comment"):
-        lines.append(f"Conclusion comment: {exp['conclusion_comment']}")
+        lines.append(f"Conclusion comment: {quoted(exp['conclusion_comment'])}")
     holdout = exp.get("holdout") or {}
     if holdout.get("name"):
-        lines.append(f"Holdout: {holdout['name']}" + said(" (id {})", holdout.get("id")))
+        lines.append(f"Holdout: {named(holdout)}")
     if exp.get("description"):
-        lines.append(f"Description: {exp['description']}")
+        lines.append(f"Description: {quoted(exp['description'])}")
     return "\n".join(lines)
 
 
@@ -276,7 +276,7 @@ def _experiment_line(exp: dict[str, Any]) -> str:
     flag = exp.get("feature_flag_key") or (exp.get("feature_flag") or {}).get("key")
     parts = [_state(exp, hint=False)]
     if flag:
-        parts.append(f"flag {flag}")
+        parts.append(f"flag {quoted(flag)}")
     parts += [f"{word.lower()} {exp[key]}" for key, word in _DATES if exp.get(key)]
     return f"- {named(exp)}: " + "; ".join(parts)
 
@@ -296,14 +296,14 @@ def _changes(args: _UpdateExperimentArgs) -> list[str]:
     if args.minimum_detectable_effect is not None:
         changes.append(f"minimum detectable effect set to {args.minimum_detectable_effect}%")
     if args.variants is not None:
-        split = ", ".join(f"{v.key} {v.rollout_percentage}%" for v in args.variants)
+        split = ", ".join(f"{quoted(v.key)} {v.rollout_percentage}%" for v in args.variants)
         changes.append(f"variants set to {split}")
     if args.secondary_metrics is not None:
         changes.append(f"secondary metrics replaced ({len(args.secondary_metrics)})")
     if args.archived is not None:
         changes.append("archived" if args.archived else "unarchived")
     if args.name is not None:
-        changes.append(f"renamed to {args.name!r}")
+        changes.append(f"renamed to {quoted(args.name)}")
     if args.description is not None:
         changes.append("description changed")
     return changes

@@ -17,7 +17,7 @@ from langchain_posthog.actions._args import (
 )
 from langchain_posthog.actions._filters import Percent, ReleaseCondition
 from langchain_posthog.actions._flag_lookup import FLAGS, FlagRef, resolve_flag
-from langchain_posthog.actions._render import compact_json, results, said
+from langchain_posthog.actions._render import compact_json, quoted, results, said, term
 from langchain_posthog.actions._row import Context
 from langchain_posthog.actions._shapes import create_row, get_row, list_row, row, update_row
 from langchain_posthog.api.calls import Call, Plan
@@ -150,7 +150,7 @@ def rollout_summary(filters: Mapping[str, Any] | None) -> str:
         props = [p for p in group.get("properties") or [] if isinstance(p, dict)]
         if props:
             conds = " and ".join(
-                f"{p.get('key') or '?'} {p.get('operator') or 'exact'}"
+                f"{quoted(p.get('key') or '?')} {term(p.get('operator') or 'exact')}"
                 + ("" if p.get("value") is None else " " + compact_json(p["value"]))
                 for p in props
             )
@@ -161,16 +161,18 @@ def rollout_summary(filters: Mapping[str, Any] | None) -> str:
     text = "; ".join(parts) if parts else "no release conditions"
     if variants:
         text += "; variants " + ", ".join(
-            f"{v.get('key') or '?'}" + said(" {}%", v.get("rollout_percentage")) for v in variants
+            quoted(v.get("key") or "?") + said(" {}%", v.get("rollout_percentage"))
+            for v in variants
         )
     return text
 
 
 def _flag_line(flag: dict[str, Any]) -> str:
     state = "active" if flag.get("active") else "inactive"
-    name = f' "{flag["name"]}"' if flag.get("name") else ""
+    name = said(", name {}", flag.get("name") and quoted(flag["name"]))
+    key = quoted(flag["key"]) if flag.get("key") else "(no key)"
     return (
-        f"- {flag.get('key') or '(no key)'}{said(' (id {})', flag.get('id'))}{name}: {state}; "
+        f"- {key}{said(' (id {})', flag.get('id'))}{name}: {state}; "
         f"{rollout_summary(flag.get('filters'))}"
     )
 
@@ -179,11 +181,11 @@ def _flag_text(flag: Any, args: Any, ctx: Context) -> str:
     lines = [_flag_line(flag)[2:]]
     extra = []
     if flag.get("tags"):
-        extra.append("tags " + ", ".join(flag["tags"]))
+        extra.append("tags " + ", ".join(map(quoted, flag["tags"])))
     if flag.get("ensure_experience_continuity"):
         extra.append("persists across identify")
     if flag.get("experiment_set"):
-        extra.append(f"used by experiments {flag['experiment_set']}")
+        extra.append(f"used by experiments {compact_json(flag['experiment_set'])}")
     payloads = (flag.get("filters") or {}).get("payloads")
     if payloads:
         extra.append(f"payloads {compact_json(payloads)}")
@@ -275,14 +277,17 @@ def _render_bulk(data: Any, args: Any, ctx: Context) -> str:
     lines += [f"- {_flag_ref(d)}" for d in deleted]
     if errors:
         lines.append(f"Not deleted ({len(errors)}):")
-        lines += [f"- {_flag_ref(e)}" + said(": {}", e.get("reason")) for e in errors]
+        lines += [
+            f"- {_flag_ref(e)}" + said(": {}", e.get("reason") and quoted(e["reason"]))
+            for e in errors
+        ]
     return "\n".join(lines)
 
 
 def _flag_ref(flag: dict[str, Any]) -> str:
     """``key (id 12)``, or what of it PostHog gave."""
     if flag.get("key"):
-        return f"{flag['key']}" + said(" (id {})", flag.get("id"))
+        return quoted(flag["key"]) + said(" (id {})", flag.get("id"))
     return said("id {}", flag.get("id")) or "(unknown flag)"
 
 
@@ -340,6 +345,7 @@ ACTIONS = [
         _render_bulk,
         scope="destructive",
         catalogue="BULK_DELETE_FEATURE_FLAGS",
+        user_text=FLAGS.user_text("deleted[].key", "errors[].key", "errors[].reason"),
         example={"ids": [101, 102, 103]},
     ),
 ]

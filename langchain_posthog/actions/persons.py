@@ -13,7 +13,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
 from langchain_posthog.actions._args import ArgsModel
 from langchain_posthog.actions._ingest import capture_call, explain_capture
-from langchain_posthog.actions._render import compact_json, cut, said
+from langchain_posthog.actions._render import compact_json, cut, quoted, said
 from langchain_posthog.actions._row import Context
 from langchain_posthog.actions._shapes import Area, get_row, update_row
 from langchain_posthog.api.calls import Call, Plan
@@ -26,9 +26,11 @@ PERSONS = Area(
     "person",
     ui="person",
     not_found="Look the person up by distinct_id instead (the id a product sends events with).",
+    text=("name", "distinct_ids[]", "properties.*"),
 )
 MAX_PROPERTIES = 40
 MAX_DISTINCT_IDS = 10
+MAX_VALUE = 120  # characters of one property's value: enough to read, cheap to list
 # PostHog sets many $-properties itself; these few are the ones worth a model's attention.
 _USEFUL_AUTO = (
     "$geoip_country_name", "$geoip_city_name", "$os", "$browser", "$initial_referring_domain",
@@ -151,16 +153,18 @@ def _get_plan(args: GetPersonArgs, ctx: Context) -> Plan[dict[str, Any]]:
     return reply.data or {}
 
 
-def _value(value: Any, limit: int = 120) -> str:
-    text = " ".join((value if isinstance(value, str) else compact_json(value)).split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+def _value(value: Any) -> str:
+    if not isinstance(value, dict | list):
+        return quoted(value, limit=MAX_VALUE)
+    text = compact_json(value)
+    return text if len(text) <= MAX_VALUE else f"({len(text)} characters of JSON, in the artifact)"
 
 
 def _properties(props: dict[str, Any]) -> list[str]:
     props = {k: v for k, v in props.items() if v not in (None, "")}
     own = [k for k in props if not k.startswith("$")]
     auto = [k for k in _USEFUL_AUTO if k in props]
-    lines = [f"  {k}: {_value(props[k])}" for k in [*own, *auto]]
+    lines = [f"  {quoted(k)}: {_value(props[k])}" for k in [*own, *auto]]
     lines = cut(lines, MAX_PROPERTIES, "all properties are in the artifact")
     hidden = len(props) - len(own) - len(auto)
     if hidden > 0:
@@ -171,11 +175,10 @@ def _properties(props: dict[str, Any]) -> list[str]:
 def _render_person(data: Any, args: GetPersonArgs, ctx: Context) -> str:
     ids = [str(d) for d in data.get("distinct_ids") or []]
     known = [said("id {}", data.get("id")), said("uuid {}", data.get("uuid"))]
-    lines = [
-        f"Person {data.get('name') or '(no name)'}" + said(" ({})", ", ".join(filter(None, known)))
-    ]
+    name = quoted(data["name"]) if data.get("name") else "(no name)"
+    lines = [f"Person {name}" + said(" ({})", ", ".join(filter(None, known)))]
     if ids:
-        shown = ", ".join(ids[:MAX_DISTINCT_IDS])
+        shown = ", ".join(map(quoted, ids[:MAX_DISTINCT_IDS]))
         more = f" (+{len(ids) - MAX_DISTINCT_IDS} more)" if len(ids) > MAX_DISTINCT_IDS else ""
         lines.append(f"Distinct ids: {shown}{more}")
     dates = [
@@ -243,12 +246,13 @@ def _update_plan(args: UpdatePersonPropertiesArgs, ctx: Context) -> Plan[dict[st
 
 def _render_update(data: Any, args: UpdatePersonPropertiesArgs, ctx: Context) -> str:
     person = data.get("person") or {}
-    who = person.get("name") or args.distinct_id or args.id
+    named = person.get("name") or args.distinct_id
+    who = quoted(named) if named else args.id
     changes = []
     if args.set:
-        changes.append("set " + ", ".join(f"{k}={_value(v)}" for k, v in args.set.items()))
+        changes.append("set " + ", ".join(f"{quoted(k)}={_value(v)}" for k, v in args.set.items()))
     if args.unset:
-        changes.append("unset " + ", ".join(args.unset))
+        changes.append("unset " + ", ".join(map(quoted, args.unset)))
     return (
         f"PostHog accepted the change to person {who}: {'; '.join(changes)}. It applies changes "
         "asynchronously, usually within seconds, so a read right away may still show the old "

@@ -1,25 +1,31 @@
-"""Queries run on demand: trends, and HogQL (SQL)."""
+"""Queries run on demand: funnels and HogQL (SQL); trends are in actions/trends.py."""
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
 from langchain_posthog.actions._args import ArgsModel, PathId
+from langchain_posthog.actions._catalogue import funnel_steps
 from langchain_posthog.actions._dates import PostHogDate, check_order
 from langchain_posthog.actions._nodes import (
     DATE,
-    PROPERTY_MATH,
     BareSeries,
-    BreakdownType,
-    Interval,
+    WindowUnit,
     date_range,
     drop_none,
 )
-from langchain_posthog.actions._render import clip, csv_text, cut, num, quoted
+from langchain_posthog.actions._render import (
+    clip,
+    compact_json,
+    csv_text,
+    cut,
+    duration,
+    num,
+    quoted,
+)
 from langchain_posthog.actions._row import Context
 from langchain_posthog.actions._running import (
     QUERIES,
@@ -33,200 +39,124 @@ from langchain_posthog.actions._running import (
 from langchain_posthog.actions._shapes import row
 from langchain_posthog.api.calls import Plan
 
-# -- trends -------------------------------------------------------------------------------------
+# -- funnels ----------------------------------------------------------------------------------
 
-MAX_POINTS = 60
-UNIQUE_MATH = frozenset({"dau", "weekly_active", "monthly_active", "unique_session"})
+# A funnel's answer: its steps, or a list of steps per breakdown value.
+_STEP_TEXT = ("name", "custom_name", "action_id", "breakdown", "breakdown_value")
+FUNNEL_TEXT = tuple(f"results[]{nested}.{key}" for nested in ("", "[]") for key in _STEP_TEXT)
 
 
-class RunTrendsArgs(ArgsModel):
-    series: list[BareSeries] = Field(min_length=1, max_length=10)
+class RunFunnelArgs(ArgsModel):
+    one_of = ("events", "actions", "give the steps as events or as actions (ids), not both")
+    events: list[str] | None = Field(
+        None, min_length=2, max_length=20, description="Steps, in order."
+    )
+    actions: list[int] | None = Field(
+        None, min_length=2, max_length=20, description="Action ids, instead of events."
+    )
     date_from: PostHogDate | None = Field(None, description=DATE + " Default -7d.")
     date_to: PostHogDate | None = Field(None, description="Same forms; default now.")
-    interval: Interval | None = None
-    breakdown: str | None = Field(None, description="Property to split by, e.g. $browser.")
-    breakdown_type: BreakdownType | None = None
-    where: str | None = Field(
-        None, description="HogQL filter on the events, e.g. properties.$os = 'iOS'."
+    funnel_window_interval: int | None = Field(
+        None, ge=1, description="Time allowed to convert; default 14 days."
     )
+    funnel_window_interval_type: WindowUnit | None = None
     filter_test_accounts: bool | None = None
-    # No description: the name says it, and one would double what the field costs every call.
-    compare_to_previous: bool | None = None
+    format: Literal["json", "csv"] | None = None
+
+    @classmethod
+    def from_catalogue(cls, data: dict[str, Any]) -> dict[str, Any]:
+        """Steps given as objects (the catalogue's and PostHog's) read as names and ids."""
+        return funnel_steps(super().from_catalogue(data))
 
     @model_validator(mode="after")
-    def _coherent(self) -> RunTrendsArgs:
-        if self.breakdown_type and not self.breakdown:
-            raise ValueError("breakdown_type needs breakdown, the property to split by")
-        if self.compare_to_previous and self.date_from == "all":
-            raise ValueError(
-                "compare_to_previous needs a date_from such as -7d: 'all' has no period before it"
-            )
+    def _steps(self) -> RunFunnelArgs:
+        if any(not e.strip() for e in self.events or []):
+            raise ValueError("event names must not be empty")
         check_order(self.date_from, self.date_to)
         return self
 
 
-def _trends_plan(args: RunTrendsArgs, ctx: Context) -> Plan[dict[str, Any]]:
-    query: dict[str, Any] = {
-        "kind": "TrendsQuery",
-        "series": [s.to_api() for s in args.series],
+def _funnel_plan(args: RunFunnelArgs, ctx: Context) -> Plan[dict[str, Any]]:
+    steps = [BareSeries(event=e) for e in args.events or []]
+    steps += [BareSeries(id=a) for a in args.actions or []]
+    window = {
+        "funnelWindowInterval": args.funnel_window_interval,
+        "funnelWindowIntervalUnit": args.funnel_window_interval_type,
+    }
+    query = {
+        "kind": "FunnelsQuery",
+        "series": [s.to_api() for s in steps],
         "dateRange": date_range(args.date_from, args.date_to),
-        "interval": args.interval,
-        "properties": [{"type": "hogql", "key": args.where}] if args.where else None,
+        "funnelsFilter": {"funnelVizType": "steps", **{k: v for k, v in window.items() if v}},
         "filterTestAccounts": args.filter_test_accounts,
     }
-    if args.breakdown:
-        query["breakdownFilter"] = {
-            "breakdown": args.breakdown,
-            "breakdown_type": args.breakdown_type or "event",
-        }
-    if args.compare_to_previous:
-        query["compareFilter"] = {"compare": True}
-    return (yield from run_query(ctx, drop_none(query), "trends"))
+    return (yield from run_query(ctx, drop_none(query), "funnel"))
 
 
-def _series_name(result: dict[str, Any], args: RunTrendsArgs) -> str:
-    """The series' name and breakdown value, as PostHog's users wrote them: quoted."""
-    asked = _asked(result, args)
-    action = _action(result)
-    name = action.get("custom_name") or action.get("name") or result.get("label")
-    text = quoted(name or (asked.label if asked else "series"))
-    breakdown = result.get("breakdown_value")
-    if breakdown not in (None, "", []):
-        parts = breakdown if isinstance(breakdown, list) else [breakdown]
-        text += " [" + ", ".join("(no value)" if v is None else quoted(v) for v in parts) + "]"
-    return text
+def _pct(part: Any, whole: Any) -> str:
+    if not isinstance(part, int | float) or not isinstance(whole, int | float) or not whole:
+        return "n/a"
+    return f"{100 * part / whole:.1f}%"
 
 
-def _action(result: dict[str, Any]) -> dict[str, Any]:
-    raw = result.get("action")
-    return raw if isinstance(raw, dict) else {}
+def _funnel_rows(steps: list[dict[str, Any]]) -> list[list[Any]]:
+    """Per step: number, name, count, % of previous, % of first, median seconds to convert."""
+    rows = []
+    for i, step in enumerate(steps):
+        count = step.get("count")
+        previous = steps[i - 1].get("count") if i else None
+        first = steps[0].get("count")
+        rows.append(
+            [
+                i + 1,
+                step.get("custom_name") or step.get("name") or step.get("action_id") or "step",
+                count,
+                _pct(count, previous) if i else "",
+                _pct(count, first) if i else "",
+                step.get("median_conversion_time") if i else None,
+            ]
+        )
+    return rows
 
 
-def _asked(result: dict[str, Any], args: RunTrendsArgs) -> BareSeries | None:
-    order = _action(result).get("order")
-    return args.series[order] if isinstance(order, int) and 0 <= order < len(args.series) else None
-
-
-def _math(result: dict[str, Any], args: RunTrendsArgs) -> str | None:
-    asked = _asked(result, args)
-    math = _action(result).get("math") or (asked.math if asked else None)
-    return str(math) if math else None
-
-
-def _total(result: dict[str, Any]) -> float:
-    count = result.get("count")
-    if isinstance(count, int | float) and not isinstance(count, bool):
-        return count
-    return sum(v for v in result.get("data") or [] if isinstance(v, int | float))
-
-
-def _head(result: dict[str, Any], args: RunTrendsArgs) -> tuple[str, str | None]:
-    """The series' name, and the word for its total (``None`` when totals mean nothing)."""
-    math = _math(result, args)
-    if math in PROPERTY_MATH:
-        return f"{_series_name(result, args)} ({math})", None
-    return _series_name(result, args), "sum of interval values" if math in UNIQUE_MATH else "total"
-
-
-def _points(result: dict[str, Any], before: dict[str, Any] | None = None) -> str:
-    data = result.get("data") or []
-    days = result.get("days") or result.get("labels") or []
-    earlier = (before or {}).get("data") or []
-    points = [
-        f"{_moment(d)} {num(v)}" + (f"/{num(earlier[i])}" if i < len(earlier) else "")
-        for i, (d, v) in enumerate(zip(days, data, strict=False))
-    ]
-    if len(points) > MAX_POINTS:
-        skipped = len(points) - MAX_POINTS
-        return ", ".join(points[-MAX_POINTS:]) + f" (first {skipped} intervals left out)"
-    return ", ".join(points)
-
-
-def _series_line(result: dict[str, Any], args: RunTrendsArgs) -> str:
-    name, word = _head(result, args)
-    head = f"{name}: {word} {num(_total(result))}" if word else name
-    points = _points(result)
-    return f"{head}; {points}" if points else head
-
-
-def _compared_line(
-    result: dict[str, Any], before: dict[str, Any] | None, args: RunTrendsArgs
-) -> str:
-    name, word = _head(result, args)
-    head = name
-    if word:
-        now = _total(result)
-        head = f"{name}: {word} {num(now)}"
-        if before is None:
-            head += ", previous n/a"
-        else:
-            head += f", previous {num(_total(before))} ({change(now, _total(before))})"
-    points = _points(result, before)
-    return f"{head}; {points}" if points else head
-
-
-def change(now: float, before: float) -> str:
-    """The change from ``before`` to ``now`` in percent: "+20%", "-12.5%", "new", "no change"."""
-    if before == now:
-        return "no change"
-    if not before:
-        return "new"
-    percent = round((now - before) / abs(before) * 100, 1)
-    return f"{'+' if percent > 0 else ''}{num(percent)}%"
-
-
-def _key(result: dict[str, Any]) -> str:
-    """What pairs a series of this period with its series of the period before."""
-    return json.dumps([_action(result).get("order"), result.get("breakdown_value")], default=str)
-
-
-def _moment(day: Any) -> str:
-    """Write ``2026-11-20 06:00:00`` as ``2026-11-20 06:00``."""
-    text = str(day)
-    return text[:-3] if re.fullmatch(r".* \d\d:\d\d:00", text) else text
-
-
-def _span(results: list[dict[str, Any]]) -> str:
-    days = [
-        str(d)[:10] for r in results for d in (r.get("days") or [])[:1] + (r.get("days") or [])[-1:]
-    ]
-    return f" {min(days)} to {max(days)}" if days else ""
-
-
-def _render_trends(data: Any, args: RunTrendsArgs, ctx: Context) -> str:
+def _render_funnel(data: Any, args: RunFunnelArgs, ctx: Context) -> str:
     pending = pending_text(data, "Call again with the same arguments in a minute.")
     if pending:
         return pending
-    results = [r for r in data.get("results") or [] if isinstance(r, dict)]
-    head = f"Trends by {args.interval or 'day'}{period(data)}"
-    if not results:
-        return head + ": no data: check the event names, filters and date range."
-    hint = "use fewer series or a breakdown limit"
-    if not args.compare_to_previous:
-        return clip(
-            "\n".join([head + ":", *cut([_series_line(r, args) for r in results], 25, hint)])
-        )
-    current = [r for r in results if r.get("compare_label") != "previous"]
-    previous = {_key(r): r for r in results if r.get("compare_label") == "previous"}
-    if previous:
-        head += f" against the previous period{_span(list(previous.values()))}"
-        head += " (each interval: current/previous)"
-    lines = [_compared_line(r, previous.get(_key(r)), args) for r in current]
-    # A breakdown value seen only before (a browser that vanished) is a change too.
-    shown = {_key(r) for r in current}
-    lines += [_gone_line(r, args) for key, r in previous.items() if key not in shown]
-    return clip("\n".join([head + ":", *cut(lines, 25, hint)]))
-
-
-def _gone_line(before: dict[str, Any], args: RunTrendsArgs) -> str:
-    name, word = _head(before, args)
-    total = f", previous {word} {num(_total(before))}" if word else ""
-    return f"{name}: not in this period's results{total}"
+    results = data.get("results") or []
+    groups = results if results and isinstance(results[0], list) else [results]
+    if args.format == "csv":
+        header = ["step", "name", "count", "pct_of_previous", "pct_of_first", "median_s"]
+        return clip(csv_text([header, *(row for group in groups for row in _funnel_rows(group))]))
+    window = f"{args.funnel_window_interval or 14} {args.funnel_window_interval_type or 'day'}(s)"
+    lines = [f"Funnel{period(data)}, conversion window {window}:"]
+    for group in groups:
+        if not group:
+            continue
+        if len(groups) > 1:
+            value = group[0].get("breakdown_value")
+            lines.append(f"{'(no value)' if value in (None, '', []) else compact_json(value)}:")
+        for number, name, count, prev, first, median in _funnel_rows(group):
+            text = f"{number}. {quoted(name)}: {num(count)}"
+            if number > 1:
+                text += f" ({prev} of previous, {first} of first)"
+            if median is not None:
+                text += f"; median {duration(median)} to convert"
+            lines.append(text)
+    if not any(groups):
+        lines.append("No steps returned: check the event names and the date range.")
+    return "\n".join(lines)
 
 
 # -- HogQL --------------------------------------------------------------------------------------
 
 MAX_ROWS_SHOWN = 200
+# A query's answer, or a query PostHog ran in the background.
+HOGQL_TEXT = tuple(
+    f"{where}{part}"
+    for where in ("", "query_status.results.")
+    for part in ("columns[]", "results[][]", "error")
+)
 _FINAL_LIMIT = re.compile(r"\blimit\s+\d+(\s*(,|offset)\s*\d+)?\s*$", re.IGNORECASE)
 _COMMENT = re.compile(r"--[^\n]*")
 HOGQL_FIX = (
@@ -263,12 +193,10 @@ def _hogql_plan(args: RunHogQLQueryArgs, ctx: Context) -> Plan[dict[str, Any]]:
     return (yield from run_query(ctx, query, "hogql"))
 
 
-def _cell(value: Any, null: str = "null") -> str:
-    if value is None:
-        return null
+def _cell(value: Any) -> str:
     if isinstance(value, dict | list):
-        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-    return num(value) if isinstance(value, float) else str(value)
+        return compact_json(value, pruned=False)
+    return num(value) if isinstance(value, float) else quoted(value)
 
 
 def _render_hogql(data: Any, args: RunHogQLQueryArgs, ctx: Context) -> str:
@@ -280,8 +208,8 @@ def _render_hogql(data: Any, args: RunHogQLQueryArgs, ctx: Context) -> str:
     columns = [str(c) for c in data.get("columns") or []]
     rows = [r if isinstance(r, list) else [r] for r in data.get("results") or []]
     if args.format == "csv":
-        return clip(csv_text([columns, *([_cell(v, "") for v in row] for row in rows)]))
-    lines = [f"{len(rows)} row(s). Columns: {' | '.join(columns)}"]
+        return clip(csv_text([columns, *rows]))
+    lines = [f"{len(rows)} row(s). Columns: {' | '.join(map(quoted, columns))}"]
     lines += cut(
         [" | ".join(_cell(v) for v in row) for row in rows],
         MAX_ROWS_SHOWN,
@@ -296,24 +224,23 @@ def _render_hogql(data: Any, args: RunHogQLQueryArgs, ctx: Context) -> str:
     ):
         lines.append(f"Capped at limit={args.limit} (added as LIMIT); raise limit for more rows.")
     if data.get("error"):
-        lines.append(f"PostHog reported: {data['error']}")
+        lines.append(f"PostHog reported: {quoted(data['error'])}")
     return clip("\n".join(lines))
 
 
 ACTIONS = [
     row(
         QUERIES,
-        "posthog_run_trends",
-        "Count events or actions over time, e.g. signups per day last week, optionally per "
-        "property value. Returns totals and per-interval values; nothing is saved.",
-        RunTrendsArgs,
-        _trends_plan,
-        _render_trends,
-        explain=query_explainer(
-            "Check event names, property keys and math (avg..p99 need math_property), and call "
-            "again."
-        ),
-        example={"series": [{"event": "user signed up"}], "date_from": "-7d"},
+        "posthog_run_funnel",
+        "Run a funnel over ordered event or action steps: each step's count and conversion. "
+        "Nothing is saved.",
+        RunFunnelArgs,
+        _funnel_plan,
+        _render_funnel,
+        catalogue="GET_FUNNEL_INSIGHTS_IN_PROJECT",
+        user_text=FUNNEL_TEXT,
+        explain=query_explainer("Check the event names and the date range, and call again."),
+        example={"events": ["$pageview", "user signed up"], "date_from": "-30d"},
     ),
     row(
         QUERIES,
@@ -323,6 +250,7 @@ ACTIONS = [
         RunHogQLQueryArgs,
         _hogql_plan,
         _render_hogql,
+        user_text=HOGQL_TEXT,
         not_found="That query id is unknown or expired; run the SQL again with query.",
         explain=query_explainer(HOGQL_FIX),
         example={

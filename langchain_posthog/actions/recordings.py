@@ -14,7 +14,7 @@ from pydantic import Field, model_validator
 from langchain_posthog.actions._args import ArgsModel, Limit, Offset, text_max
 from langchain_posthog.actions._dates import PostHogDate, check_order
 from langchain_posthog.actions._filters import RecordingProperty
-from langchain_posthog.actions._render import duration, quoted, results, said
+from langchain_posthog.actions._render import duration, named, quoted, results, said, term
 from langchain_posthog.actions._row import Context
 from langchain_posthog.actions._shapes import Area, create_row, get_row, http, row
 
@@ -24,6 +24,7 @@ PLAYLISTS = Area(
     "recording playlist",
     ui="replay/playlists",
     link_key="short_id",
+    text=("name", "derived_name", "description", "filters"),
 )
 RECORDINGS = Area(
     "session_recording",
@@ -34,6 +35,13 @@ RECORDINGS = Area(
         "The session id is unknown in this project, or its recording has expired: recordings "
         "are kept only for the project's retention period (30 days on PostHog's free plan). "
         "Session ids are the $session_id property of events."
+    ),
+    text=(
+        "distinct_id",
+        "start_url",
+        "person.name",
+        "person.distinct_ids[]",
+        "person.properties.*",
     ),
 )
 
@@ -191,9 +199,8 @@ def _playlist_body(args: CreateRecordingPlaylistArgs) -> dict[str, Any]:
 def _playlist_text(data: Any, args: CreateRecordingPlaylistArgs, ctx: Context) -> str:
     short_id = data.get("short_id")
     kind = data.get("type") or args.type
-    facts = ", ".join(filter(None, [said("short_id {}", short_id), said("type {}", kind)]))
-    name = f'"{data["name"]}"' if data.get("name") else "(unnamed)"
-    lines = [name + said(" ({})", facts)]
+    facts = [said("short_id {}", short_id), said("type {}", kind and term(kind))]
+    lines = [named(data, ident=False) + said(" ({})", ", ".join(filter(None, facts)))]
     counts = data.get("recordings_counts") or {}
     bucket = counts.get("saved_filters" if kind == "filters" else "collection") or {}
     if isinstance(bucket, dict) and bucket.get("count") is not None:
@@ -227,13 +234,13 @@ def _render_recording(data: Any, args: GetSessionRecordingArgs, ctx: Context) ->
     if data.get("start_time"):
         lines.append(f"From {data['start_time']} to {data.get('end_time') or '?'}")
     if data.get("start_url"):
-        lines.append(f"Start URL: {data['start_url']}")
+        lines.append(f"Start URL: {quoted(data['start_url'])}")
     person = data.get("person") if isinstance(data.get("person"), dict) else {}
     who, distinct_id = person.get("name"), data.get("distinct_id")
     if who and distinct_id and who != distinct_id:
-        lines.append(f"Person: {who} (distinct id {distinct_id})")
+        lines.append(f"Person: {quoted(who)} (distinct id {quoted(distinct_id)})")
     elif who or distinct_id:
-        lines.append(f"Person: {who or distinct_id}")
+        lines.append(f"Person: {quoted(who or distinct_id)}")
     if data.get("expiry_time"):
         lines.append(f"Kept until {str(data['expiry_time'])[:10]}")
     lines.append("Watch: " + ctx.ui(f"replay/{args.session_id}", data))

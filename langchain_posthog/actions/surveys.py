@@ -13,12 +13,13 @@ from langchain_posthog.actions._filters import FlagFiltersText
 from langchain_posthog.actions._questions import Question, check_branching
 from langchain_posthog.actions._render import (
     MAX_ITEMS,
-    clip,
     compact_json,
     cut,
     named,
+    quoted,
     results,
     said,
+    term,
 )
 from langchain_posthog.actions._row import Context
 from langchain_posthog.actions._shapes import create_row, get_row, row
@@ -26,6 +27,8 @@ from langchain_posthog.actions._surveys import SURVEYS, SurveyId, headline, surv
 from langchain_posthog.api.calls import Call, Plan
 from langchain_posthog.api.errors import PostHogAPIError
 from langchain_posthog.schema import JsonText
+
+SUMMARY_TEXT = 4000  # characters of an AI summary shown
 
 
 class _CreateSurveyArgs(ArgsModel):
@@ -107,16 +110,18 @@ def _question_line(index: int, question: dict[str, Any]) -> str:
     if kind == "rating":
         scale = question.get("scale")
         low = 0 if scale == 10 else 1
-        shown = question.get("display") or "number"
-        extra.append(shown if scale is None else f"{shown} {low}-{scale}")
+        shown = term(question.get("display") or "number")
+        extra.append(shown if scale is None else f"{shown} {low}-{quoted(scale)}")
     if question.get("optional"):
         extra.append("optional")
-    head = f"{index}. {kind or 'question'}" + (f" ({', '.join(extra)})" if extra else "")
-    line = f"{head}: {question.get('question') or '(no text)'}"
+    head = f"{index}. {term(kind) if kind else 'question'}"
+    head += f" ({', '.join(extra)})" if extra else ""
+    text = question.get("question")
+    line = f"{head}: {quoted(text) if text else '(no text)'}"
     if question.get("choices"):
-        line += " | choices: " + "; ".join(str(c) for c in question["choices"])
+        line += " | choices: " + "; ".join(map(quoted, question["choices"]))
     if question.get("link"):
-        line += f" | link {question['link']}"
+        line += f" | link {quoted(question['link'])}"
     branching = question.get("branching")
     if isinstance(branching, dict) and branching.get("type") not in (None, "next_question"):
         line += " | branching " + compact_json(branching)
@@ -133,7 +138,7 @@ def _survey_text(survey: Any, args: Any, ctx: Context) -> str:
     for key, label in (("linked_flag", "linked flag"), ("targeting_flag", "targeting flag")):
         flag = survey.get(key) or {}
         if flag.get("key"):
-            targeting.append(f"{label} {flag['key']}" + said(" (id {})", flag.get("id")))
+            targeting.append(f"{label} {quoted(flag['key'])}" + said(" (id {})", flag.get("id")))
     if survey.get("responses_limit"):
         targeting.append(f"stops after {survey['responses_limit']} responses")
     if targeting:
@@ -174,7 +179,7 @@ def _render_counts(data: Any, args: _ResponseCountsArgs, ctx: Context) -> str:
         survey = by_id.get(survey_id)
         count = counts.get(survey_id, 0)
         if survey is None:
-            lines.append(f"- (not in the survey list, maybe deleted) id {survey_id}: {count}")
+            lines.append(f"- (not in the survey list, maybe deleted) id {term(survey_id)}: {count}")
         else:
             lines.append(f"- {named(survey)}: {count}, {survey_state(survey)}")
     if not lines:
@@ -203,7 +208,8 @@ def _render_summary(data: Any, args: _SummarizeArgs, ctx: Context) -> str:
     if data.get("cached"):
         facts.append("cached (force_refresh for a new one)")
     head = f"Summary of question {args.question_index} of survey {args.id} ({', '.join(facts)}):"
-    text = clip(str(data.get("content") or "(empty)"))
+    content = data.get("content")
+    text = quoted(str(content), limit=SUMMARY_TEXT) if content else "(empty)"
     return "\n".join([head, text, SURVEYS.link(args.id, ctx)])
 
 
@@ -270,6 +276,8 @@ ACTIONS = [
         _counts_plan,
         _render_counts,
         catalogue="RETRIEVE_SURVEY_RESPONSES_COUNT_BY_PROJECT_ID",
+        # The counts are keyed by the $survey_id property of the events: captured text.
+        user_text=SURVEYS.user_text("*"),
         not_found=SURVEYS.not_found,
         example={},
     ),
@@ -282,6 +290,7 @@ ACTIONS = [
         _summarize_plan,
         _render_summary,
         catalogue="SUMMARIZE_SURVEY_RESPONSES",
+        user_text=("content",),
         not_found=SURVEYS.not_found,
         explain=_explain_summary,
         example={"id": "0193a1b2-3c4d-7e5f-8a9b-0c1d2e3f4a5b", "question_index": 1},

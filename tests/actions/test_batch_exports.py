@@ -49,7 +49,7 @@ SCENARIOS = [
         S3_EXPORT,
         expect=(
             'Created batch export "Events to S3" (id 0193aa00-0000-7000-8000-000000000001)',
-            "S3 s3://acme-posthog/events/ (eu-west-1)",
+            'S3 "s3://acme-posthog/events/ (eu-west-1)"',
             "events every hour; active",
             "https://us.posthog.com/project/2/pipeline/batch-exports/0193aa00-0000-7000-8000-000000000001",
         ),
@@ -66,7 +66,10 @@ SCENARIOS = [
                 "config": {k: v for k, v in S3_EXPORT["destination"].items() if k != "type"},
             },
         },
-        expect=('Created batch export "Events to S3"', "S3 s3://acme-posthog/events/ (eu-west-1)"),
+        expect=(
+            'Created batch export "Events to S3"',
+            'S3 "s3://acme-posthog/events/ (eu-west-1)"',
+        ),
         forbid=(AWS_KEY_ID, AWS_SECRET, "aws_", "[redacted]", "**"),
         artifact_keys=("id", "destination"),
     ),

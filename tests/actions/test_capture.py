@@ -19,7 +19,7 @@ SCENARIOS = [
         "posthog_capture_event",
         "posthog_capture_event.yaml",
         example("posthog_capture_event"),
-        expect=("Captured report_exported for user-42 (uuid ", "accepted", "few seconds"),
+        expect=('Captured "report_exported" for "user-42" (uuid ', "accepted", "few seconds"),
         forbid=("[redacted]", "api_key"),
         artifact_keys=("event", "response"),
     ),
@@ -56,7 +56,11 @@ SCENARIOS = [
                 },
             ]
         },
-        expect=("Captured 3 event(s) for 2 distinct id(s)", "signed_up x2", "invited_teammate x1"),
+        expect=(
+            "Captured 3 event(s) for 2 distinct id(s)",
+            '"signed_up" x2',
+            '"invited_teammate" x1',
+        ),
         forbid=("[redacted]",),
         artifact_keys=("batch", "response"),
     ),

@@ -38,7 +38,7 @@ SCENARIOS = [
         example("posthog_create_cohort"),
         expect=(
             'Created dynamic cohort "Pro users at risk" (id 31)',
-            'plan exact ["pro"] and did not perform checkout completed in the last 30 days',
+            '"plan" exact ["pro"] and did not perform "checkout completed" in the last 30 days',
             "asynchronously",
             "https://us.posthog.com/project/2/cohorts/31",
         ),

@@ -40,12 +40,12 @@ SCENARIOS = [
         expect=(
             'Dashboard "Growth" (id 12), pinned',
             "Weekly growth numbers",
-            "Tags: growth, weekly",
+            'Tags: "growth", "weekly"',
             "Tiles (4):",
             '"Weekly signups" (TrendsQuery, insight 345)',
             '"Pageview to signup conversion" (FunnelsQuery, insight 346)',
             '"Top referrers" (HogQLQuery, insight 347)',
-            "text: Numbers refresh every Monday morning.",
+            'text: "Numbers refresh every Monday morning.',
             "/project/2/dashboard/12",
         ),
         # The deleted tile, the cached results and PostHog's layout payload stay in the artifact.

@@ -23,11 +23,11 @@ SCENARIOS = [
         {"limit": 50},
         expect=(
             "Experiments 1-3 of 3.",
-            '- "Pricing page v2" (id 77): running; flag pricing-page-v2; '
+            '- "Pricing page v2" (id 77): running; flag "pricing-page-v2"; '
             "started 2026-11-21T09:00:00Z",
-            '- "Onboarding checklist" (id 81): draft; flag onboarding-checklist',
+            '- "Onboarding checklist" (id 81): draft; flag "onboarding-checklist"',
             '- "Signup button copy" (id 64): stopped, concluded lost, archived; '
-            "flag signup-button-copy; started 2026-09-01T08:00:00Z; ended 2026-09-29T16:30:00Z",
+            'flag "signup-button-copy"; started 2026-09-01T08:00:00Z; ended 2026-09-29T16:30:00Z',
         ),
         forbid=("null", "None", "created_by", "example.com", "More exist"),
         artifact_keys=("results", "count"),
@@ -46,9 +46,9 @@ SCENARIOS = [
         expect=(
             'Created experiment "Pricing page v2" (id 77): draft',
             "set start_date to launch",
-            "Feature flag: pricing-page-v2 (flag id 1250)",
-            "Variants: control 50%, test 50%",
-            "Primary metrics: Upgrade rate (funnel)",
+            'Feature flag: "pricing-page-v2" (flag id 1250)',
+            'Variants: "control" 50%, "test" 50%',
+            'Primary metrics: "Upgrade rate" (funnel)',
             EXPERIMENT_LINK,
         ),
         forbid=("null", "None", "created_by"),
@@ -73,9 +73,9 @@ SCENARIOS = [
         expect=(
             'Experiment "Pricing page v2" (id 77): running',
             "Started 2026-11-21T09:00:00Z",
-            "Variants: control 50%, test 50%",
-            "Primary metrics: Upgrade rate (funnel), Checkout conversion (shared)",
-            "Secondary metrics: Pricing page views (mean)",
+            'Variants: "control" 50%, "test" 50%',
+            'Primary metrics: "Upgrade rate" (funnel), "Checkout conversion" (shared)',
+            'Secondary metrics: "Pricing page views" (mean)',
             EXPERIMENT_LINK,
         ),
         forbid=("null", "None", "fingerprint"),
@@ -113,7 +113,7 @@ SCENARIOS = [
             "conclusion set to won",
             "(id 77): stopped, concluded won",
             "ended 2026-12-05T17:00:00Z",
-            "Conclusion comment: Test lifted upgrades by 12%.",
+            'Conclusion comment: "Test lifted upgrades by 12%."',
         ),
         artifact_keys=("end_date", "conclusion"),
     ),
@@ -135,7 +135,7 @@ SCENARIOS = [
         {"id": 77, "minimum_detectable_effect": 10},
         expect=(
             "Updated (minimum detectable effect set to 10%).",
-            "Variants: control 50%, test 50%",
+            'Variants: "control" 50%, "test" 50%',
             "Minimum detectable effect: 10%",
         ),
         forbid=("null", "None", "30%"),
@@ -157,7 +157,7 @@ SCENARIOS = [
                 }
             ),
         },
-        expect=("variants set to control 50%, test 50%", "Minimum detectable effect: 10%"),
+        expect=('variants set to "control" 50%, "test" 50%', "Minimum detectable effect: 10%"),
         forbid=("null", "None"),
         artifact_keys=("id", "parameters"),
     ),

@@ -21,11 +21,11 @@ SCENARIOS = [
         "posthog_get_person.yaml",
         {"distinct_id": "user-42"},
         expect=(
-            f"Person ada@example.com (id 100234, uuid {PERSON_UUID})",
-            "Distinct ids: user-42, ",
+            f'Person "ada@example.com" (id 100234, uuid {PERSON_UUID})',
+            'Distinct ids: "user-42", ',
             "Created 2025-06-01T08:00:00Z; last seen 2026-11-19T17:42:00Z",
-            "plan: pro",
-            "$geoip_country_name: United Kingdom",
+            '"plan": "pro"',
+            '"$geoip_country_name": "United Kingdom"',
             "more $-properties set by PostHog",
             "https://us.posthog.com/project/2/person/user-42",
         ),
@@ -36,7 +36,11 @@ SCENARIOS = [
         "posthog_get_person",
         "posthog_get_person.by_id.yaml",
         {"id": PERSON_UUID},
-        expect=("Person ada@example.com (id 100234", "email: user@example.com", "/person/user-42"),
+        expect=(
+            'Person "ada@example.com" (id 100234',
+            '"email": "user@example.com"',
+            "/person/user-42",
+        ),
         artifact_keys=("id", "uuid"),
     ),
     Scenario(
@@ -58,7 +62,7 @@ SCENARIOS = [
         "posthog_update_person_properties.yaml",
         {"distinct_id": "user-42", "set": {"plan": "enterprise"}},
         expect=(
-            "PostHog accepted the change to person ada@example.com: set plan=enterprise",
+            'PostHog accepted the change to person "ada@example.com": set "plan"="enterprise"',
             "asynchronously",
             "may still show the old values",
         ),
@@ -68,21 +72,21 @@ SCENARIOS = [
         "posthog_update_person_properties",
         "posthog_update_person_properties.legacy.yaml",
         {"id": "100234", "set": {"plan": "enterprise", "seats": 25}},
-        expect=("person ada@example.com: set plan=enterprise, seats=25", "asynchronously"),
+        expect=('person "ada@example.com": set "plan"="enterprise", "seats"=25', "asynchronously"),
         artifact_keys=("person", "set"),
     ),
     Scenario(
         "posthog_update_person_properties",
         "posthog_update_person_properties.catalogue.yaml",
         {"id": "100234", "properties": '{"plan": "enterprise", "seats": 25}'},
-        expect=("person ada@example.com: set plan=enterprise, seats=25",),
+        expect=('person "ada@example.com": set "plan"="enterprise", "seats"=25',),
         artifact_keys=("person", "set"),
     ),
     Scenario(
         "posthog_update_person_properties",
         "posthog_update_person_properties.unset.yaml",
         {"id": 100234, "set": {"plan": "enterprise"}, "unset": ["trial_ends_at"]},
-        expect=("set plan=enterprise; unset trial_ends_at", "asynchronously"),
+        expect=('set "plan"="enterprise"; unset "trial_ends_at"', "asynchronously"),
         forbid=("[redacted]",),
         artifact_keys=("person", "event", "response"),
     ),
@@ -207,6 +211,7 @@ def test_a_long_person_is_cut_with_a_note() -> None:
     content = result.content or ""
     assert "(+15 more)" in content
     assert "20 more not shown; all properties are in the artifact" in content
-    assert "x" * 118 not in content and "x" * 117 + "..." in content
-    assert content.endswith("/person/device-3")
+    # Each value is cut inside its quotes, saying how much is left out.
+    assert "x" * 121 not in content and '"' + "x" * 120 + '"(+180 chars)' in content
+    assert content.splitlines()[-2].endswith("/person/device-3")
     assert len(result.data["properties"]) == 60

@@ -1,4 +1,4 @@
-"""Trends and HogQL run on demand: arguments refused before sending, a LIMIT added when missing."""
+"""Funnels, trends and HogQL: arguments refused before sending, a LIMIT added when missing."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from langchain_posthog.actions.query import change, with_limit
+from langchain_posthog.actions.query import with_limit
+from langchain_posthog.actions.trends import change
 from tests.actions import make_toolkit, never
 from tests.scenarios import Scenario, example, params, play
 
@@ -20,6 +21,56 @@ BROWSERS = (
 )
 
 SCENARIOS = [
+    Scenario(
+        "posthog_run_funnel",
+        "posthog_run_funnel.yaml",
+        example("posthog_run_funnel"),
+        expect=(
+            "Funnel 2026-10-21 to 2026-11-20, conversion window 14 day(s)",
+            '1. "$pageview": 1800',
+            '2. "user signed up": 240 (13.3% of previous, 13.3% of first); median 48m 10s',
+        ),
+        artifact_keys=("results",),
+    ),
+    Scenario(
+        "posthog_run_funnel",
+        "posthog_run_funnel.catalogue.yaml",
+        {
+            "events": [
+                {"id": "user signed up", "type": "events", "order": 1},
+                {"id": "$pageview", "type": "events", "order": 0},
+            ],
+            "date_from": "-30d",
+        },
+        expect=('1. "$pageview": 1800', '2. "user signed up": 240'),
+        artifact_keys=("results",),
+    ),
+    Scenario(
+        "posthog_run_funnel",
+        "posthog_run_funnel.csv.yaml",
+        {
+            "events": ["$pageview", "viewed pricing", "user signed up"],
+            "date_from": "2026-11-01",
+            "date_to": "2026-11-20",
+            "funnel_window_interval": 1,
+            "funnel_window_interval_type": "hour",
+            "filter_test_accounts": True,
+            "format": "csv",
+        },
+        expect=(
+            '"step","name","count","pct_of_previous","pct_of_first","median_s"',
+            '2,"viewed pricing",600,"40.0%","40.0%",95',
+            '3,"user signed up",0,"0.0%","0.0%",',
+        ),
+        artifact_keys=("results",),
+    ),
+    Scenario(
+        "posthog_run_funnel",
+        "posthog_run_funnel.forbidden.yaml",
+        example("posthog_run_funnel"),
+        ok=False,
+        expect=("403", "query:read"),
+    ),
     Scenario(
         "posthog_run_trends",
         "posthog_run_trends.yaml",
@@ -92,7 +143,11 @@ SCENARIOS = [
         "posthog_run_hogql_query",
         "posthog_run_hogql_query.yaml",
         {"query": TOP_EVENTS},
-        expect=("3 row(s). Columns: event | c", "$pageview | 18234", "user signed up | 240"),
+        expect=(
+            '3 row(s). Columns: "event" | "c"',
+            '"$pageview" | 18234',
+            '"user signed up" | 240',
+        ),
         forbid=("Capped",),
         artifact_keys=("columns", "results"),
     ),
@@ -107,14 +162,14 @@ SCENARIOS = [
         "posthog_run_hogql_query",
         "posthog_run_hogql_query.polled.yaml",
         {"query": BROWSERS},
-        expect=("4 row(s). Columns: browser | c", "Chrome | 10512", "null | 12"),
+        expect=('4 row(s). Columns: "browser" | "c"', '"Chrome" | 10512', "null | 12"),
         artifact_keys=("columns", "results"),
     ),
     Scenario(
         "posthog_run_hogql_query",
         "posthog_run_hogql_query.resume.yaml",
         {"query_id": "0b6f1c2e9d7a4a53b8f0f3c1d2e4a5b6", "format": "csv"},
-        expect=("browser,c\nChrome,10512\n", "\n,12"),
+        expect=('"browser","c"\n"Chrome",10512\n', "\n,12"),
         artifact_keys=("columns", "results"),
     ),
     Scenario(
@@ -158,6 +213,14 @@ async def test_scenario(scenario: Scenario, mode: str, vcr: Any) -> None:
         ("posthog_run_hogql_query", {}, "give query (the SQL) or query_id"),
         ("posthog_run_hogql_query", {"query_id": "../../users"}, "query_id"),
         ("posthog_run_hogql_query", {"query": "SELECT 1", "limit": 50000}, "limit"),
+        (
+            "posthog_run_funnel",
+            {"events": ["a", "b"], "date_from": "2026-02-01", "date_to": "2026-01-01"},
+            "date_from '2026-02-01' is after date_to '2026-01-01'",
+        ),
+        ("posthog_run_funnel", {"events": ["a", "b"], "date_from": "last week"}, "-7d"),
+        ("posthog_run_funnel", {"events": ["a", "b"], "actions": [1, 2]}, "not both"),
+        ("posthog_run_funnel", {"events": ["a"]}, "at least 2 items"),
     ],
 )
 def test_bad_arguments_are_refused_before_sending(

@@ -86,8 +86,8 @@ SCENARIOS = [
             "6m 52s (4m 20s active)",
             "37 clicks, 120 keypresses, 2 console errors",
             "From 2026-11-19T17:30:00Z to 2026-11-19T17:36:52Z",
-            "Start URL: https://app.acme.com/checkout",
-            "Person: ada@example.com (distinct id user-42)",
+            'Start URL: "https://app.acme.com/checkout"',
+            'Person: "ada@example.com" (distinct id "user-42")',
             "Kept until 2026-12-19",
             f"https://us.posthog.com/project/2/replay/{SESSION_ID}",
         ),
@@ -98,7 +98,7 @@ SCENARIOS = [
         "posthog_get_session_recording",
         "posthog_get_session_recording.catalogue.yaml",
         {"id": SESSION_ID},
-        expect=("6m 52s (4m 20s active)", "Person: ada@example.com (distinct id user-42)"),
+        expect=("6m 52s (4m 20s active)", 'Person: "ada@example.com" (distinct id "user-42")'),
         artifact_keys=("id", "recording_duration"),
     ),
     Scenario(
@@ -131,7 +131,7 @@ def test_recording_names_the_person() -> None:
     args = GetSessionRecordingArgs.model_validate({"session_id": session})
     text = _render_recording(data, args, Context(project_id="2", app_url="https://eu.posthog.com"))
     assert "1h 2m, still ongoing" in text
-    assert "Person: ada@example.com (distinct id user-42)" in text
+    assert 'Person: "ada@example.com" (distinct id "user-42")' in text
     assert f"https://eu.posthog.com/project/2/replay/{session}" in text
 
 

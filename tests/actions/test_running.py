@@ -67,6 +67,6 @@ def test_funnel_and_trends_poll_too(no_sleep: list[float]) -> None:
     server = BackgroundQuery({"complete": True, "results": {"results": steps, "isUdf": True}})
     result = make_toolkit(server).execute("posthog_run_funnel", {"events": ["a", "b"]})
     assert result.successful
-    assert "2. b: 4 (40.0% of previous, 40.0% of first)" in (result.content or "")
+    assert '2. "b": 4 (40.0% of previous, 40.0% of first)' in (result.content or "")
     body = json.loads(server.requests[0].content)
     assert body["refresh"] == "blocking" and body["name"] == "langchain-posthog: funnel"

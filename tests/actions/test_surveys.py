@@ -36,8 +36,8 @@ SCENARIOS = [
         example("posthog_create_survey"),
         expect=(
             f'Created survey "NPS Q4" (id {NPS}): popover, 2 questions, draft',
-            "0. rating (number 0-10): How likely are you to recommend us?",
-            "1. open (optional): What should we improve?",
+            '0. rating (number 0-10): "How likely are you to recommend us?"',
+            '1. open (optional): "What should we improve?"',
             NPS_LINK,
         ),
         forbid=("null", "None", "internal_targeting_flag", "survey-targeting"),
@@ -87,11 +87,11 @@ SCENARIOS = [
         },
         expect=(
             "widget, 3 questions, running since 2026-11-22T08:00:00Z",
-            "0. single_choice: Which plan are you on? | choices: Free; Pro; Other",
+            '0. single_choice: "Which plan are you on?" | choices: "Free"; "Pro"; "Other"',
             '"responseValues":{"0":2,"2":"end"}',
             "1. rating (emoji 1-5)",
-            "2. link: Book a call with us | link https://acme.example/call",
-            "linked flag new-onboarding (id 1234)",
+            '2. link: "Book a call with us" | link "https://acme.example/call"',
+            'linked flag "new-onboarding" (id 1234)',
             "stops after 200 responses",
         ),
         artifact_keys=("linked_flag", "targeting_flag"),
@@ -109,9 +109,9 @@ SCENARIOS = [
         {"id": NPS},
         expect=(
             f'Survey "NPS Q4" (id {NPS}): popover, 2 questions, running since 2026-11-21',
-            '0. rating (number 0-10): How likely are you to recommend us? | branching {"type":'
-            '"response_based","responseValues":{"promoters":"end"}}',
-            "1. open (optional): What should we improve?",
+            '0. rating (number 0-10): "How likely are you to recommend us?" | branching '
+            '{"type":"response_based","responseValues":{"promoters":"end"}}',
+            '1. open (optional): "What should we improve?"',
             '"url":"/app","urlMatchType":"icontains"',
             "stops after 500 responses",
             NPS_LINK,

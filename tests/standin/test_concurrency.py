@@ -88,7 +88,7 @@ async def test_200_concurrent_calls_each_get_their_own_answer(
     for flag_id, message in zip(ids, messages, strict=True):
         assert message.tool_call_id == f"c{flag_id}"
         assert message.status == "success", message.content
-        assert f"flag-{flag_id} (id {flag_id})" in message.content
+        assert f'"flag-{flag_id}" (id {flag_id})' in message.content
         assert message.artifact["id"] == flag_id and message.artifact["key"] == f"flag-{flag_id}"
     paths = Counter(r.raw_path for r in standin.received("GET"))
     assert paths == Counter(f"{FLAGS}{i}/" for i in ids)  # each sent once, none lost
@@ -129,7 +129,7 @@ async def test_concurrent_reads_and_creates_through_faults_lose_and_duplicate_no
         served += len(answers)
         assert message.tool_call_id == f"g{i}"
         if message.status == "success":
-            assert f"flag-{i} (id {i})" in message.content
+            assert f'"flag-{i}" (id {i})' in message.content
             assert answers == ["status:503"] * (len(answers) - 1) + ["200"]
             assert len(answers) <= attempts
         else:
@@ -146,7 +146,7 @@ async def test_concurrent_reads_and_creates_through_faults_lose_and_duplicate_no
         bodies = [r.raw_body for r in standin.received("POST", FLAGS) if r.body["key"] == key]
         assert all(body == bodies[0] for body in bodies)  # resent as it was, never changed
         if message.status == "success":
-            assert message.content.startswith(f"Created flag {key} ")
+            assert message.content.startswith(f'Created flag "{key}" ')
             # Sent again only after a 429, which PostHog sends before acting: created once.
             assert answers == ["status:429"] * (len(answers) - 1) + ["201"]
             assert len(answers) <= attempts
@@ -175,7 +175,7 @@ async def test_creates_that_fail_ambiguously_are_never_resent_under_load(
             assert message.status == "error"
             assert "may or may not have applied it" in message.content
         else:
-            assert answer == "201" and message.content.startswith(f"Created flag {key} ")
+            assert answer == "201" and message.content.startswith(f'Created flag "{key}" ')
     assert sum(m.status == "error" for m in messages) == 10
 
 
@@ -191,7 +191,7 @@ def test_threads_sharing_one_sync_toolkit_each_get_their_own_answer(standin: Sta
         kit.close()
     for flag_id, message in enumerate(messages, start=1):
         assert message.tool_call_id == f"t{flag_id}"
-        assert f"flag-{flag_id} (id {flag_id})" in message.content
+        assert f'"flag-{flag_id}" (id {flag_id})' in message.content
     assert len(standin.received("GET")) == 80
 
 
@@ -271,7 +271,7 @@ async def test_connections_are_freed_after_calls_are_cancelled(
     )
     for flag_id, message in enumerate(again, start=1):
         assert message.status == "success", message.content
-        assert f"flag-{flag_id} (id {flag_id})" in message.content
+        assert f'"flag-{flag_id}" (id {flag_id})' in message.content
     assert standin.peak_in_flight == 100
 
 

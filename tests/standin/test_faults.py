@@ -256,7 +256,7 @@ async def test_create_throttled_is_sent_again_and_creates_exactly_one(
     standin.fail(FLAGS, throttle(0), throttle(0.05))
     message = await invoke(mode, get_tool(toolkit, CREATE_FLAG), CREATE_ARGS)
     assert message.status == "success", message.content
-    assert message.content.startswith("Created flag new-onboarding")
+    assert message.content.startswith('Created flag "new-onboarding"')
     assert answers(standin, "POST", FLAGS) == ["status:429", "status:429", "201"]
     bodies = [r.body for r in standin.received("POST", FLAGS)]
     assert all(body == bodies[0] for body in bodies)
