@@ -26,7 +26,7 @@ from langchain_core.messages import ToolMessage
 from langchain_posthog import PostHogToolkit
 from langchain_posthog.actions import ACTIONS
 from langchain_posthog.actions._row import Action, args_schema
-from tests.conftest import PERSONAL_KEY, PROJECT_ID, PROJECT_KEY
+from tests.conftest import PERSONAL_KEY, PROJECT_ID, PROJECT_KEY, UNLIMITED
 from tests.contract import check, decode
 from tests.standin import responses
 
@@ -94,6 +94,7 @@ def _toolkit(bound: bool) -> PostHogToolkit:
         project_id=PROJECT_ID if bound else None,
         include_destructive=True,
         max_retries=0,
+        rate_limits=UNLIMITED,
         http_client=httpx.Client(transport=transport),
     )
 

@@ -15,7 +15,7 @@ import httpx
 
 from langchain_posthog import PostHogToolkit
 from langchain_posthog.actions._row import Action
-from tests.conftest import PERSONAL_KEY, PROJECT_ID, PROJECT_KEY
+from tests.conftest import PERSONAL_KEY, PROJECT_ID, PROJECT_KEY, UNLIMITED
 from tests.standin import responses
 
 Handler = Callable[[httpx.Request], httpx.Response]
@@ -63,6 +63,7 @@ def make_toolkit(server: Handler, **settings: Any) -> PostHogToolkit:
         "project_api_key": PROJECT_KEY,
         "project_id": PROJECT_ID,
         "max_retries": 0,
+        "rate_limits": UNLIMITED,
         "http_client": httpx.Client(transport=transport),
         "async_http_client": httpx.AsyncClient(transport=transport),
         **settings,
