@@ -44,8 +44,7 @@ def example_args(tool: str) -> dict[str, Any]:
 class ReplayTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
     """Answers requests from recorded interactions, matched on method, path, query and body.
 
-    Only success cassettes (``<tool>.yaml``) are loaded, so the demo sees PostHog working;
-    a request nothing answers gets a 404 in PostHog's error format.
+    A request nothing answers gets a 404 in PostHog's error format.
     """
 
     def __init__(self, files: Iterable[Path]) -> None:
@@ -110,9 +109,14 @@ def _strip(value: Any) -> Any:
     return value
 
 
-def replay_toolkit(**settings: Any) -> PostHogToolkit:
-    """A toolkit on recorded answers: US cloud, project 2, made-up keys."""
-    transport = ReplayTransport(p for p in CASSETTES.glob("*.yaml") if p.name.count(".") == 1)
+def replay_toolkit(*, scenarios: Iterable[str] = (), **settings: Any) -> PostHogToolkit:
+    """A toolkit on recorded answers: US cloud, project 2, made-up keys.
+
+    Every tool's success cassette answers; ``scenarios`` adds others by name
+    (``"posthog_run_trends.drop"`` for ``cassettes/posthog_run_trends.drop.yaml``).
+    """
+    files = [p for p in sorted(CASSETTES.glob("*.yaml")) if p.name.count(".") == 1]
+    transport = ReplayTransport([*files, *(CASSETTES / f"{name}.yaml" for name in scenarios)])
     settings.setdefault("project_id", DEMO_PROJECT)
     return PostHogToolkit(
         personal_api_key="phx_offline_demo",

@@ -59,16 +59,31 @@ def test_rollout_graph_demo_approves_and_applies_one_stage(load, capsys) -> None
     assert "Rollout stopped" in out
 
 
-def test_analyst_demo_is_read_only(load, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_analyst_demo_finds_the_event_compares_periods_and_looks_for_causes(load, capsys) -> None:  # type: ignore[no-untyped-def]
     analyst = load("analyst")
     assert analyst.main(["--demo"]) == 0
     out = capsys.readouterr().out
-    for tool in ("posthog_run_trends", "posthog_run_funnel", "posthog_run_hogql_query"):
-        assert f"-> {tool}" in out
-    assert out.count("A: From PostHog:") == 3
+    calls = [line.strip() for line in out.splitlines() if line.startswith("  -> ")]
+    # Each step's arguments come from the answer before: the event name PostHog suggested for
+    # "signup", and the window the trends answer covered.
+    assert calls == [
+        '-> posthog_list_event_definitions({"search": "signup"})',
+        '-> posthog_run_trends({"series": [{"event": "user signed up"}], "date_from": "-7d", '
+        '"interval": "day", "compare_to_previous": true})',
+        '-> posthog_list_annotations({"date_from": "2026-11-05", "date_to": "2026-11-20"})',
+        '-> posthog_list_errors({"date_from": "-7d"})',
+    ]
+    answer = out.split("A: ", 1)[1]
+    assert '"user signed up": total 202, previous 242 (-16.5%)' in answer
+    assert "The fall starts on 2026-11-18: 17 signups against 33 a week before." in answer
+    assert "Deployed v2.3 (checkout rewrite)" in answer and "ChunkLoadError" in answer
+    assert "TypeError" not in answer  # seen long before the fall: not a cause
+    assert "no recorded answer" not in out
     offline = sys.modules["offline"]
-    with offline.replay_toolkit(read_only=True) as toolkit:
-        assert all(t.metadata["read_only"] for t in toolkit.get_tools())
+    with offline.replay_toolkit(read_only=True, toolsets=analyst.TOOLSETS) as toolkit:
+        tools = toolkit.get_tools()
+    assert tools and all(t.metadata["read_only"] for t in tools)
+    assert {"posthog_list_event_definitions", "posthog_list_errors"} <= {t.name for t in tools}
 
 
 def test_replay_answers_unknown_requests_with_a_posthog_style_404(load) -> None:  # type: ignore[no-untyped-def]

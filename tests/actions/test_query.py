@@ -112,6 +112,17 @@ SCENARIOS = [
     ),
     Scenario(
         "posthog_run_trends",
+        "posthog_run_trends.drop.yaml",
+        {**example("posthog_run_trends"), "interval": "day", "compare_to_previous": True},
+        expect=(
+            '"user signed up": total 202, previous 242 (-16.5%);',
+            # The days a fall shows in, beside the same days a period before.
+            "2026-11-18 17/33, 2026-11-19 14/28, 2026-11-20 16/29",
+        ),
+        artifact_keys=("results",),
+    ),
+    Scenario(
+        "posthog_run_trends",
         "posthog_run_trends.compare_breakdown.yaml",
         {
             "series": [{"event": "$pageview"}],
