@@ -27,6 +27,8 @@ CATALOGUE_ACTIONS = 25
 # capabilities (experiment variants on update) may add up to this.
 CATALOGUE_GOAL = 6500
 INSIGHT_GOAL = 1500
+# Each tool past the catalogue (no catalogue action) costs at most this.
+TOOL_GOAL = 400
 
 
 def measure() -> list[dict[str, Any]]:
@@ -77,6 +79,15 @@ def table(rows: list[dict[str, Any]]) -> str:
         lines.append(
             f"| (only {len(catalogue_rows)} of the catalogue's {CATALOGUE_ACTIONS} actions have a "
             "tool yet: the total is not comparable) | | |"
+        )
+    beyond = [r for r in rows if not r["catalogue"]]
+    over = [f"{r['tool']} {r['tokens']:,}" for r in beyond if r["tokens"] > TOOL_GOAL]
+    largest = max(beyond, key=lambda r: r["tokens"], default=None)
+    if largest is not None:
+        lines.append(
+            f"| **{len(beyond)} tools past the catalogue** | each <= {TOOL_GOAL} | "
+            f"largest {largest['tool']} {largest['tokens']:,} "
+            f"({'met' if not over else 'not met: ' + ', '.join(over)}) |"
         )
     if insight is not None:
         lines.append(
