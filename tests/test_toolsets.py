@@ -37,6 +37,7 @@ def test_toolsets_have_unique_names_and_one_line_descriptions() -> None:
         assert toolset.name.isidentifier() and toolset.name.islower()
         assert "\n" not in toolset.description and toolset.description.endswith(".")
         assert len(toolset.description) <= 100
+        assert toolset.tools, f"toolset {toolset.name} has no tools"
 
 
 def test_toolsets_offer_only_their_tools() -> None:
