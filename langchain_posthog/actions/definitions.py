@@ -309,7 +309,7 @@ def _render_actions(data: Any, args: ListActionsArgs, ctx: Context) -> str:
     lines = cut([_action_line(a) for a in items], hint="call again with offset")
     # One link pattern instead of one link per line: the same for every action, a fifth the tokens.
     link = ctx.ui(f"{ACTION_AREA.ui}/<id>", items[0])
-    use = 'Count one with posthog_run_trends, series [{"id": <id>}].'
+    use = "Count one with posthog_run_trends, series [{id: <id>}]."
     return "\n".join([f"{note} {use}", *lines, f"Open one: {link}"])
 
 

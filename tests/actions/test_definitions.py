@@ -93,7 +93,7 @@ SCENARIOS = [
         example("posthog_list_actions"),
         expect=(
             "Actions 1-4 of 4.",
-            'series [{"id": <id>}]',
+            "series [{id: <id>}]",
             '- "Signed up" (id 7): "user signed up"; "Any signup, web or app."',
             '- "Clicked Buy now" (id 12): "$autocapture" with url contains "/pricing", text exact '
             '"Buy now", selector "button#buy"',
