@@ -17,14 +17,30 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, model_validator
 
 from langchain_posthog.actions._args import ArgsModel, Limit, Offset
-from langchain_posthog.actions._render import cut, named, page_note, quoted, results
+from langchain_posthog.actions._render import cut, named, page_note, quoted, results, term
 from langchain_posthog.actions._row import Context
 from langchain_posthog.actions._shapes import Area, http, row
 from langchain_posthog.api.calls import Call, Plan
 
-EVENTS = Area("event_definition", "event_definitions", "event")
-PROPERTIES = Area("property_definition", "property_definitions", "property", "properties")
-ACTION_AREA = Area("action", "actions", "action", ui="data-management/actions")
+# What a team typed or its product sent: names, descriptions, tags, who verified, changed or owns
+# a definition (PostHog users, as they named themselves), an event's chosen columns; an action's
+# Slack message, and what its steps match (its event, element, URL and property filters).
+_DEFINED = ("name", "description", "tags", "verified_by.*", "updated_by.*")
+EVENTS = Area(
+    "event_definition", "event_definitions", "event",
+    text=(*_DEFINED, "owner.*", "default_columns"),
+)  # fmt: skip
+PROPERTIES = Area(
+    "property_definition", "property_definitions", "property", "properties", text=_DEFINED
+)
+_STEPS = (
+    "event", "selector", "tag_name", "text", "href", "url",
+    "properties[].key", "properties[].value",
+)  # fmt: skip
+ACTION_AREA = Area(
+    "action", "actions", "action", ui="data-management/actions",
+    text=("name", "description", "tags", "slack_message_format", *(f"steps[].{f}" for f in _STEPS)),
+)  # fmt: skip
 
 # PostHog orders event definitions by when they were last seen when asked to (name, last_seen_at
 # and created_at are all it can order by: posthog/api/event_definition.py). Asked for nothing, a
@@ -60,7 +76,7 @@ def _events_plan(args: ListEventDefinitionsArgs, ctx: Context) -> Plan[dict[str,
 
 def _event_line(event: dict[str, Any]) -> str:
     seen = str(event.get("last_seen_at") or "")[:10]
-    facts = [f"last seen {seen}" if seen else "never seen"]
+    facts = [f"last seen {term(seen)}" if seen else "never seen"]
     volume = event.get("volume_30_day")
     if isinstance(volume, int) and not isinstance(volume, bool):
         facts.append(f"{volume:,} in 30 days")
@@ -187,7 +203,7 @@ def _properties_params(args: ListPropertyDefinitionsArgs) -> dict[str, Any]:
 
 def _property_line(prop: dict[str, Any]) -> str:
     kind = prop.get("property_type") or ("Numeric" if prop.get("is_numerical") else None)
-    facts = [str(kind) if kind else "type not known yet"]
+    facts = [term(kind) if kind else "type not known yet"]
     facts += [flag for flag in ("verified", "hidden") if prop.get(flag)]
     if prop.get("virtual"):
         facts.append("computed by PostHog")
@@ -238,17 +254,19 @@ class ListActionsArgs(ArgsModel):
 
 
 def _matching(step: dict[str, Any], field: str, default: str) -> str:
-    return str(step.get(f"{field}_matching") or default)
+    return term(step.get(f"{field}_matching") or default)
 
 
 def _condition(prop: Any) -> str:
     if not isinstance(prop, dict):
         return quoted(prop)
     key = quoted(prop["key"]) if prop.get("key") else "(no key)"
-    operator = str(prop.get("operator") or "exact")
-    if operator in {"is_set", "is_not_set"} or prop.get("value") is None:
+    operator = prop.get("operator") or "exact"
+    if operator in ("is_set", "is_not_set"):
         return f"{key} {operator.replace('_', ' ')}"
-    return f"{key} {operator} {quoted(prop.get('value'))}"
+    if prop.get("value") is None:
+        return f"{key} {term(operator)}"
+    return f"{key} {term(operator)} {quoted(prop.get('value'))}"
 
 
 def _step_text(step: dict[str, Any]) -> str:
@@ -291,7 +309,7 @@ def _render_actions(data: Any, args: ListActionsArgs, ctx: Context) -> str:
     lines = cut([_action_line(a) for a in items], hint="call again with offset")
     # One link pattern instead of one link per line: the same for every action, a fifth the tokens.
     link = ctx.ui(f"{ACTION_AREA.ui}/<id>", items[0])
-    use = 'Count one with posthog_run_trends, series [{"id": <id>}].'
+    use = "Count one with posthog_run_trends, series [{id: <id>}]."
     return "\n".join([f"{note} {use}", *lines, f"Open one: {link}"])
 
 
