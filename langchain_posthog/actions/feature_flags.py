@@ -146,7 +146,7 @@ def rollout_summary(filters: Mapping[str, Any] | None) -> str:
     parts = []
     for group in groups:
         pct = group.get("rollout_percentage")
-        pct_text = "100%" if pct is None else f"{pct}%"
+        pct_text = "100%" if pct is None else f"{term(pct)}%"
         props = [p for p in group.get("properties") or [] if isinstance(p, dict)]
         if props:
             conds = " and ".join(
@@ -161,10 +161,15 @@ def rollout_summary(filters: Mapping[str, Any] | None) -> str:
     text = "; ".join(parts) if parts else "no release conditions"
     if variants:
         text += "; variants " + ", ".join(
-            quoted(v.get("key") or "?") + said(" {}%", v.get("rollout_percentage"))
+            quoted(v.get("key") or "?") + said(" {}%", _share(v.get("rollout_percentage")))
             for v in variants
         )
     return text
+
+
+def _share(percent: Any) -> str | None:
+    """A variant's share as PostHog's number, or ``None`` when it gave none."""
+    return None if percent is None else term(percent)
 
 
 def _flag_line(flag: dict[str, Any]) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from langchain_posthog.actions._flag_lookup import FLAGS, FlagRef, resolve_flag
-from langchain_posthog.actions._render import quoted, said
+from langchain_posthog.actions._render import quoted, said, term
 from langchain_posthog.actions._row import Context
 from langchain_posthog.actions._shapes import row
 from langchain_posthog.api.calls import Call, Plan
@@ -55,7 +55,7 @@ def _render_status(data: Any, args: GetFeatureFlagStatusArgs, ctx: Context) -> s
     ident = flag.get("id") or args.id
     name = "Flag" + (f" {quoted(key)}" if key else "") + said(" (id {})", ident)
     status = str(data.get("status") or "unknown").lower()
-    lines = [f"{name}: {status}. {_MEANING.get(status, '')}".rstrip()]
+    lines = [f"{name}: {term(status)}. {_MEANING.get(status, '')}".rstrip()]
     if data.get("reason"):
         lines.append(f"PostHog's reason: {quoted(data['reason'])}")
     if status in {"stale", "inactive"} and ident is not None:
@@ -75,6 +75,8 @@ ACTIONS = [
         _status_plan,
         _render_status,
         not_found=FLAGS.not_found,
+        # PostHog's reason may quote the flag's values ("will always evaluate to ...").
+        user_text=FLAGS.user_text("reason"),
         example={"key": "new-onboarding"},
     ),
 ]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar, Literal
+from urllib.parse import quote
 from uuid import UUID
 
 from pydantic import Field, model_validator
@@ -119,7 +120,8 @@ def _list_params(args: ListSessionRecordingsArgs) -> dict[str, Any]:
 
 
 def _recording_line(recording: dict[str, Any], ctx: Context) -> str:
-    parts = [str(recording.get("start_time") or "start unknown")]
+    start = recording.get("start_time")
+    parts = [term(start) if start else "start unknown"]
     length = duration(recording.get("recording_duration"))
     if length:
         active = duration(recording.get("active_seconds"))
@@ -141,7 +143,8 @@ def _recording_line(recording: dict[str, Any], ctx: Context) -> str:
         parts.append("person " + quoted(recording["distinct_id"]))
     line = "- " + ", ".join(parts)
     if recording.get("id"):
-        line += ": " + ctx.ui(f"replay/{recording['id']}")
+        # The session id is the one a visitor's browser sent: encoded, it stays in the link.
+        line += ": " + ctx.ui(f"replay/{quote(str(recording['id']), safe='')}")
     return line
 
 
@@ -199,7 +202,7 @@ def _playlist_body(args: CreateRecordingPlaylistArgs) -> dict[str, Any]:
 def _playlist_text(data: Any, args: CreateRecordingPlaylistArgs, ctx: Context) -> str:
     short_id = data.get("short_id")
     kind = data.get("type") or args.type
-    facts = [said("short_id {}", short_id), said("type {}", kind and term(kind))]
+    facts = [said("short_id {}", short_id and term(short_id)), said("type {}", kind and term(kind))]
     lines = [named(data, ident=False) + said(" ({})", ", ".join(filter(None, facts)))]
     counts = data.get("recordings_counts") or {}
     bucket = counts.get("saved_filters" if kind == "filters" else "collection") or {}
@@ -212,7 +215,7 @@ def _playlist_text(data: Any, args: CreateRecordingPlaylistArgs, ctx: Context) -
 
 
 def _count(n: Any, label: str) -> str:
-    return f"{n} {label.removesuffix('s') if n == 1 else label}"
+    return f"{term(n)} {label.removesuffix('s') if n == 1 else label}"
 
 
 def _render_recording(data: Any, args: GetSessionRecordingArgs, ctx: Context) -> str:
@@ -232,7 +235,8 @@ def _render_recording(data: Any, args: GetSessionRecordingArgs, ctx: Context) ->
     if activity:
         lines.append("Activity: " + activity)
     if data.get("start_time"):
-        lines.append(f"From {data['start_time']} to {data.get('end_time') or '?'}")
+        end = data.get("end_time")
+        lines.append(f"From {term(data['start_time'])} to {term(end) if end else '?'}")
     if data.get("start_url"):
         lines.append(f"Start URL: {quoted(data['start_url'])}")
     person = data.get("person") if isinstance(data.get("person"), dict) else {}
@@ -242,7 +246,7 @@ def _render_recording(data: Any, args: GetSessionRecordingArgs, ctx: Context) ->
     elif who or distinct_id:
         lines.append(f"Person: {quoted(who or distinct_id)}")
     if data.get("expiry_time"):
-        lines.append(f"Kept until {str(data['expiry_time'])[:10]}")
+        lines.append(f"Kept until {term(str(data['expiry_time'])[:10])}")
     lines.append("Watch: " + ctx.ui(f"replay/{args.session_id}", data))
     return "\n".join(lines)
 

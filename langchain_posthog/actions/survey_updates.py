@@ -14,6 +14,7 @@ from pydantic import Field, model_validator
 from langchain_posthog.actions._args import ArgsModel, text_max
 from langchain_posthog.actions._dates import iso
 from langchain_posthog.actions._questions import Question, check_branching
+from langchain_posthog.actions._render import term
 from langchain_posthog.actions._row import Context
 from langchain_posthog.actions._shapes import update_row
 from langchain_posthog.actions._surveys import SURVEYS, SurveyId, headline, survey_state
@@ -128,7 +129,7 @@ def _render_updated(data: Any, args: UpdateSurveyArgs, ctx: Context) -> str:
     if before is not None:
         lines.append(f"Before: {survey_state(before)}.")
     if args.questions is not None:
-        kinds = [str(q.get("type")) for q in survey.get("questions") or [] if isinstance(q, dict)]
+        kinds = [term(q.get("type")) for q in survey.get("questions") or [] if isinstance(q, dict)]
         lines.append(f"Questions now: {', '.join(kinds) or 'none'}.")
     lines += SURVEYS.links(survey, ctx)
     return "\n".join(lines)

@@ -140,7 +140,7 @@ def _survey_text(survey: Any, args: Any, ctx: Context) -> str:
         if flag.get("key"):
             targeting.append(f"{label} {quoted(flag['key'])}" + said(" (id {})", flag.get("id")))
     if survey.get("responses_limit"):
-        targeting.append(f"stops after {survey['responses_limit']} responses")
+        targeting.append(f"stops after {term(survey['responses_limit'])} responses")
     if targeting:
         lines.append("Targeting: " + "; ".join(targeting))
     return "\n".join(lines)
@@ -202,9 +202,9 @@ def _summarize_plan(args: _SummarizeArgs, ctx: Context) -> Plan[Any]:
 
 
 def _render_summary(data: Any, args: _SummarizeArgs, ctx: Context) -> str:
-    facts = [f"{data.get('response_count') or 0} responses"]
+    facts = [f"{term(data.get('response_count') or 0)} responses"]
     if data.get("generated_at"):
-        facts.append(f"generated {data['generated_at']}")
+        facts.append(f"generated {term(data['generated_at'])}")
     if data.get("cached"):
         facts.append("cached (force_refresh for a new one)")
     head = f"Summary of question {args.question_index} of survey {args.id} ({', '.join(facts)}):"

@@ -65,7 +65,7 @@ SCENARIOS = [
         "posthog_get_feature_flag",
         "posthog_get_feature_flag.by_key.yaml",
         {"key": "new-onboarding"},
-        expect=("new-onboarding (id 1234)", "0% of all users", "/project/2/feature_flags/1234"),
+        expect=('"new-onboarding" (id 1234)', "0% of all users", "/project/2/feature_flags/1234"),
         # The other flag the search found is not the one asked for.
         forbid=("new-onboarding-v2", "1301"),
         artifact_keys=("id", "key", "filters"),
