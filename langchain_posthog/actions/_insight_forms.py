@@ -26,7 +26,8 @@ INSIGHTS = Area(
     ),
     text=(
         "name", "derived_name", "description", "tags[]", "query.source.series",
-        "query.source.breakdownFilter.breakdown", "query.source.properties", "result",
+        "query.source.breakdownFilter", "query.source.properties", "query.source.query",
+        "query.query", "filters", "result",
     ),
 )  # fmt: skip
 
@@ -71,9 +72,9 @@ def kind_of(insight: dict[str, Any]) -> str:
     inner = query.get("source")
     kind = (inner.get("kind") if isinstance(inner, dict) else None) or query.get("kind")
     if kind:
-        return str(kind)
+        return term(kind)
     legacy = (insight.get("filters") or {}).get("insight")
-    return f"legacy {legacy} filters" if legacy else "no query"
+    return f"legacy {term(legacy)} filters" if legacy else "no query"
 
 
 def series_text(query: dict[str, Any], between: str = ", ") -> str:
@@ -113,5 +114,6 @@ def summary(query: dict[str, Any]) -> str:
 
 def ids(insight: dict[str, Any]) -> str:
     """`` (short_id aB3dE9fQ, id 5501)``, or what of it PostHog gave."""
-    found = [said("short_id {}", insight.get("short_id")), said("id {}", insight.get("id"))]
+    short_id, ident = insight.get("short_id"), insight.get("id")
+    found = [said("short_id {}", short_id and term(short_id)), said("id {}", ident and term(ident))]
     return said(" ({})", ", ".join(filter(None, found)))

@@ -14,7 +14,15 @@ from pydantic import AfterValidator, Field, PrivateAttr, model_validator
 from langchain_posthog.actions._args import ArgsModel, Limit, Offset, text_max
 from langchain_posthog.actions._dates import PostHogDate, check_order, iso, parse_date
 from langchain_posthog.actions._nodes import DATE
-from langchain_posthog.actions._render import MAX_ITEMS, cut, page_note, quoted, results, said
+from langchain_posthog.actions._render import (
+    MAX_ITEMS,
+    cut,
+    page_note,
+    quoted,
+    results,
+    said,
+    term,
+)
 from langchain_posthog.actions._row import Context
 from langchain_posthog.actions._shapes import Area, create_row, row
 from langchain_posthog.api.calls import Call, Plan
@@ -26,6 +34,7 @@ ANNOTATIONS = Area(
     "annotation",
     ui="data-management/annotations",
     not_found="List annotations with posthog_list_annotations.",
+    text=("content", "insight_name", "insight_derived_name", "dashboard_name"),
 )
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -145,10 +154,11 @@ def _where(note: dict[str, Any]) -> str:
     scope = note.get("scope") or "project"
     if scope == "dashboard_item":
         name = note.get("insight_name") or note.get("insight_derived_name")
-        return "insight " + (quoted(name) if name else said("{}", note.get("dashboard_item")))
+        item = note.get("dashboard_item")
+        return "insight " + (quoted(name) if name else said("{}", item and term(item)))
     if scope == "dashboard" and note.get("dashboard_name"):
         return "dashboard " + quoted(note["dashboard_name"])
-    return str(scope)
+    return term(scope)
 
 
 def _line(note: dict[str, Any]) -> str:
@@ -156,7 +166,7 @@ def _line(note: dict[str, Any]) -> str:
     return (
         f"- {_when(note.get('date_marker'))}, {_where(note)}: {quoted(note.get('content') or '')}"
         + said(" by {}", creator and quoted(creator))
-        + said(" (id {})", note.get("id"))
+        + said(" (id {})", note.get("id") and term(note["id"]))
     )
 
 

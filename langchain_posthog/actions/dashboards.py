@@ -34,7 +34,8 @@ DASHBOARDS = Area(
         "tiles[].insight.derived_name", "tiles[].insight.description",
         "tiles[].insight.query.source.series", "tiles[].insight.query.source.query",
         "tiles[].insight.result", "tiles[].insight.created_by.*",
-        "tiles[].insight.last_modified_by.*",
+        "tiles[].insight.last_modified_by.*", "filters", "persisted_filters", "variables",
+        "persisted_variables",
     ),
 )  # fmt: skip
 
@@ -177,7 +178,7 @@ def _update_plan(args: UpdateDashboardArgs, ctx: Context) -> Plan[dict[str, Any]
 
 
 def _property_text(prop: dict[str, Any]) -> str:
-    text = f"{quoted(prop.get('key') or '?')} {prop.get('operator') or 'exact'}"
+    text = f"{quoted(prop.get('key') or '?')} {term(prop.get('operator') or 'exact')}"
     value = prop.get("value")
     if value is not None and value != prop.get("operator"):
         text += " " + (quoted(value) if isinstance(value, str) else compact_json(value))
@@ -187,9 +188,9 @@ def _property_text(prop: dict[str, Any]) -> str:
 def _filters_text(filters: dict[str, Any]) -> str:
     parts = []
     if filters.get("date_from"):
-        parts.append(f"from {filters['date_from']}")
+        parts.append(f"from {term(filters['date_from'])}")
     if filters.get("date_to"):
-        parts.append(f"to {filters['date_to']}")
+        parts.append(f"to {term(filters['date_to'])}")
     props = [p for p in filters.get("properties") or [] if isinstance(p, dict)]
     if props:
         parts.append("where " + " and ".join(_property_text(p) for p in props))

@@ -19,7 +19,15 @@ from langchain_posthog.actions._insight_forms import (
     viz_node,
 )
 from langchain_posthog.actions._nodes import KINDS, InsightQuery
-from langchain_posthog.actions._render import MAX_ITEMS, cut, page_note, quoted, results, said
+from langchain_posthog.actions._render import (
+    MAX_ITEMS,
+    cut,
+    page_note,
+    quoted,
+    results,
+    said,
+    term,
+)
 from langchain_posthog.actions._row import Context
 from langchain_posthog.actions._shapes import row, update_row
 from langchain_posthog.api.calls import Call, Plan
@@ -74,7 +82,7 @@ def _line(insight: dict[str, Any]) -> str:
         parts.append("on dashboards " + ", ".join(dashboards))
     modified = str(insight.get("last_modified_at") or "")[:10]
     if modified:
-        parts.append(f"modified {modified}")
+        parts.append(f"modified {term(modified)}")
     return f"- {_name(insight)}{ids(insight)}: " + ", ".join(parts)
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
+from langchain_posthog.actions._render import DATA_NOTE
 from tests.actions import Server, make_toolkit, never
 from tests.scenarios import Scenario, example, params, play
 
@@ -231,7 +232,7 @@ def test_an_annotation_at_the_edge_of_the_window_is_inside_it() -> None:
     ("args", "said"),
     [
         ({}, "No annotations: mark one with posthog_create_annotation."),
-        ({"search": "deploy"}, 'No annotations matching "deploy": drop search.'),
+        ({"search": "deploy"}, f'No annotations matching "deploy": drop search.\n{DATA_NOTE}'),
         ({"date_to": "2026-11-20"}, "No annotations until 2026-11-20 23:59 UTC: widen the dates."),
     ],
 )

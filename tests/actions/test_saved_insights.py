@@ -49,7 +49,7 @@ SCENARIOS = [
         {"short_id": "aB3dE9fQ"},
         expect=(
             '"Weekly signups" (short_id aB3dE9fQ, id 5501): TrendsQuery, on dashboards 12',
-            "Query: trends of user signed up (dau), by week, from -90d",
+            'Query: trends of "user signed up" (dau), by week, from -90d',
             # Text a user wrote stays in its quotes, on its line.
             'Description: "Signups \\"this week\\"\\nsee the growth doc"',
             'Tags: "growth", "weekly"',
@@ -81,8 +81,8 @@ SCENARIOS = [
         "posthog_update_insight.yaml",
         example("posthog_update_insight"),
         expect=(
-            'Updated insight "Weekly signups (DAU)" (short_id aB3dE9fQ, id 5501): trends of user '
-            "signed up (dau), by week",
+            'Updated insight "Weekly signups (DAU)" (short_id aB3dE9fQ, id 5501): trends of "user '
+            'signed up" (dau), by week',
             "Now on dashboards 12, 14 (added 14).",
             "Open: https://us.posthog.com/project/2/insights/aB3dE9fQ",
         ),
@@ -99,7 +99,7 @@ SCENARIOS = [
             "remove_from_dashboards": [12, 9],
         },
         expect=(
-            "trends of user signed up (dau), by month, from -180d",
+            'trends of "user signed up" (dau), by month, from -180d',
             "Now on no dashboard (removed 12). It was not on 9.",
             'Tags: "growth", "monthly"',
         ),
