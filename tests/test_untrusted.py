@@ -100,11 +100,32 @@ WRITTEN = frozenset({
     "bucket_name", "prefix", "breakdown", "feature_flag_key", "columns",
 })  # fmt: skip
 # Fields a scenario's arguments must match, left as recorded: the tool checks that the flag key
-# given is the experiment's own before changing anything.
-KEPT = {"posthog_update_experiment.catalogue": ("feature_flag_key",)}
+# given is the experiment's own before changing anything, and finds a flag by its exact key.
+KEPT = {
+    "posthog_update_experiment.catalogue": ("feature_flag_key",),
+    "posthog_get_feature_flag.by_key": ("results[].key",),
+    "posthog_get_feature_flag_status": ("results[].key",),
+    "posthog_get_feature_flag_status.inactive": ("results[].key",),
+}
 ROWS = {action.name: action for action in ACTIONS}
 SUCCESSES = [s for s in all_scenarios() if s.ok]
-PLANTED = [s for s in SUCCESSES if ROWS[s.tool].user_text]
+
+
+def _holds_text(scenario: Scenario) -> bool:
+    """Whether a recorded answer holds text where the row declares it (an empty list holds none)."""
+    paths = ROWS[scenario.tool].user_text or ()
+    for exchange in recorded(scenario.cassette):
+        if isinstance(exchange.body, str):
+            if len(exchange.body.splitlines()) > 1:  # CSV: a header and rows
+                return True
+        elif exchange.body is not None and any(
+            covers(paths, steps) for steps, _ in strings(exchange.body)
+        ):
+            return True
+    return False
+
+
+PLANTED = [s for s in SUCCESSES if ROWS[s.tool].user_text and _holds_text(s)]
 
 
 def _row_of(scenario: Scenario) -> Action:
