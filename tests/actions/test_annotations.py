@@ -77,6 +77,17 @@ SCENARIOS = [
     ),
     Scenario(
         "posthog_list_annotations",
+        "posthog_list_annotations.window.yaml",
+        # The window of a week compared with the week before (examples/analyst.py).
+        {"date_from": "2026-11-05", "date_to": "2026-11-20"},
+        expect=(
+            "From 2026-11-05 00:00 UTC to 2026-11-20 23:59 UTC, newest first:",
+            '- 2026-11-18 14:05 UTC, project: "Deployed v2.3 (checkout rewrite)" by "Ada" (id 41)',
+        ),
+        artifact_keys=("results", "count"),
+    ),
+    Scenario(
+        "posthog_list_annotations",
         "posthog_list_annotations.forbidden.yaml",
         example("posthog_list_annotations"),
         ok=False,
