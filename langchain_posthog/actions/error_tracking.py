@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 from pydantic import Field, model_validator
@@ -11,7 +12,7 @@ from pydantic import Field, model_validator
 from langchain_posthog.actions._args import ArgsModel, Limit, Offset
 from langchain_posthog.actions._dates import PostHogDate, check_order
 from langchain_posthog.actions._nodes import DATE, date_range, drop_none
-from langchain_posthog.actions._render import clip, num, quoted
+from langchain_posthog.actions._render import clip, num, quoted, term
 from langchain_posthog.actions._row import Context
 from langchain_posthog.actions._running import (
     QUERIES,
@@ -33,6 +34,21 @@ _ORDER_WORDS = {
     "last_seen": "most recently seen first",
     "first_seen": "newest first",
 }
+# What an issue holds that its exceptions' senders wrote: its name (the exception type) and
+# description (the message), the SDK that sent it, the first and last exception's properties,
+# and linked issues elsewhere. Also the answer's column names, PostHog's own here and not shown,
+# which a query's author chooses elsewhere. In the answer, or in a finished background query's
+# status.
+_ISSUE_TEXT = (
+    "name", "description", "library", "first_event.properties", "last_event.properties",
+    "external_issues[].external_url", "external_issues[].integration.display_name",
+)  # fmt: skip
+ERRORS_TEXT = tuple(
+    f"{where}{part}"
+    for where in ("", "query_status.results.")
+    for part in ("columns[]", *(f"results[].{key}" for key in _ISSUE_TEXT))
+)
+_TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d[\w:.+-]*")
 
 
 class ListErrorsArgs(ArgsModel):
@@ -70,9 +86,9 @@ def _errors_plan(args: ListErrorsArgs, ctx: Context) -> Plan[dict[str, Any]]:
 
 
 def _moment(value: Any) -> str:
-    """``2026-11-20T17:03:44.120000Z`` as ``2026-11-20 17:03``."""
-    text = str(value or "")
-    return text[:16].replace("T", " ") if len(text) >= 16 else text
+    """``2026-11-20T17:03:44.120000Z`` as ``2026-11-20 17:03``; anything else as a term."""
+    text = str(value)
+    return text[:16].replace("T", " ") if _TIMESTAMP.fullmatch(text) else term(text)
 
 
 def _issue_line(issue: dict[str, Any], ctx: Context) -> str:
@@ -90,7 +106,7 @@ def _issue_line(issue: dict[str, Any], ctx: Context) -> str:
     ]
     status = issue.get("status")
     if status:
-        seen.append(str(status))
+        seen.append(term(status))
     link = ctx.ui(f"error_tracking/{issue.get('id')}") if issue.get("id") else ""
     return f"- {name}; " + ", ".join(seen) + (f"; {link}" if link else "")
 
@@ -131,6 +147,7 @@ ACTIONS = [
         ListErrorsArgs,
         _errors_plan,
         _render_errors,
+        user_text=ERRORS_TEXT,
         explain=query_explainer("Check the dates, status and search, and call again."),
         example={"date_from": "-7d"},
     ),

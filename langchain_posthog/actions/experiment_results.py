@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Annotated, Any
 
@@ -12,17 +11,41 @@ from pydantic import BeforeValidator, Field
 
 from langchain_posthog.actions._args import ArgsModel
 from langchain_posthog.actions._experiment_area import EXPERIMENTS, ExperimentId
-from langchain_posthog.actions._render import clip, named, num, quoted
+from langchain_posthog.actions._render import clip, named, num, quoted, term
 from langchain_posthog.actions._row import Context
 from langchain_posthog.actions._running import POLL_WAITS, SLOW_WORDS, pending_text, run_query
-from langchain_posthog.actions._shapes import row
+from langchain_posthog.actions._shapes import AUTHORS, row
 from langchain_posthog.api.calls import Call, Plan
 from langchain_posthog.api.errors import PostHogAPIError, PostHogError, PostHogTransportError
 
 # PostHog's experiment page summarizes at most this many metrics of a kind; so does this tool.
 MAX_METRICS = 20
 _NEW_STYLE = "ExperimentMetric"
-_KEY = re.compile(r"^[\w-]{1,100}$")
+# Longest variant key and metric name shown; the whole answer is in the artifact.
+_KEY_CHARS, _NAME_CHARS = 100, 200
+# Where a metric (or a legacy one's filters) holds what a team typed or a product sent: names,
+# events, property keys and values. Its kinds, maths and goals are PostHog's words, and are
+# sent back to PostHog as they are.
+_METRIC_KEYS = (
+    "name", "custom_name", "event", "key", "value", "label", "breakdown", "math_property",
+    "math_hogql",
+)  # fmt: skip
+_METRIC_HOLDERS = (
+    "metrics[]", "metrics_secondary[]", "saved_metrics[]", "secondary_metrics[]", "filters",
+    "metric",
+)  # fmt: skip
+_WHOLE_METRICS = {"metrics", "metrics_secondary", "saved_metrics"}
+# The experiment's text (its metrics narrowed to the fields above), then what each
+# ExperimentQuery answer holds: variant keys, and in PostHog's older shape the keys of its
+# probability and interval maps and the insight it was computed from.
+RESULTS_TEXT = (
+    *(p for p in EXPERIMENTS.text if p not in _WHOLE_METRICS),
+    *AUTHORS,
+    *(f"{holder}.**.{key}" for holder in _METRIC_HOLDERS for key in _METRIC_KEYS),
+    "filters.**.id",
+    "baseline.key", "variant_results[].key", "variants[].key", "probability.*",
+    "credible_intervals.*", "insight",
+)  # fmt: skip
 
 
 def _as_text(value: Any) -> Any:
@@ -90,10 +113,10 @@ def _chosen(metrics: list[dict[str, Any]], args: GetExperimentResultsArgs) -> li
     matches = [m for m in metrics if m["name"].casefold() == wanted.casefold()]
     if matches:
         return matches
-    listed = "; ".join(f"{m['number']}. {quoted(m['name'])}" for m in metrics) or "none"
+    listed = "; ".join(f"{m['number']}. {quoted(m['name'], _NAME_CHARS)}" for m in metrics)
     raise PostHogError(
-        f"Experiment {args.id} has no metric {quoted(wanted)}. Its metrics: {listed}. Call "
-        "again with one of those numbers or names, or without metric for all of them."
+        f"Experiment {args.id} has no metric {quoted(wanted)}. Its metrics: {listed or 'none'}. "
+        "Call again with one of those numbers or names, or without metric for all of them."
     )
 
 
@@ -154,8 +177,15 @@ def _p(value: float) -> str:
 
 
 def _key(variant: dict[str, Any]) -> str:
-    key = str(variant.get("key") or "?")
-    return key if _KEY.match(key) else quoted(key)
+    """A variant's key, as the team named it: quoted."""
+    key = variant.get("key")
+    return quoted(key, _KEY_CHARS) if key not in (None, "") else "(no key)"
+
+
+def _failure_word(failure: Any) -> str:
+    """One of PostHog's reasons a variant cannot be compared yet, in words."""
+    word = term(failure)
+    return word.replace("-", " ") if word == str(failure) else word
 
 
 def _measure(metric: dict[str, Any], variant: dict[str, Any]) -> str:
@@ -203,7 +233,7 @@ class _Stats:
     def head(self) -> str:
         change = "relative change" if self.relative else "absolute difference"
         shows = "p-values" if self.method == "frequentist" else "chance to win"
-        method = "Bayesian" if self.method == "bayesian" else self.method
+        method = "Bayesian" if self.method == "bayesian" else term(self.method)
         return (
             f"Statistics: {method}, {shows}; {_percent(self.level)} {self.interval}s of the "
             f"{change} against control."
@@ -231,7 +261,7 @@ def _variant_line(metric: dict[str, Any], variant: dict[str, Any], stats: _Stats
         parts.append(f"{_percent(stats.level)} {stats.interval} {low} to {high}")
     if variant.get("significant") is not None:
         parts.append("significant" if variant["significant"] else "not significant")
-    failures = [str(f).replace("-", " ") for f in variant.get("validation_failures") or []]
+    failures = [_failure_word(f) for f in variant.get("validation_failures") or []]
     if failures:
         parts.append("cannot compare yet: " + ", ".join(failures))
     return "  " + "; ".join(parts)
@@ -281,7 +311,7 @@ def _legacy_answer(name: str, answer: dict[str, Any]) -> list[str]:
     sure = "significant" if answer.get("significant") else "not yet significant"
     if tests:
         best = max(tests, key=lambda k: tests[k])
-        shown = best if _KEY.match(str(best)) else quoted(best)
+        shown = quoted(best, _KEY_CHARS)
         lines.append(
             f"  Verdict: {shown} has {_percent(tests[best])} chance to win on {name}, {sure}"
         )
@@ -289,8 +319,8 @@ def _legacy_answer(name: str, answer: dict[str, Any]) -> list[str]:
 
 
 def _metric_lines(item: dict[str, Any], stats: _Stats) -> list[str]:
-    metric, name = item["metric"], quoted(item["name"])
-    kind = metric.get("metric_type") or metric.get("kind") or "metric"
+    metric, name = item["metric"], quoted(item["name"], _NAME_CHARS)
+    kind = term(metric.get("metric_type") or metric.get("kind") or "metric")
     shared = ", shared" if metric.get("isSharedMetric") else ""
     goal = ", goal: decrease" if metric.get("goal") == "decrease" else ""
     head = f"{item['number']}. {name} ({item['group']}{shared}, {kind}{goal})"
@@ -317,9 +347,9 @@ def _metric_lines(item: dict[str, Any], stats: _Stats) -> list[str]:
 
 def _state(exp: dict[str, Any]) -> str:
     if exp.get("end_date"):
-        ended = f"stopped {exp['end_date']}"
-        return ended + (f", concluded {exp['conclusion']}" if exp.get("conclusion") else "")
-    return f"running since {exp['start_date']}"
+        ended = f"stopped {term(exp['end_date'])}"
+        return ended + (f", concluded {term(exp['conclusion'])}" if exp.get("conclusion") else "")
+    return f"running since {term(exp['start_date'])}"
 
 
 def _render_results(data: Any, args: GetExperimentResultsArgs, ctx: Context) -> str:
@@ -360,6 +390,7 @@ ACTIONS = [
         _results_plan,
         _render_results,
         not_found=EXPERIMENTS.not_found,
+        user_text=RESULTS_TEXT,
         example={"id": 77},
     ),
 ]

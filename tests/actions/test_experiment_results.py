@@ -26,16 +26,16 @@ SCENARIOS = [
             'Experiment "Pricing page v2" (id 77): running since 2026-11-21T09:00:00Z.',
             "Statistics: Bayesian, chance to win; 95% credible intervals",
             '1. "Upgrade rate" (primary, funnel)',
-            "  control: 1000 exposed, 120 converted (12%)",
-            "  test: 1010 exposed, 145 converted (14.4%); chance to win 94%; "
+            '  "control": 1000 exposed, 120 converted (12%)',
+            '  "test": 1010 exposed, 145 converted (14.4%); chance to win 94%; '
             "95% credible interval -1.9% to +45.3%; not significant",
-            '  Verdict: test leads on "Upgrade rate": 94% chance to win, not yet significant',
+            '  Verdict: "test" leads on "Upgrade rate": 94% chance to win, not yet significant',
             '2. "Checkout conversion" (primary, shared, funnel)',
-            '  Verdict: control leads on "Checkout conversion": test has 38% chance to win, not '
-            "yet significant",
+            '  Verdict: control leads on "Checkout conversion": "test" has 38% chance to win, '
+            "not yet significant",
             '3. "Pricing page views" (secondary, mean)',
-            "  control: 1000 exposed, mean 2.3 (total 2300)",
-            '  Verdict: test wins on "Pricing page views": 99.2% chance to win, significant',
+            '  "control": 1000 exposed, mean 2.3 (total 2300)',
+            '  Verdict: "test" wins on "Pricing page views": 99.2% chance to win, significant',
             EXPERIMENT_LINK,
         ),
         forbid=("null", "None", "fingerprint", "sum_squares"),
@@ -44,10 +44,11 @@ SCENARIOS = [
     Scenario(
         TOOL,
         f"{TOOL}.one_metric.yaml",
-        {"id": 77, "metric": "pricing page views"},
+        # By number: the names are planted over in tests/test_untrusted.py.
+        {"id": 77, "metric": 3},
         expect=(
             '3. "Pricing page views" (secondary, mean)',
-            '  Verdict: test wins on "Pricing page views": 99.2% chance to win, significant',
+            '  Verdict: "test" wins on "Pricing page views": 99.2% chance to win, significant',
         ),
         forbid=("Upgrade rate", "Checkout conversion"),
         artifact_keys=("experiment", "metrics"),
@@ -58,9 +59,9 @@ SCENARIOS = [
         {"id": 90},
         expect=(
             "Statistics: frequentist, p-values; 95% confidence intervals",
-            "  test: 2380 exposed, 371 converted (15.6%); p=0.012; 95% confidence interval +4% "
+            '  "test": 2380 exposed, 371 converted (15.6%); p=0.012; 95% confidence interval +4% '
             "to +31.2%; significant",
-            '  Verdict: test wins on "Checkout rate": +17.6% (p=0.012), significant',
+            '  Verdict: "test" wins on "Checkout rate": +17.6% (p=0.012), significant',
             '2. "Revenue per user" (primary, mean): failed: PostHog could not compute it (400) '
             '"Unable to process your experiment query.',
             "https://us.posthog.com/project/2/experiments/90",
@@ -209,7 +210,7 @@ def test_a_metric_that_fails_or_times_out_is_named_and_the_others_are_kept() -> 
     shared = '2. "Checkout conversion" (primary, shared, funnel)'
     assert f"{shared}: failed: PostHog could not compute it (500)" in content
     assert '"ClickHouse error while executing query"' in content
-    assert 'test leads on "Pricing page views": 70% chance to win' in content
+    assert '"test" leads on "Pricing page views": 70% chance to win' in content
     assert len(_queries(server)) == 3
 
 
@@ -224,7 +225,7 @@ def test_a_metric_whose_query_times_out_is_named_and_the_others_are_kept() -> No
     assert result.successful, result.error
     content = result.content or ""
     assert '1. "Upgrade rate" (primary, funnel): failed: timed out waiting for PostHog' in content
-    assert content.count("Verdict: test leads") == 2
+    assert content.count('Verdict: "test" leads') == 2
     assert len(_queries(server)) == 3
 
 
@@ -272,7 +273,7 @@ def test_for_a_decrease_goal_the_chance_to_win_is_that_of_going_down() -> None:
         _answer({"key": "test", "chance_to_win": 0.1, "credible_interval": [-0.3, -0.05]}),
     )
     assert "(primary, funnel, goal: decrease)" in content
-    assert 'test leads on "Errors per user": 90% chance to win' in content
+    assert '"test" leads on "Errors per user": 90% chance to win' in content
 
 
 def test_the_best_test_variant_is_named_and_control_leads_when_none_is_likely_better() -> None:
@@ -280,18 +281,18 @@ def test_the_best_test_variant_is_named_and_control_leads_when_none_is_likely_be
         _metric("Signups"),
         _answer({"key": "blue", "chance_to_win": 0.2}, {"key": "green", "chance_to_win": 0.7}),
     )
-    assert 'green leads on "Signups": 70% chance to win' in content
+    assert '"green" leads on "Signups": 70% chance to win' in content
     content = _read(
         _metric("Signups"),
         _answer({"key": "blue", "chance_to_win": 0.2}, {"key": "green", "chance_to_win": 0.4}),
     )
-    assert 'control leads on "Signups": green has 40% chance to win' in content
+    assert 'control leads on "Signups": "green" has 40% chance to win' in content
 
 
 def test_a_frequentist_result_without_significance_says_so() -> None:
     test = {"key": "test", "p_value": 0.21, "confidence_interval": [-0.02, 0.1]}
     content = _read(_metric("Signups"), _answer({**test, "significant": False}))
-    assert 'no significant difference on "Signups" yet: test +4% (p=0.21)' in content
+    assert 'no significant difference on "Signups" yet: "test" +4% (p=0.21)' in content
 
 
 def test_too_few_exposures_reads_as_not_enough_data() -> None:
@@ -313,8 +314,8 @@ def test_an_answer_in_posthogs_older_shape_is_read() -> None:
         "credible_intervals": {"control": [0.08, 0.12], "test": [0.11, 0.15]},
     }
     content = _read(_metric("Signups"), older)
-    assert "  test: 1000 reached, 130 converted (13%); chance to win 96%" in content
-    assert 'Verdict: test has 96% chance to win on "Signups", significant' in content
+    assert '  "test": 1000 reached, 130 converted (13%); chance to win 96%' in content
+    assert 'Verdict: "test" has 96% chance to win on "Signups", significant' in content
 
 
 def test_metric_names_and_variant_keys_stay_quoted_on_their_line() -> None:
