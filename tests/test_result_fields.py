@@ -136,7 +136,8 @@ def _variant_facts(artifact: Any) -> list[list[str]]:
     for metric in artifact["metrics"]:
         result = metric.get("result") or {}
         for variant in [result.get("baseline"), *result.get("variant_results", [])]:
-            facts = [f"{variant['key']}:", str(variant["number_of_samples"]), str(variant["sum"])]
+            key = quoted(variant["key"])
+            facts = [f"{key}:", str(variant["number_of_samples"]), str(variant["sum"])]
             if "chance_to_win" in variant:
                 facts.append(f"{variant['chance_to_win'] * 100:g}%")
             lines.append(facts)

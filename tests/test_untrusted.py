@@ -160,13 +160,13 @@ def _run(scenario: Scenario, text: str) -> ToolMessage:
     return message
 
 
-_BASELINE: dict[str, int] = {}
+_BASELINE: dict[str, str] = {}
 
 
-def _baseline_lines(scenario: Scenario) -> int:
-    """How many lines the content has with plain words planted in the same places."""
+def _baseline(scenario: Scenario) -> str:
+    """The content with plain words planted in the same places."""
     if scenario.id not in _BASELINE:
-        _BASELINE[scenario.id] = len(str(_run(scenario, BENIGN).content).splitlines())
+        _BASELINE[scenario.id] = str(_run(scenario, BENIGN).content)
     return _BASELINE[scenario.id]
 
 
@@ -208,10 +208,15 @@ def test_planted_text_reaches_the_model_only_as_quoted_data(
     scenario: Scenario, injection: Injection
 ) -> None:
     content = str(_run(scenario, injection.text).content)
+    baseline = _baseline(scenario)
+    if BENIGN not in baseline:
+        # This answer's text is not shown (an empty page holds only PostHog's column names).
+        assert not any(mark in content for mark in injection.marks), content
+        return
     check_shown(content, injection, csv_form=_is_csv(scenario))
     assert content.endswith("\n" + DATA_NOTE) and content.count(DATA_NOTE) == 1
     if injection.id != "very long":  # long values may be cut at another line
-        assert len(content.splitlines()) == _baseline_lines(scenario), content
+        assert len(content.splitlines()) == len(baseline.splitlines()), content
 
 
 @pytest.mark.parametrize("scenario", SUCCESSES, ids=lambda s: s.id)
