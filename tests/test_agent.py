@@ -232,5 +232,5 @@ async def test_tool_selector_sees_every_tool_and_the_model_only_its_choice(
         assert sorted(t.name for t in binding) == sorted(CHOSEN[:2])
     # And the call it made ran.
     (result,) = [m for m in state["messages"] if isinstance(m, ToolMessage)]
-    assert result.status == "success" and "new-onboarding (id 1234)" in str(result.content)
+    assert result.status == "success" and '"new-onboarding" (id 1234)' in str(result.content)
     assert state["messages"][-1].content == "new-onboarding is active."
