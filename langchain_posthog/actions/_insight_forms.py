@@ -12,8 +12,10 @@ from typing import Annotated, Any
 from pydantic import AfterValidator
 
 from langchain_posthog.actions._nodes import InsightQuery
-from langchain_posthog.actions._render import quoted, said, term
+from langchain_posthog.actions._render import quoted, results, said, term
 from langchain_posthog.actions._shapes import Area
+from langchain_posthog.api.calls import Call, Plan
+from langchain_posthog.api.errors import PostHogAPIError
 
 INSIGHTS = Area(
     "insight",
@@ -117,3 +119,14 @@ def ids(insight: dict[str, Any]) -> str:
     short_id, ident = insight.get("short_id"), insight.get("id")
     found = [said("short_id {}", short_id and term(short_id)), said("id {}", ident and term(ident))]
     return said(" ({})", ", ".join(filter(None, found)))
+
+
+def listed(path: str, params: dict[str, Any], short_id: str | None) -> Plan[dict[str, Any]]:
+    """A page of insights; a short_id no insight has is a 404 (PostHog answers an empty list)."""
+    data = (yield Call("GET", path, params=params)).data or {}
+    if short_id and not results(data):
+        raise PostHogAPIError(
+            404, method="GET", path=path, code="not_found",
+            detail=f"no insight has short_id {short_id!r}",
+        )  # fmt: skip
+    return data

@@ -14,6 +14,7 @@ from langchain_posthog.actions._insight_forms import (
     INSIGHTS,
     ShortId,
     ids,
+    listed,
     query_of,
     series_text,
     summary,
@@ -36,7 +37,6 @@ from langchain_posthog.actions._render import (
 from langchain_posthog.actions._row import Context
 from langchain_posthog.actions._shapes import create_row, row
 from langchain_posthog.api.calls import Call, Plan
-from langchain_posthog.api.errors import PostHogAPIError
 
 
 class CreateInsightArgs(ArgsModel):
@@ -87,13 +87,7 @@ def _list_plan(args: ListTrendInsightsArgs, ctx: Context) -> Plan[Any]:
     params["format"] = args.format
     if args.format == "csv":
         return {"csv": (yield Call("GET", path, params=params, text=True)).data or ""}
-    data = (yield Call("GET", path, params=params)).data or {}
-    if args.short_id and not results(data):
-        raise PostHogAPIError(
-            404, method="GET", path=path, code="not_found",
-            detail=f"no insight has short_id {args.short_id!r}",
-        )  # fmt: skip
-    return data
+    return (yield from listed(path, params, args.short_id))
 
 
 def _resultsummary(result: Any) -> str:

@@ -14,6 +14,7 @@ from langchain_posthog.actions._insight_forms import (
     ShortId,
     ids,
     kind_of,
+    listed,
     query_of,
     summary,
     viz_node,
@@ -31,7 +32,6 @@ from langchain_posthog.actions._render import (
 from langchain_posthog.actions._row import Context
 from langchain_posthog.actions._shapes import row, update_row
 from langchain_posthog.api.calls import Call, Plan
-from langchain_posthog.api.errors import PostHogAPIError
 from langchain_posthog.schema import strict_schema_wanted
 
 DashboardIds = list[Annotated[int, Field(ge=1)]]
@@ -61,13 +61,7 @@ def _list_plan(args: ListInsightsArgs, ctx: Context) -> Plan[Any]:
         "limit": args.limit,
         "offset": args.offset,
     }
-    data = (yield Call("GET", path, params=params)).data or {}
-    if args.short_id and not results(data):
-        raise PostHogAPIError(
-            404, method="GET", path=path, code="not_found",
-            detail=f"no insight has short_id {args.short_id!r}",
-        )  # fmt: skip
-    return data
+    return (yield from listed(path, params, args.short_id))
 
 
 def _name(insight: dict[str, Any]) -> str:
