@@ -109,7 +109,7 @@ def measure_sync(origin: str, calls: int) -> dict[str, float]:
     with _toolkit(origin) as toolkit:
         tool = _flag_tool(toolkit)
         content, _ = tool._run(id=1234)
-        assert "new-onboarding (id 1234)" in content, content
+        assert '"new-onboarding" (id 1234)' in content, content
         # The toolkit's own httpx client: the baseline sends over the same connection pool.
         http = toolkit.client._sync_client()
 
@@ -137,7 +137,7 @@ async def measure_async(origin: str, calls: int, transport: str) -> dict[str, fl
     async with _toolkit(origin, transport) as toolkit:
         tool = _flag_tool(toolkit)
         content, _ = await tool._arun(id=1234)
-        assert "new-onboarding (id 1234)" in content, content
+        assert '"new-onboarding" (id 1234)' in content, content
         http = toolkit.client._async_client()
 
         async def get_flag(id: int) -> tuple[str, Any]:  # "id": the tool's argument name
