@@ -15,6 +15,10 @@ from types import ModuleType
 import pytest
 
 from tests.conftest import ROOT
+from tests.standin import LOOPBACK_ONLY
+
+# The scripts' server runs on 127.0.0.1, in a process of its own.
+pytestmark = LOOPBACK_ONLY
 
 
 @pytest.fixture
