@@ -32,6 +32,8 @@ class PostHogTool(BaseTool):
     client: PostHogClient = Field(exclude=True)
     bound_project: str | None = Field(default=None, exclude=True)
     strict: bool = Field(default=False, exclude=True)
+    # The tools offered beside this one: a next step in the content names only these.
+    offered: frozenset[str] | None = Field(default=None, exclude=True)
 
     response_format: Literal["content", "content_and_artifact"] = "content_and_artifact"
     handle_tool_error: bool | str | Callable[[ToolException], str] | None = True
@@ -46,12 +48,13 @@ class PostHogTool(BaseTool):
         client: PostHogClient,
         bound_project: str | None,
         strict: bool = False,
+        offered: frozenset[str] | None = None,
     ) -> PostHogTool:
         """Build the tool for ``action``.
 
         ``bound_project`` hides ``project_id`` from the model; ``strict`` gives the arguments the
         schema OpenAI's strict mode accepts (every optional field nullable, ``null`` meaning
-        "not given").
+        "not given"); ``offered`` names the tools its content may point to as a next step.
         """
         return cls(
             name=action.name,
@@ -61,6 +64,7 @@ class PostHogTool(BaseTool):
             client=client,
             bound_project=bound_project,
             strict=strict,
+            offered=offered,
             metadata={
                 "read_only": action.scope == "read",
                 "destructive": action.scope == "destructive",
@@ -98,7 +102,7 @@ class PostHogTool(BaseTool):
 
     def _context(self, project: str | None) -> Context:
         project = project or self.bound_project or "@current"
-        return Context(project_id=str(project), app_url=self.client.app_url)
+        return Context(project_id=str(project), app_url=self.client.app_url, offered=self.offered)
 
     # No run_manager parameter: the tool starts no child runs, and LangChain inspects this
     # signature on every call (see _resolve_annotations_once below).

@@ -196,7 +196,11 @@ class PostHogToolkit(BaseToolkit):
     def get_tools(self) -> list[BaseTool]:
         """One tool per selected action, all sharing this toolkit's client."""
         chosen = [a for a in self.actions() if self._selected(a)]
-        return [PostHogTool.from_action(a, self._client, self._bound, self.strict) for a in chosen]
+        offered = frozenset(a.name for a in chosen)
+        return [
+            PostHogTool.from_action(a, self._client, self._bound, self.strict, offered)
+            for a in chosen
+        ]
 
     def execute(self, name: str, args: dict[str, Any] | None = None) -> ActionResult:
         """Run one action by tool or catalogue name, for graph nodes and scripts.
@@ -301,7 +305,9 @@ class PostHogToolkit(BaseToolkit):
         reason = self._permitted(action)
         if reason:
             raise PostHogConfigError(reason)
-        tool = PostHogTool.from_action(action, self._client, self._bound)
+        # execute() runs any permitted action: a next step may name any of them.
+        permitted = frozenset(a.name for a in self.actions())
+        tool = PostHogTool.from_action(action, self._client, self._bound, offered=permitted)
         args = dict(args or {})
         if self._bound is not None or action.capture:
             key = self.project_api_key.get_secret_value() if self.project_api_key else None

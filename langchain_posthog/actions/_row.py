@@ -36,10 +36,19 @@ _STEP = re.compile(r"(\*\*|\*|[^.\[\]*]+(\[\])*|(\[\])+)")
 
 @dataclass(frozen=True)
 class Context:
-    """What a plan or a renderer knows beyond its arguments: the project and the UI origin."""
+    """What a plan or a renderer knows beyond its arguments.
+
+    The project, the UI origin, and the tools the caller can use (``None``: not known, any), so
+    that a next step names only those.
+    """
 
     project_id: str
     app_url: str
+    offered: frozenset[str] | None = None
+
+    def offers(self, tool: str) -> bool:
+        """Whether a next step may name ``tool``: the model or script reading it can call it."""
+        return self.offered is None or tool in self.offered
 
     def ui(self, path: str, answer: Any = None) -> str:
         """A link into PostHog's UI for ``path`` (``feature_flags/12``) in this project.

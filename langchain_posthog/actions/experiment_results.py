@@ -357,10 +357,14 @@ def _render_results(data: Any, args: GetExperimentResultsArgs, ctx: Context) -> 
     head = f"Experiment {named({'id': args.id, **exp})}"
     link = EXPERIMENTS.link(exp.get("id") or args.id, ctx, exp)
     if not exp.get("start_date"):
+        launch = (
+            "with posthog_update_experiment (start_date='now')"
+            if ctx.offers("posthog_update_experiment")
+            else "in PostHog, from the link below"
+        )
         return (
-            f"{head} has not started (a draft), so it has no results yet. Launch it with "
-            f"posthog_update_experiment (start_date='now'), then ask again once people have "
-            f"seen it.\n{link}"
+            f"{head} has not started (a draft), so it has no results yet. Launch it {launch}, "
+            f"then ask again once people have seen it.\n{link}"
         )
     items = data.get("metrics") or []
     if all(item.get("skipped") == "legacy" for item in items):

@@ -59,7 +59,10 @@ def _render_status(data: Any, args: GetFeatureFlagStatusArgs, ctx: Context) -> s
     if data.get("reason"):
         lines.append(f"PostHog's reason: {quoted(data['reason'])}")
     if status in {"stale", "inactive"} and ident is not None:
-        lines.append(f"Delete it with posthog_bulk_delete_feature_flags, ids [{ident}].")
+        if ctx.offers("posthog_bulk_delete_feature_flags"):
+            lines.append(f"Delete it with posthog_bulk_delete_feature_flags, ids [{ident}].")
+        else:
+            lines.append("It can be deleted in PostHog, from the link below.")
     if ident is not None:
         lines.append(FLAGS.link(ident, ctx, flag))
     return "\n".join(lines)

@@ -335,3 +335,16 @@ def test_an_experiment_without_metrics_says_to_add_one() -> None:
     assert result.successful, result.error
     assert "has no metrics yet: add one on the experiment's page" in (result.content or "")
     assert [r.method for r in server.requests] == ["GET"]
+
+
+@pytest.mark.parametrize("read_only", [False, True])
+def test_a_drafts_next_step_names_the_update_tool_only_where_it_can_be_called(
+    read_only: bool,
+) -> None:
+    draft = {"id": 81, "name": "Checklist", "start_date": None, "metrics": []}
+    toolkit = make_toolkit(Server(httpx.Response(200, json=draft)), read_only=read_only)
+    tool = next(t for t in toolkit.get_tools() if t.name == TOOL)
+    content = str(tool.invoke({"id": 81}))
+    assert "has not started" in content
+    assert ("posthog_update_experiment (start_date='now')" in content) is not read_only, content
+    assert ("Launch it in PostHog, from the link below" in content) is read_only, content

@@ -263,3 +263,24 @@ def test_a_flags_status_by_id_names_the_flag_and_a_deleted_one_says_to_clean_up_
     assert "Remove code that still reads the key" in content
     assert "posthog_bulk_delete_feature_flags" not in content  # already deleted
     assert result.data["flag"]["key"] == "old-promo" and result.data["status"] == "deleted"
+
+
+@pytest.mark.parametrize("destructive", [False, True])
+def test_a_stale_flags_next_step_names_bulk_delete_only_where_it_can_be_called(
+    destructive: bool,
+) -> None:
+    status = {"status": "stale", "reason": "Not called in 30 days"}
+
+    def server() -> Server:
+        return Server(httpx.Response(200, json=_flag(7, "old")), httpx.Response(200, json=status))
+
+    toolkit = make_toolkit(server(), include_destructive=destructive)
+    tool = next(t for t in toolkit.get_tools() if t.name == "posthog_get_feature_flag_status")
+    offered = str(tool.invoke({"id": 7}))
+    executed = make_toolkit(server(), include_destructive=destructive).execute(
+        "posthog_get_feature_flag_status", {"id": 7}
+    )
+    for content in (offered, executed.content or ""):
+        assert ("posthog_bulk_delete_feature_flags, ids [7]" in content) is destructive, content
+        assert ("deleted in PostHog, from the link below" in content) is not destructive, content
+        assert "/project/2/feature_flags/7" in content
