@@ -17,6 +17,7 @@ from langchain_posthog.actions._render import compact_json, cut, named, quoted, 
 from langchain_posthog.actions._row import Context
 from langchain_posthog.actions._shapes import Area, create_row, get_row, update_row
 from langchain_posthog.api.calls import Call, Plan
+from langchain_posthog.api.errors import PostHogError
 
 DashboardId = Annotated[int, Field(ge=1)]
 TILE_TEXT = 80  # characters of a text tile: enough to tell what it says
@@ -173,6 +174,14 @@ def _update_plan(args: UpdateDashboardArgs, ctx: Context) -> Plan[dict[str, Any]
         current = (yield Call("GET", path)).data or {}
         before = _mapping(current.get("filters"))
         body["filters"] = {**before, **args.filters.to_api()}
+        merged = body["filters"]
+        try:  # one end given, the other kept: the range they make together must still hold
+            check_order(merged.get("date_from"), merged.get("date_to"))
+        except ValueError as error:
+            raise PostHogError(
+                f"The dashboard's filters would read {error}: give date_from and date_to "
+                "together. Nothing was changed."
+            ) from None
     reply = yield Call("PATCH", path, json=body)
     return {"dashboard": reply.data, "filters_before": before}
 

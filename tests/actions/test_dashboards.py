@@ -187,3 +187,14 @@ def test_a_change_without_filters_is_one_patch() -> None:
     assert [r.method for r in server.requests] == ["PATCH"]
     assert server.body() == {"name": "Growth", "pinned": False, "description": ""}
     assert "not pinned" in (result.content or "")
+
+
+def test_one_end_given_that_would_precede_the_kept_other_end_is_refused_before_the_patch() -> None:
+    server = Server(httpx.Response(200, json=_dashboard({"date_from": "-7d"})))
+    args = {"id": 12, "filters": {"date_to": "-30d"}}
+    result = make_toolkit(server).execute("posthog_update_dashboard", args)
+    assert not result.successful
+    assert [r.method for r in server.requests] == ["GET"]  # read, never changed
+    assert "date_from '-7d' is after date_to '-30d'" in (result.error or "")
+    assert "give date_from and date_to together" in (result.error or "")
+    assert "Nothing was changed." in (result.error or "")
