@@ -27,7 +27,8 @@ from langchain_posthog import PostHogToolkit
 from langchain_posthog.actions import ACTIONS
 
 CASSETTES = Path(__file__).resolve().parent.parent / "cassettes"
-VOLATILE = {"uuid", "sentAt", "api_key"}
+# Left out when requests are matched: made anew on each call, or recorded redacted (credentials).
+VOLATILE = {"uuid", "sentAt", "api_key", "aws_access_key_id", "aws_secret_access_key"}
 DEMO_PROJECT = 2
 
 
@@ -48,12 +49,17 @@ class ReplayTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
     """
 
     def __init__(self, files: Iterable[Path]) -> None:
-        self._answers: dict[tuple[Any, ...], list[dict[str, Any]]] = defaultdict(list)
+        self._answers: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
         for path in files:
+            found: dict[tuple[Any, ...], list[dict[str, Any]]] = defaultdict(list)
             for interaction in yaml.safe_load(path.read_text()).get("interactions") or []:
                 request = interaction["request"]
                 key = _key(request["method"], request["uri"], request.get("body"))
-                self._answers[key].append(interaction["response"])
+                found[key].append(interaction["response"])
+            # A later cassette's answers to the same request replace an earlier one's: a named
+            # scenario wins over the successes, and a tool's own read (an update's GET) over
+            # another tool's recording of it.
+            self._answers.update(found)
         self._served: dict[tuple[Any, ...], int] = defaultdict(int)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
@@ -113,7 +119,8 @@ def replay_toolkit(*, scenarios: Iterable[str] = (), **settings: Any) -> PostHog
     """A toolkit on recorded answers: US cloud, project 2, made-up keys.
 
     Every tool's success cassette answers; ``scenarios`` adds others by name
-    (``"posthog_run_trends.drop"`` for ``cassettes/posthog_run_trends.drop.yaml``).
+    (``"posthog_run_trends.drop"`` for ``cassettes/posthog_run_trends.drop.yaml``), each answering
+    the requests it recorded in place of the successes.
     """
     files = [p for p in sorted(CASSETTES.glob("*.yaml")) if p.name.count(".") == 1]
     transport = ReplayTransport([*files, *(CASSETTES / f"{name}.yaml" for name in scenarios)])

@@ -116,3 +116,20 @@ def test_tool_selection_demo_offers_the_model_only_what_the_selector_kept(load, 
         assert all(sorted(kept) == sorted(picks[: example.MAX_TOOLS]) for kept in offered)
         assert f"  -> {tool}\n" in answer and tool in picks
         assert "A: From PostHog:" in answer and "no recorded answer" not in answer
+
+
+def test_replay_answers_each_tools_example_whatever_was_called_before(load) -> None:  # type: ignore[no-untyped-def]
+    offline = load("offline")
+    tools = ("posthog_update_dashboard", "posthog_update_survey", "posthog_create_batch_export")
+    with offline.replay_toolkit() as toolkit:
+        for tool in tools:  # no get_ tool first: each update reads what it changes itself
+            result = toolkit.execute(tool, offline.example_args(tool))
+            assert result.successful, (tool, result.error)
+
+
+def test_a_named_scenario_answers_in_place_of_the_success(load) -> None:  # type: ignore[no-untyped-def]
+    offline = load("offline")
+    args = offline.example_args("posthog_list_insights")
+    with offline.replay_toolkit(scenarios=["posthog_list_insights.forbidden"]) as toolkit:
+        result = toolkit.execute("posthog_list_insights", args)
+    assert not result.successful and "insight:read" in (result.error or "")
