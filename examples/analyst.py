@@ -94,7 +94,10 @@ def _answer(seen: dict[str, str]) -> str:
     lines = [f"Signups: {series.split(';')[0]}."]
     if fall:
         day, now, before = fall
-        lines.append(f"The fall starts on {day}: {now} signups against {before} a week before.")
+        lines.append(
+            f"The fall starts on {day}: {now} signups against {before} on the same day of the "
+            "period before."
+        )
         notes = [ln for ln in seen["posthog_list_annotations"].splitlines() if day in ln]
         errors = [
             ln for ln in seen["posthog_list_errors"].splitlines() if f"first seen {day}" in ln
@@ -120,7 +123,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--demo", action="store_true", help="offline, on recorded answers")
     options = parser.parse_args(argv)
     if options.demo or not keys_present():
-        print("Offline demo: a scripted analyst on recorded PostHog answers.\n")
+        print("Offline demo: a scripted analyst on recorded PostHog answers.")
+        if options.question:
+            print("(The demo answers its one recorded question; set keys to ask your own.)")
+        print()
         with replay_toolkit(read_only=True, toolsets=TOOLSETS, scenarios=DEMO_CASSETTES) as toolkit:
             agent = create_agent(scripted_analyst(), toolkit.get_tools(), system_prompt=SYSTEM)
             print(f"Q: {QUESTION}")

@@ -75,7 +75,10 @@ def test_analyst_demo_finds_the_event_compares_periods_and_looks_for_causes(load
     ]
     answer = out.split("A: ", 1)[1]
     assert '"user signed up": total 202, previous 242 (-16.5%)' in answer
-    assert "The fall starts on 2026-11-18: 17 signups against 33 a week before." in answer
+    assert (
+        "The fall starts on 2026-11-18: 17 signups against 33 on the same day of the period before."
+        in answer
+    )
     assert "Deployed v2.3 (checkout rewrite)" in answer and "ChunkLoadError" in answer
     assert "TypeError" not in answer  # seen long before the fall: not a cause
     assert "no recorded answer" not in out
