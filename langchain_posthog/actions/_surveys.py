@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
-from pydantic import WithJsonSchema
+from pydantic import AfterValidator, WithJsonSchema
 
-from langchain_posthog.actions._args import Uuid
 from langchain_posthog.actions._render import named, said, term
 from langchain_posthog.actions._shapes import Area
 
@@ -26,8 +26,23 @@ SURVEYS = Area(
         "internal_targeting_flag.filters", "feature_flag_keys",
     ),
 )  # fmt: skip
-# Validated by Uuid's pattern; the model reads the shorter "format: uuid".
-SurveyId = Annotated[Uuid, WithJsonSchema({"type": "string", "format": "uuid"})]
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
+def _survey_id(value: str) -> str:
+    if not _UUID.fullmatch(value):
+        # The value is not repeated: errors never echo input (it could be a pasted key).
+        raise ValueError(
+            "a survey id is a UUID, not a name; posthog_get_survey_response_counts lists every "
+            "survey with its id"
+        )
+    return value
+
+
+# Checked here; the model reads the short "format: uuid".
+SurveyId = Annotated[
+    str, AfterValidator(_survey_id), WithJsonSchema({"type": "string", "format": "uuid"})
+]
 
 
 def survey_state(survey: dict[str, Any]) -> str:
