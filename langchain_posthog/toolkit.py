@@ -134,6 +134,11 @@ class PostHogToolkit(BaseToolkit):
         quote the input, keys included.
         """
         check_names(settings, list(PostHogToolkit.model_fields))
+        for option in ("include", "exclude", "toolsets"):
+            if isinstance(settings.get(option), str):  # a name, where a list of them belongs
+                raise PostHogConfigError(
+                    f"{option} takes a list of names: {option}=[{settings[option]!r}]."
+                )
         super().__init__(**settings)
         self.personal_api_key = setting(self.personal_api_key, "personal_api_key")
         self.project_api_key = setting(self.project_api_key, "project_api_key")

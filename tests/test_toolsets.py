@@ -143,3 +143,10 @@ def test_repr_copies_and_pickles_keep_the_toolsets() -> None:
     copied.toolsets.append("flags")
     assert kit.toolsets == ["surveys"]
     assert names(pickle.loads(pickle.dumps(kit))) == names(kit)
+
+
+@pytest.mark.parametrize("option", ["toolsets", "include", "exclude"])
+def test_one_name_where_a_list_belongs_is_refused_saying_how_to_write_it(option: str) -> None:
+    name = "flags" if option == "toolsets" else "posthog_get_feature_flag"
+    with pytest.raises(PostHogConfigError, match=rf"{option} takes a list of names: {option}=\['"):
+        PostHogToolkit(personal_api_key=PERSONAL_KEY, **{option: name})
