@@ -86,8 +86,14 @@ def pending_text(data: dict[str, Any], again: str) -> str | None:
     )
 
 
-def query_explainer(fix: str) -> Callable[[PostHogAPIError, Any, Context], str | None]:
-    """Explain query errors with PostHog's message and what to change."""
+def query_explainer(
+    fix: str, narrow: str = "Shorten the date range or filter more"
+) -> Callable[[PostHogAPIError, Any, Context], str | None]:
+    """Explain query errors with PostHog's message and what to change.
+
+    ``fix``: what to change after a 400; ``narrow``: how to make a query too slow for PostHog
+    smaller, in the words of the tool's own arguments.
+    """
 
     def explain(error: PostHogAPIError, args: Any, ctx: Context) -> str | None:
         detail = (error.detail or "").rstrip(".")
@@ -97,7 +103,7 @@ def query_explainer(fix: str) -> Callable[[PostHogAPIError, Any, Context], str |
         if slow:
             return (
                 f"The query was too slow for PostHog ({error.status}: {detail or 'timed out'}). "
-                "Shorten the date range, filter more or add a LIMIT, then call again."
+                f"{narrow}, then call again."
             )
         if error.status == 400:
             return f"PostHog could not run the query (400): {detail or 'invalid query'}. {fix}"

@@ -148,7 +148,10 @@ ACTIONS = [
         _errors_plan,
         _render_errors,
         user_text=ERRORS_TEXT,
-        explain=query_explainer("Check the dates, status and search, and call again."),
+        explain=query_explainer(
+            "Check the dates, status and search, and call again.",
+            "Shorten the date range, or narrow it with status or search",
+        ),
         example={"date_from": "-7d"},
     ),
 ]

@@ -252,7 +252,7 @@ ACTIONS = [
         _render_hogql,
         user_text=HOGQL_TEXT,
         not_found="That query id is unknown or expired; run the SQL again with query.",
-        explain=query_explainer(HOGQL_FIX),
+        explain=query_explainer(HOGQL_FIX, "Shorten the date range, filter more or add a LIMIT"),
         example={
             "query": "SELECT event, count() AS c FROM events WHERE timestamp > now() - INTERVAL 7 "
             "DAY GROUP BY event ORDER BY c DESC LIMIT 10"
