@@ -60,9 +60,11 @@ def explain(error: PostHogError, action: Action, args: Any, ctx: Context) -> str
         return f"Permission denied (403) in {where}: {detail or 'forbidden'}. {advice}"
     if status == 404:
         hint = f" {action.not_found}" if action.not_found else ""
-        ident = next((getattr(args, n, None) for n in _ID_FIELDS if getattr(args, n, None)), None)
-        what = f"nothing with id {ident} exists" if ident is not None else "no such object"
-        return f"Not found (404) in {where}: {what} ({detail or 'not found'}).{hint}"
+        named = next(((n, getattr(args, n)) for n in _ID_FIELDS if getattr(args, n, None)), None)
+        what = f"nothing with {named[0]} {named[1]} exists" if named else "no such object"
+        # PostHog's own word adds nothing when it is only "Not found".
+        said = "" if detail.lower().rstrip(".") in {"", "not found"} else f" ({detail})"
+        return f"Not found (404) in {where}: {what}{said}.{hint}"
     if status in {400, 409, 422}:
         field_text = f"field {error.attr!r}: " if error.attr else ""
         return (
