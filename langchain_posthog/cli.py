@@ -20,6 +20,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from langchain_posthog.api.errors import PostHogError
+from langchain_posthog.settings import did_you_mean
 from langchain_posthog.toolsets import TOOLSET_NAMES
 
 EXIT_FAILED = 1
@@ -232,7 +233,8 @@ def _schema(options: argparse.Namespace, out: _Output) -> int:
 
     action = next((a for a in ACTIONS if options.name in {a.name, f"POSTHOG_{a.catalogue}"}), None)
     if action is None:
-        return _fail(out, f"no tool named {options.name!r}; run 'langchain-posthog tools'")
+        hint = did_you_mean(options.name, [a.name for a in ACTIONS])
+        return _fail(out, f"no tool named {options.name!r}.{hint} Run 'langchain-posthog tools'.")
     toolkit = _toolkit(options)
     tool = PostHogTool.from_action(action, toolkit.client, toolkit.bound_project)
     out.line(json.dumps(convert_to_openai_tool(tool), indent=2))

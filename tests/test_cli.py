@@ -169,6 +169,7 @@ def test_call_prints_content_or_artifact(capsys: pytest.CaptureFixture[str]) -> 
         (["call", "posthog_get_feature_flag", "--args", '{"id": "x"}'], "nothing was sent"),
         (["call", "posthog_bulk_delete_feature_flags", "--args", '{"ids": [1]}'], "destructive"),
         (["schema", "posthog_nope"], "no tool named"),
+        (["schema", "posthog_list_error"], "Did you mean 'posthog_list_errors'?"),
     ],
 )
 @pytest.mark.usefixtures("keys")
