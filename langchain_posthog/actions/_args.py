@@ -220,6 +220,8 @@ def text_max(limit: int) -> Any:
     def check(value: str | None) -> str | None:
         if value is not None and not 0 < len(value) <= limit:
             raise ValueError(f"must be 1 to {limit} characters")
+        if value is not None and not value.strip():
+            raise ValueError("must hold more than spaces")
         return value
 
     return AfterValidator(check)

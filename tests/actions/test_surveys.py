@@ -430,6 +430,7 @@ def _survey_server(current: dict[str, Any], date: str | None = DATE) -> Server:
         ({"id": NPS}, "give an action, or a name, description or questions to change"),
         ({"id": NPS, "questions": []}, "questions: give at least one question"),
         ({"id": NPS, "action": "pause"}, "action: Input should be"),
+        ({"id": NPS, "name": "   "}, "name: must hold more than spaces"),
         (
             {"id": "not-a-uuid", "action": "stop"},
             "id: a survey id is a UUID, not a name; posthog_get_survey_response_counts lists",
