@@ -234,6 +234,8 @@ def key_chars() -> Any:
     """Check a flag or variant key's characters without a ``pattern`` in the schema."""
 
     def check(value: str) -> str:
+        if not value:
+            raise ValueError("is empty: give the key, e.g. new-onboarding")
         if not _KEY_CHARS.match(value):
             raise ValueError("use only letters, digits, _ and -")
         return value

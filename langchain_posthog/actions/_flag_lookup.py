@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from langchain_posthog.actions._args import ArgsModel, key_chars, positive, text_max
 from langchain_posthog.actions._render import quoted, results, said
@@ -40,6 +40,14 @@ class FlagRef(ArgsModel):
     # The bound is checked, not declared: this schema is paid for on every call.
     id: Annotated[int | None, positive(1)] = Field(None, description="Or give key.")
     key: LookupKey | None = Field(None, description="As in code.")
+
+    @field_validator("id", mode="before")
+    @classmethod
+    def _key_given_as_id(cls, value: Any) -> Any:
+        # A model that knows the flag by its key often sends it as id: say which field takes it.
+        if isinstance(value, str) and value.strip() and not value.strip().isdigit():
+            raise ValueError("the flag's number; a flag's key goes in key instead")
+        return value
 
 
 def find_flag(ctx: Context, key: str) -> Plan[dict[str, Any]]:

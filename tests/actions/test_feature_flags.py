@@ -196,6 +196,8 @@ LOOKUPS = ["posthog_get_feature_flag", "posthog_get_feature_flag_status"]
         ({"id": 1234, "key": "new-onboarding"}, "give exactly one of id or key"),
         ({"key": "new onboarding"}, "key: use only letters, digits, _ and -"),
         ({"id": 0}, "id: must be at least 1"),
+        ({"id": "new-onboarding"}, "id: the flag's number; a flag's key goes in key instead"),
+        ({"key": ""}, "key: is empty: give the key"),
     ],
 )
 def test_a_flag_is_named_by_exactly_one_of_id_or_key_and_nothing_is_sent_otherwise(
