@@ -201,6 +201,8 @@ class PostHogToolkit(BaseToolkit):
     def get_tools(self) -> list[BaseTool]:
         """One tool per selected action, all sharing this toolkit's client."""
         chosen = [a for a in self.actions() if self._selected(a)]
+        if not chosen:
+            raise PostHogConfigError(self._why_none())
         offered = frozenset(a.name for a in chosen)
         return [
             PostHogTool.from_action(a, self._client, self._bound, self.strict, offered)
@@ -291,6 +293,15 @@ class PostHogToolkit(BaseToolkit):
                 "project_api_key='phc_...'."
             )
         return None
+
+    def _why_none(self) -> str:
+        """Why no tool is left to offer: an agent given none would have nothing to call."""
+        wanted = [a for a in ACTIONS if self._selected(a)]
+        if not wanted:
+            return "No tool is left to offer: toolsets, include and exclude together select none."
+        reasons = list(dict.fromkeys(filter(None, map(self._permitted, wanted))))
+        more = f" (and {len(reasons) - 3} more)" if len(reasons) > 3 else ""
+        return "No tool is left to offer: " + " ".join(reasons[:3]) + more
 
     def _selected(self, action: Action) -> bool:
         if self.toolsets is not None and toolset_of(action.name) not in self.toolsets:

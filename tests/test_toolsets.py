@@ -76,8 +76,18 @@ def test_toolsets_apply_after_read_only_destructive_and_key_rules() -> None:
     assert "posthog_bulk_delete_feature_flags" not in names(
         PostHogToolkit(personal_api_key=PERSONAL_KEY, toolsets=["flags"])
     )
-    # The capture tools need the project key: the set is empty without it, not an error.
-    assert names(PostHogToolkit(personal_api_key=PERSONAL_KEY, toolsets=["capture"])) == set()
+    # The capture tools need the project key: without it nothing is left, which is refused, as
+    # an agent given no tools would have nothing to call.
+    with pytest.raises(PostHogConfigError, match=r"No tool is left to offer: .*project API key"):
+        PostHogToolkit(personal_api_key=PERSONAL_KEY, toolsets=["capture"]).get_tools()
+    with pytest.raises(PostHogConfigError, match="this toolkit is read_only"):
+        PostHogToolkit(
+            personal_api_key=PERSONAL_KEY, read_only=True, include=["posthog_create_feature_flag"]
+        ).get_tools()
+    with pytest.raises(PostHogConfigError, match="together select none"):
+        PostHogToolkit(
+            personal_api_key=PERSONAL_KEY, toolsets=["errors"], include=["posthog_get_person"]
+        ).get_tools()
 
 
 def test_toolsets_combine_with_include_and_exclude() -> None:
