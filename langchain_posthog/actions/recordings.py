@@ -10,7 +10,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from urllib.parse import quote
 from uuid import UUID
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from langchain_posthog.actions._args import ArgsModel, Limit, Offset, text_max
 from langchain_posthog.actions._dates import PostHogDate, check_order
@@ -97,6 +97,19 @@ class ListSessionRecordingsArgs(ArgsModel):
     date_to: PostHogDate | None = None
     limit: Limit = 20
     offset: Offset = 0
+
+    @field_validator("person_uuid", mode="before")
+    @classmethod
+    def _a_person_uuid(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                UUID(value)
+            except ValueError:  # the value is not repeated: it could be anything pasted
+                raise ValueError(
+                    "not a person's uuid (posthog_get_person gives it); for the id your product "
+                    "sends, use distinct_id"
+                ) from None
+        return value
 
     @model_validator(mode="after")
     def _in_order(self) -> ListSessionRecordingsArgs:

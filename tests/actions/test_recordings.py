@@ -141,7 +141,11 @@ def test_recording_names_the_person() -> None:
         ({"distinct_id": "user-42", "person_uuid": PERSON_UUID}, "not both"),
         ({"date_from": "-1d", "date_to": "-7d"}, "date_from '-1d' is after date_to '-7d'"),
         ({"date_from": "last week"}, "date_from: 'last week' is not a date PostHog understands"),
-        ({"person_uuid": "user-42"}, "person_uuid: Input should be a valid UUID"),
+        (
+            {"person_uuid": "user-42"},
+            "person_uuid: not a person's uuid (posthog_get_person gives it); for the id your "
+            "product sends, use distinct_id",
+        ),
         ({"limit": 0}, "limit: Input should be greater than or equal to 1"),
         ({"distinct_id": ""}, "distinct_id: must be 1 to 400 characters"),
     ],
