@@ -63,7 +63,8 @@ MODES = {
 UNREACHED = dict.fromkeys(("crud", "analytics", "query", "ai"), "100000000/minute")
 
 
-def _toolkit(origin: str, transport: str = "httpx") -> PostHogToolkit:
+def toolkit_for(origin: str, transport: str = "httpx") -> PostHogToolkit:
+    """The toolkit both benchmarks time, on the loopback server at ``origin``."""
     return PostHogToolkit(
         personal_api_key=KEY,
         host=origin,
@@ -116,7 +117,7 @@ async def arounds(calls: int, sides: dict[str, Callable[[], Awaitable[Any]]]) ->
 
 def measure_sync(origin: str, calls: int) -> dict[str, float]:
     url = origin + PATH
-    with _toolkit(origin) as toolkit:
+    with toolkit_for(origin) as toolkit:
         tool = _flag_tool(toolkit)
         content, _ = tool._run(id=1234)
         assert '"new-onboarding" (id 1234)' in content, content
@@ -144,7 +145,7 @@ def measure_sync(origin: str, calls: int) -> dict[str, float]:
 
 async def measure_async(origin: str, calls: int, transport: str) -> dict[str, float]:
     url = origin + PATH
-    async with _toolkit(origin, transport) as toolkit:
+    async with toolkit_for(origin, transport) as toolkit:
         tool = _flag_tool(toolkit)
         content, _ = await tool._arun(id=1234)
         assert '"new-onboarding" (id 1234)' in content, content

@@ -43,9 +43,7 @@ from langchain_core.tools import StructuredTool
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from loopback import serving
-from overhead import HEADERS, KEY, PATH, UNREACHED
-
-from langchain_posthog import PostHogToolkit
+from overhead import HEADERS, PATH, toolkit_for
 
 DELAY = 0.05
 # Goals: the slower burst of N calls against one call, per transport (None: reported only).
@@ -86,14 +84,7 @@ def _medians(rounds: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 async def _round(origin: str, transport: str, side: str, n: int) -> dict[str, Any]:
-    async with PostHogToolkit(
-        personal_api_key=KEY,
-        host=origin,
-        project_id=2,
-        max_retries=0,
-        transport=transport,
-        rate_limits=UNREACHED,
-    ) as toolkit:
+    async with toolkit_for(origin, transport) as toolkit:
         tool = next(t for t in toolkit.get_tools() if t.name == "posthog_get_feature_flag")
         content, _ = await tool._arun(id=1234)
         assert '"new-onboarding" (id 1234)' in content, content
