@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from langchain_posthog import PostHogToolkit
+from langchain_posthog.api.ratelimit import DEFAULT_BUDGETS
 from langchain_posthog.api.redaction import REDACTED, redact
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,7 +32,7 @@ PROJECT_KEY = _RECORD.get("POSTHOG_RECORD_PROJECT_API_KEY") or (
 )
 PROJECT_ID = int(_RECORD.get("POSTHOG_RECORD_PROJECT_ID") or 2)
 # Toolkits that make hundreds of calls in one test would otherwise wait out PostHog's budgets.
-UNLIMITED: dict[str, str | None] = dict.fromkeys(("crud", "analytics", "query", "ai"))
+UNLIMITED: dict[str, str | None] = dict.fromkeys(DEFAULT_BUDGETS)
 HOST = _RECORD.get("POSTHOG_RECORD_HOST") or "us"
 CASSETTE_PROJECT_ID = 2
 CASSETTE_HOSTS = {"app": "https://us.posthog.com", "ingest": "https://us.i.posthog.com"}

@@ -206,10 +206,8 @@ def _members(annotation: Any) -> list[Any]:
 
 # An id that goes into a URL path: nothing that could add a segment, a query or a fragment.
 PathId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,200}$")]
-Uuid = Annotated[
-    str,
-    Field(pattern=r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"),
-]
+# A UUID's text, checked in validators rather than as a schema pattern (40 tokens a call).
+UUID_TEXT = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 Limit = Annotated[int, Field(ge=1, le=100, description="Page size.")]
 Offset = Annotated[int, Field(ge=0, description="Items to skip, for the next page.")]
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, WithJsonSchema
 
+from langchain_posthog.actions._args import UUID_TEXT
 from langchain_posthog.actions._render import named, said, term
 from langchain_posthog.actions._shapes import Area
 
@@ -26,11 +26,10 @@ SURVEYS = Area(
         "internal_targeting_flag.filters", "feature_flag_keys",
     ),
 )  # fmt: skip
-_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
 def _survey_id(value: str) -> str:
-    if not _UUID.fullmatch(value):
+    if not UUID_TEXT.match(value):
         # The value is not repeated: errors never echo input (it could be a pasted key).
         raise ValueError(
             "a survey id is a UUID, not a name; posthog_get_survey_response_counts lists every "

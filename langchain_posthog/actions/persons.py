@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import uuid
 from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar
@@ -11,7 +10,7 @@ from urllib.parse import quote
 
 from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
-from langchain_posthog.actions._args import ArgsModel
+from langchain_posthog.actions._args import UUID_TEXT, ArgsModel
 from langchain_posthog.actions._ingest import capture_call, explain_capture
 from langchain_posthog.actions._render import compact_json, cut, quoted, said
 from langchain_posthog.actions._row import Context
@@ -37,13 +36,11 @@ _USEFUL_AUTO = (
     "$initial_utm_source", "$initial_utm_campaign", "$initial_current_url",
 )  # fmt: skip
 
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
-
 
 def _check_person_id(value: Any) -> str:
     # Checked here rather than as a schema pattern: a UUID regex costs 40 tokens on every call.
     text = str(value).strip() if isinstance(value, int | str) else ""
-    if not (text.isdigit() and int(text) > 0) and not _UUID.match(text):
+    if not (text.isdigit() and int(text) > 0) and not UUID_TEXT.match(text):
         raise ValueError("not a person id (a number or a UUID); for an event's id use distinct_id")
     return text
 
