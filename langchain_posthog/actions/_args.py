@@ -5,8 +5,6 @@ and gives the JSON schema a model reads (compact, or OpenAI's strict form). Noth
 on LangChain.
 """
 
-from __future__ import annotations
-
 import contextlib
 import copy
 import json

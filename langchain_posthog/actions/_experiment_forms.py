@@ -5,12 +5,10 @@ its ``secondary_metrics`` (PostHog's legacy ``{"name", "filters": {"events": [..
 this toolkit's own before validation.
 """
 
-from __future__ import annotations
-
 import contextlib
 import json
 import uuid
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import Field, model_validator
 
@@ -34,7 +32,7 @@ class Parameters(ArgsModel):
     minimum_detectable_effect: int | None = Field(None, ge=1, le=100)  # percent
 
     @model_validator(mode="after")
-    def _valid_variants(self) -> Parameters:
+    def _valid_variants(self) -> Self:
         variants = self.feature_flag_variants
         problems = []
         if not 2 <= len(variants) <= 20:
@@ -60,7 +58,7 @@ class Metric(ArgsModel):
     secondary: bool | None = None
 
     @model_validator(mode="after")
-    def _events(self) -> Metric:
+    def _events(self) -> Self:
         if not 1 <= len(self.events) <= (1 if self.mean else 10):
             raise ValueError("events: a funnel takes 1 to 10, a mean exactly 1")
         return self

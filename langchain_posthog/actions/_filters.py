@@ -5,9 +5,7 @@ use declares a subclass naming the operators and types PostHog allows there (and
 defaults are worth the tokens of showing them); the checks and PostHog's form are shared.
 """
 
-from __future__ import annotations
-
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import AfterValidator, Field, ValidationError, WithJsonSchema, model_validator
 
@@ -56,7 +54,7 @@ class PropertyFilter(ArgsModel):
     type: str | None = None
 
     @model_validator(mode="after")
-    def _value_fits(self) -> PropertyFilter:
+    def _value_fits(self) -> Self:
         if not self.key.strip():
             raise ValueError("key must not be empty")
         operator = self.operator or "exact"

@@ -5,8 +5,6 @@ holds). A key is found with the list's ``search`` (key or name contains it, case
 FeatureFlagViewSet._filter_request in PostHog) and an exact match on ``key``.
 """
 
-from __future__ import annotations
-
 import difflib
 from typing import Annotated, Any
 

@@ -10,9 +10,7 @@ LangChain inlines every ``$ref`` when it sends a schema, so a union repeats the 
 (series, filters, dates) once per kind, which measured 4,800 tokens against about 1,000.
 """
 
-from __future__ import annotations
-
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from pydantic import Field, model_validator
 
@@ -84,7 +82,7 @@ class BareSeries(ArgsModel):
         return data
 
     @model_validator(mode="after")
-    def _one_target(self) -> BareSeries:
+    def _one_target(self) -> Self:
         if self.id is not None and self.event is not None:
             raise ValueError("give event or id (a saved action), not both")
         if self.id is None and "event" not in self.model_fields_set:
@@ -248,7 +246,7 @@ class InsightQuery(ArgsModel):
         return _from_posthog_shape(data)
 
     @model_validator(mode="after")
-    def _fits_kind(self) -> InsightQuery:
+    def _fits_kind(self) -> Self:
         kind = self.kind
         wrong = [
             n for n, kinds in ONLY.items() if getattr(self, n) is not None and kind not in kinds

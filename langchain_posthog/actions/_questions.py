@@ -1,9 +1,7 @@
 """A survey's questions: one model for every kind, checked per type, and where each branches."""
 
-from __future__ import annotations
-
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import Field, model_validator
 
@@ -35,7 +33,7 @@ class _Branching(ArgsModel):
     )
 
     @model_validator(mode="after")
-    def _fields_for_type(self) -> _Branching:
+    def _fields_for_type(self) -> Self:
         if (self.type == "specific_question") != (self.index is not None):
             raise ValueError("index is given with, and only with, type specific_question")
         if (self.type == "response_based") != bool(self.responseValues):
@@ -59,7 +57,7 @@ class Question(ArgsModel):
     branching: _Branching | None = None
 
     @model_validator(mode="after")
-    def _fields_for_type(self) -> Question:
+    def _fields_for_type(self) -> Self:
         given = self.model_dump(exclude_none=True, exclude={"type", "question", "optional"})
         problems = [
             f"{name} is for {' and '.join(k for k, f in _FIELDS.items() if name in f)} "

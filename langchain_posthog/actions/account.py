@@ -1,7 +1,5 @@
 """Who the key belongs to, and which projects it can reach."""
 
-from __future__ import annotations
-
 from typing import Any
 
 from pydantic import Field

@@ -2,12 +2,10 @@
 
 # Argument models have no docstrings: pydantic would send them to the model as descriptions.
 
-from __future__ import annotations
-
 import dataclasses
 import re
 from datetime import UTC, datetime, time
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import AfterValidator, Field, PrivateAttr, model_validator
 
@@ -56,7 +54,7 @@ class CreateAnnotationArgs(ArgsModel):
     dashboard_item: int | None = Field(None, ge=1, description="Insight id.")
 
     @model_validator(mode="after")
-    def _insight_scope(self) -> CreateAnnotationArgs:
+    def _insight_scope(self) -> Self:
         if self.scope == "dashboard_item" and self.dashboard_item is None:
             raise ValueError(
                 "scope dashboard_item needs dashboard_item, the insight's id "
@@ -100,7 +98,7 @@ class ListAnnotationsArgs(ArgsModel):
     _window: tuple[datetime | None, datetime | None] = PrivateAttr((None, None))
 
     @model_validator(mode="after")
-    def _order(self) -> ListAnnotationsArgs:
+    def _order(self) -> Self:
         check_order(self.date_from, self.date_to)
         return self
 

@@ -8,11 +8,9 @@ and any credential the caller sent is masked wherever it turns up in an answer o
 
 # Argument models have no docstrings: pydantic would send them to the model as descriptions.
 
-from __future__ import annotations
-
 import json
 from dataclasses import replace
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     AfterValidator,
@@ -91,7 +89,7 @@ class S3Destination(_Private):
     endpoint_url: str | None = Field(None, description="S3-compatible stores")
 
     @model_validator(mode="after")
-    def _compression_fits(self) -> S3Destination:
+    def _compression_fits(self) -> Self:
         file_format = self.file_format or "JSONLines"
         if self.compression and self.compression not in S3_COMPRESSIONS[file_format]:
             allowed = ", ".join(sorted(S3_COMPRESSIONS[file_format]))
@@ -239,7 +237,7 @@ class CreateBatchExportArgs(_Private):
         return posthog_forms(super().from_catalogue(data))
 
     @model_validator(mode="after")
-    def _order(self) -> CreateBatchExportArgs:
+    def _order(self) -> Self:
         if self.start_at and self.end_at and self.end_at <= self.start_at:
             raise ValueError("end_at must be after start_at")
         return self

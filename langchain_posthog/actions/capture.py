@@ -5,8 +5,6 @@ the ingestion host it was configured with. Each event gets a uuid in the plan, o
 call, so a retried request carries the same uuid and PostHog keeps one event, not two.
 """
 
-from __future__ import annotations
-
 import uuid
 from collections import Counter
 from datetime import UTC, datetime

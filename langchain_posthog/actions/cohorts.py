@@ -1,10 +1,8 @@
 """Cohorts: list them, and create dynamic (by person properties or behaviour) or static ones."""
 
-from __future__ import annotations
-
 import json
 from collections.abc import Mapping
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, Self
 
 from pydantic import Field, model_validator
 
@@ -34,7 +32,7 @@ class CohortCondition(ArgsModel):
     negate: bool | None = None
 
     @model_validator(mode="after")
-    def _one_kind(self) -> CohortCondition:
+    def _one_kind(self) -> Self:
         if self.days is not None and self.days < 1:
             raise ValueError("days must be at least 1")
         if self.property is not None:
@@ -92,7 +90,7 @@ class CreateCohortArgs(ArgsModel):
         return data
 
     @model_validator(mode="after")
-    def _consistent(self) -> CreateCohortArgs:
+    def _consistent(self) -> Self:
         # Bounds checked here rather than declared: the schema a model reads stays short.
         if not self.name.strip() or len(self.name) > 400:
             raise ValueError("name must be 1 to 400 characters")

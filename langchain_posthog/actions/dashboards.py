@@ -2,10 +2,8 @@
 
 # Argument models have no docstrings: pydantic would send them to the model as descriptions.
 
-from __future__ import annotations
-
 from collections.abc import Mapping
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, Self
 
 from pydantic import Field, model_validator
 
@@ -74,7 +72,7 @@ class DashboardFilters(ArgsModel):
     properties: list[QueryProperty] | None = None
 
     @model_validator(mode="after")
-    def _something(self) -> DashboardFilters:
+    def _something(self) -> Self:
         if self.date_from is None and self.date_to is None and self.properties is None:
             raise ValueError("filters need date_from, date_to or properties")
         check_order(self.date_from, self.date_to)
@@ -100,7 +98,7 @@ class UpdateDashboardArgs(ArgsModel):
     )
 
     @model_validator(mode="after")
-    def _changes_something(self) -> UpdateDashboardArgs:
+    def _changes_something(self) -> Self:
         if not self.model_dump(exclude_none=True, exclude={"id"}):
             raise ValueError("nothing to change: give name, description, tags, pinned or filters")
         return self

@@ -7,12 +7,10 @@ nothing asks again without the search and names the closest events.
 
 # Argument models have no docstrings: pydantic would send them to the model as descriptions.
 
-from __future__ import annotations
-
 import difflib
 import json
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import Field, model_validator
 
@@ -171,7 +169,7 @@ class ListPropertyDefinitionsArgs(ArgsModel):
     offset: Offset | None = None
 
     @model_validator(mode="after")
-    def _coherent(self) -> ListPropertyDefinitionsArgs:
+    def _coherent(self) -> Self:
         kind = self.type or "event"
         if kind == "group" and self.group_type_index is None:
             raise ValueError(

@@ -2,10 +2,8 @@
 
 # Argument models have no docstrings: pydantic would send them to the model as descriptions.
 
-from __future__ import annotations
-
 import re
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from pydantic import Field, model_validator
 
@@ -63,7 +61,7 @@ class ListErrorsArgs(ArgsModel):
     offset: Offset | None = None
 
     @model_validator(mode="after")
-    def _dates_in_order(self) -> ListErrorsArgs:
+    def _dates_in_order(self) -> Self:
         check_order(self.date_from, self.date_to)
         return self
 

@@ -2,8 +2,6 @@
 
 # Argument models have no docstrings: pydantic would send them to the model as descriptions.
 
-from __future__ import annotations
-
 from collections.abc import Sequence
 from typing import Annotated, Any
 

@@ -1,9 +1,7 @@
 """PostHog experiments: list, create, read, launch, stop, restart and archive."""
 
-from __future__ import annotations
-
 from collections.abc import Mapping
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, Self
 
 from pydantic import Field, model_validator
 from pydantic.json_schema import SkipJsonSchema
@@ -69,7 +67,7 @@ class _CreateExperimentArgs(ArgsModel):
         return data
 
     @model_validator(mode="after")
-    def _dates_in_order(self) -> _CreateExperimentArgs:
+    def _dates_in_order(self) -> Self:
         if self.metrics is not None and len(self.metrics) > 20:
             raise ValueError("give at most 20 metrics")
         check_dates(self.start_date, self.end_date)
@@ -119,7 +117,7 @@ class _UpdateExperimentArgs(ArgsModel):
         return spread_parameters(data)
 
     @model_validator(mode="after")
-    def _something_to_change(self) -> _UpdateExperimentArgs:
+    def _something_to_change(self) -> Self:
         if (
             not _update_body(self)
             and self.minimum_detectable_effect is None

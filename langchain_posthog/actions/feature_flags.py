@@ -1,9 +1,7 @@
 """Feature flags: find, read, create, roll out and delete."""
 
-from __future__ import annotations
-
 from collections.abc import Mapping
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, Self
 
 from pydantic import Field, model_validator
 from pydantic.json_schema import SkipJsonSchema
@@ -44,7 +42,7 @@ class Multivariate(ArgsModel):
     variants: list[Variant] = Field(min_length=2, max_length=20)
 
     @model_validator(mode="after")
-    def _sum_to_100(self) -> Multivariate:
+    def _sum_to_100(self) -> Self:
         total = sum(v.rollout_percentage for v in self.variants)
         if total != 100:
             raise ValueError(f"variant rollout percentages must sum to 100, not {total}")
@@ -63,7 +61,7 @@ class FlagFilters(ArgsModel):
     payloads: SkipJsonSchema[dict[str, str] | None] = None
 
     @model_validator(mode="after")
-    def _gather_payloads(self) -> FlagFilters:
+    def _gather_payloads(self) -> Self:
         given = {} if self.payload is None else {"true": self.payload}
         for variant in self.multivariate.variants if self.multivariate else []:
             if variant.payload is not None:
@@ -126,7 +124,7 @@ class BulkDeleteFilters(ArgsModel):
     tags: list[str] | None = None
 
     @model_validator(mode="after")
-    def _not_everything(self) -> BulkDeleteFilters:
+    def _not_everything(self) -> Self:
         if not self.model_dump(exclude_none=True):
             raise ValueError("filters need at least one of search, active, type or tags")
         return self

@@ -1,7 +1,5 @@
 """Insights: save one from a typed query, and list the saved trends."""
 
-from __future__ import annotations
-
 import csv
 import io
 from typing import Annotated, Any, Literal

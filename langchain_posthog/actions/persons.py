@@ -1,11 +1,9 @@
 """Persons: read one by id or distinct id, and change its properties."""
 
-from __future__ import annotations
-
 import json
 import uuid
 from collections.abc import Mapping
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, Self
 from urllib.parse import quote
 
 from pydantic import AfterValidator, BeforeValidator, Field, model_validator
@@ -118,7 +116,7 @@ class UpdatePersonPropertiesArgs(_PersonRef):
         return data
 
     @model_validator(mode="after")
-    def _something_to_change(self) -> UpdatePersonPropertiesArgs:
+    def _something_to_change(self) -> Self:
         if not self.set and not self.unset:
             raise ValueError("give set, unset or both")
         if self.unset and (len(self.unset) > 100 or not all(self.unset)):

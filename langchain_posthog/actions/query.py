@@ -1,9 +1,7 @@
 """Queries run on demand: funnels and HogQL (SQL); trends are in actions/trends.py."""
 
-from __future__ import annotations
-
 import re
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from pydantic import Field, model_validator
 
@@ -69,7 +67,7 @@ class RunFunnelArgs(ArgsModel):
         return funnel_steps(super().from_catalogue(data))
 
     @model_validator(mode="after")
-    def _steps(self) -> RunFunnelArgs:
+    def _steps(self) -> Self:
         if any(not e.strip() for e in self.events or []):
             raise ValueError("event names must not be empty")
         check_order(self.date_from, self.date_to)

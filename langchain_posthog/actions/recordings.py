@@ -2,11 +2,9 @@
 
 # Argument models have no docstrings: pydantic would send them to the model as descriptions.
 
-from __future__ import annotations
-
 import json
 from collections.abc import Mapping
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, Self
 from urllib.parse import quote
 from uuid import UUID
 
@@ -55,7 +53,7 @@ class PlaylistFilters(ArgsModel):
     properties: list[RecordingProperty] | None = None
 
     @model_validator(mode="after")
-    def _checks(self) -> PlaylistFilters:
+    def _checks(self) -> Self:
         check_order(self.date_from, self.date_to)
         given = (self.date_from, self.date_to, self.min_duration_seconds, self.properties)
         if not any(given) and self.filter_test_accounts is None:
@@ -74,7 +72,7 @@ class CreateRecordingPlaylistArgs(ArgsModel):
     pinned: bool | None = None
 
     @model_validator(mode="after")
-    def _filters_match_type(self) -> CreateRecordingPlaylistArgs:
+    def _filters_match_type(self) -> Self:
         if self.type == "filters" and self.filters is None:
             raise ValueError("type filters needs filters; use type collection for hand-picked ones")
         if self.type == "collection" and self.filters is not None:
@@ -112,7 +110,7 @@ class ListSessionRecordingsArgs(ArgsModel):
         return value
 
     @model_validator(mode="after")
-    def _in_order(self) -> ListSessionRecordingsArgs:
+    def _in_order(self) -> Self:
         check_order(self.date_from, self.date_to)
         return self
 

@@ -2,9 +2,7 @@
 
 # Argument models have no docstrings: pydantic would send them to the model as descriptions.
 
-from __future__ import annotations
-
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 
 from pydantic import Field, model_validator
 
@@ -137,7 +135,7 @@ class UpdateInsightArgs(ArgsModel):
     remove_from_dashboards: DashboardIds | None = Field(None, min_length=1)
 
     @model_validator(mode="after")
-    def _changes_something(self) -> UpdateInsightArgs:
+    def _changes_something(self) -> Self:
         if not self.model_dump(exclude_none=True, exclude={"id"}):
             raise ValueError(
                 "nothing to change: give name, description, query, tags, add_to_dashboards or "

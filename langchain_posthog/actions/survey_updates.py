@@ -2,12 +2,10 @@
 
 # Argument models have no docstrings: pydantic would send them to the model as descriptions.
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import Field, model_validator
 
@@ -33,7 +31,7 @@ class UpdateSurveyArgs(ArgsModel):
     questions: list[Question] | None = Field(None, description="Replaces all; drafts only.")
 
     @model_validator(mode="after")
-    def _something_to_do(self) -> UpdateSurveyArgs:
+    def _something_to_do(self) -> Self:
         given = (self.action, self.name, self.description, self.questions)
         if all(value is None for value in given):
             raise ValueError("give an action, or a name, description or questions to change")

@@ -1,8 +1,6 @@
 """PostHog surveys: create, read, count responses and summarize them."""
 
-from __future__ import annotations
-
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import Field, model_validator
 from pydantic.json_schema import SkipJsonSchema
@@ -56,7 +54,7 @@ class _CreateSurveyArgs(ArgsModel):
     archived: SkipJsonSchema[bool | None] = None
 
     @model_validator(mode="after")
-    def _consistent(self) -> _CreateSurveyArgs:
+    def _consistent(self) -> Self:
         problems: list[str] = []
         if not self.questions:
             problems.append("questions: give at least one question")

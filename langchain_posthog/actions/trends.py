@@ -1,10 +1,8 @@
 """Trends run on demand: series counted over time, optionally against the period before."""
 
-from __future__ import annotations
-
 import json
 import re
-from typing import Any
+from typing import Any, Self
 
 from pydantic import Field, model_validator
 
@@ -57,7 +55,7 @@ class RunTrendsArgs(ArgsModel):
     compare_to_previous: bool | None = None
 
     @model_validator(mode="after")
-    def _coherent(self) -> RunTrendsArgs:
+    def _coherent(self) -> Self:
         if self.breakdown_type and not self.breakdown:
             raise ValueError("breakdown_type needs breakdown, the property to split by")
         if self.compare_to_previous and self.date_from == "all":
