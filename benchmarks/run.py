@@ -164,8 +164,8 @@ def goals(tokens: list[dict[str, Any]], results: list[dict[str, Any]], runs: lis
     imports = last["import"]
     row(
         "fresh process: import and `get_tools()`, against importing `BaseTool`, "
-        f"`StructuredTool`, `BaseToolkit`, httpx and pydantic ({imports['runs']} back-to-back "
-        "pairs: each side's median, and the median of the pairs' ratios)",
+        f"`StructuredTool`, `BaseToolkit`, httpx and pydantic ({imports['runs']} rounds side "
+        "by side: each side's median, and the median of the rounds' ratios)",
         f"{imports['ours']:.3f} s",
         f"{imports['baseline']:.3f} s",
         f"**{import_time.ratio(imports):.2f}**",
