@@ -153,9 +153,17 @@ def test_unbound_tools_use_the_project_the_model_names() -> None:
     )
     assert toolkit.execute("posthog_get_feature_flag", {"id": 5, "project_id": "7"}).successful
     assert toolkit.execute("posthog_get_feature_flag", {"id": 5}).successful
-    bad = toolkit.execute("posthog_get_feature_flag", {"id": 5, "project_id": "../7"})
-    assert not bad.successful and "project_id" in (bad.error or "")
-    assert seen == ["/api/projects/7/feature_flags/5/", "/api/projects/@current/feature_flags/5/"]
+    # posthog_list_projects shows "(id 7)": a model sending the number means the same project.
+    tool = next(t for t in toolkit.get_tools() if t.name == "posthog_get_feature_flag")
+    assert '"k"' in tool.invoke({"id": 5, "project_id": 7})
+    for wrong in ("../7", True, 7.0, -7):
+        bad = toolkit.execute("posthog_get_feature_flag", {"id": 5, "project_id": wrong})
+        assert not bad.successful and "project_id" in (bad.error or ""), wrong
+    assert seen == [
+        "/api/projects/7/feature_flags/5/",
+        "/api/projects/@current/feature_flags/5/",
+        "/api/projects/7/feature_flags/5/",
+    ]
 
 
 def test_execute_returns_the_catalogue_fields_and_never_raises() -> None:

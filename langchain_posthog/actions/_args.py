@@ -18,6 +18,7 @@ from typing import Annotated, Any, ClassVar, Literal, Self, Union
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     model_validator,
@@ -34,8 +35,17 @@ from langchain_posthog.schema import CompactJsonSchema, StrictJsonSchema
 PROJECT_ID_DESCRIPTION = (
     "Project id from posthog_list_projects; '@current' is the key's current project."
 )
+
+
+def _id_as_text(value: Any) -> Any:
+    # posthog_list_projects shows "(id 2)", so models often send the number itself.
+    return str(value) if type(value) is int else value
+
+
 ProjectId = Annotated[
-    str, Field(pattern=r"^(\d{1,20}|@current)$", description=PROJECT_ID_DESCRIPTION)
+    str,
+    BeforeValidator(_id_as_text),
+    Field(pattern=r"^(\d{1,20}|@current)$", description=PROJECT_ID_DESCRIPTION),
 ]
 
 
