@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Literal, Self
@@ -20,7 +23,7 @@ from langchain_posthog.api.hosts import resolve_hosts
 from langchain_posthog.api.ratelimit import DEFAULT_MAX_WAIT, RateLimiter
 from langchain_posthog.api.retry import RetryPolicy
 from langchain_posthog.messages import format_validation_error
-from langchain_posthog.settings import check_keys, check_names, secret, setting
+from langchain_posthog.settings import check_keys, check_names, did_you_mean, secret, setting
 from langchain_posthog.tool import PostHogTool
 from langchain_posthog.toolsets import check_toolset_names, toolset_of
 
@@ -160,8 +163,8 @@ class PostHogToolkit(BaseToolkit):
             unknown = [n for n in getattr(self, option) or [] if _find(n) is None]
             if unknown:
                 raise PostHogConfigError(
-                    f"{option} names unknown tools {unknown}; valid names are "
-                    f"{[a.name for a in ACTIONS]} or their POSTHOG_... catalogue names."
+                    f"{option} names unknown tools {unknown}.{_closest(unknown[0])} Valid names "
+                    f"are {[a.name for a in ACTIONS]} or their POSTHOG_... catalogue names."
                 )
         if self.toolsets is not None:
             check_toolset_names(self.toolsets)
@@ -209,9 +212,10 @@ class PostHogToolkit(BaseToolkit):
             for a in chosen
         ]
 
-    def execute(self, name: str, args: dict[str, Any] | None = None) -> ActionResult:
+    def execute(self, name: str, args: Mapping[str, Any] | str | None = None) -> ActionResult:
         """Run one action by tool or catalogue name, for graph nodes and scripts.
 
+        ``args`` is a mapping of the action's arguments, or the same as a JSON object's text.
         Any action permitted by ``read_only`` and ``include_destructive`` can run, whether or not
         ``include``, ``exclude`` or ``toolsets`` offer it to the model. Never raises for a PostHog
         or input error.
@@ -223,7 +227,9 @@ class PostHogToolkit(BaseToolkit):
             return _failure(error)
         return ActionResult(successful=True, data=data, content=content)
 
-    async def aexecute(self, name: str, args: dict[str, Any] | None = None) -> ActionResult:
+    async def aexecute(
+        self, name: str, args: Mapping[str, Any] | str | None = None
+    ) -> ActionResult:
         """Async :meth:`execute`."""
         try:
             tool, kwargs = self._prepare(name, args)
@@ -311,12 +317,13 @@ class PostHogToolkit(BaseToolkit):
         return not (self.exclude and action.name in {_canonical(n) for n in self.exclude})
 
     def _prepare(
-        self, name: str, args: dict[str, Any] | None
+        self, name: str, args: Mapping[str, Any] | str | None
     ) -> tuple[PostHogTool, dict[str, Any]]:
         action = _find(name)
         if action is None:
             raise PostHogConfigError(
-                f"Unknown action {name!r}. Valid names: {', '.join(a.name for a in ACTIONS)}."
+                f"Unknown action {name!r}.{_closest(name)} Valid names: "
+                f"{', '.join(a.name for a in ACTIONS)}."
             )
         reason = self._permitted(action)
         if reason:
@@ -324,12 +331,39 @@ class PostHogToolkit(BaseToolkit):
         # execute() runs any permitted action: a next step may name any of them.
         permitted = frozenset(a.name for a in self.actions())
         tool = PostHogTool.from_action(action, self._client, self._bound, offered=permitted)
-        args = dict(args or {})
+        args = _arguments(action, args)
         if self._bound is not None or action.capture:
             key = self.project_api_key.get_secret_value() if self.project_api_key else None
             settings_in_call(args, action, self._bound, key, self._client.ingest_url)
         model = args_schema(action, self._bound is not None).model_validate(args)
         return tool, {k: getattr(model, k) for k in type(model).model_fields}
+
+
+def _arguments(action: Action, args: Mapping[str, Any] | str | None) -> dict[str, Any]:
+    """``args`` as a fresh dict: a mapping, or a JSON object's text; anything else refused."""
+    if args is None:
+        return {}
+    if isinstance(args, str):
+        with contextlib.suppress(ValueError):
+            args = json.loads(args) if args.strip() else {}
+    if isinstance(args, Mapping):
+        return dict(args)
+    raise PostHogConfigError(
+        f"{action.name} takes its arguments as a dict (or a JSON object's text), not "
+        f"{type(args).__name__} {_preview(args)}: for example "
+        f"execute({action.name!r}, {{...}}). Nothing was sent to PostHog."
+    )
+
+
+def _preview(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _closest(name: str) -> str:
+    names = [a.name for a in ACTIONS]
+    names += [f"POSTHOG_{a.catalogue}" for a in ACTIONS if a.catalogue]
+    return did_you_mean(name.strip(), names)
 
 
 def _canonical(name: str) -> str:

@@ -184,16 +184,30 @@ def test_execute_returns_the_catalogue_fields_and_never_raises() -> None:
     )
     assert good.content and '"k" (id 5)' in good.content
 
-    failures: list[tuple[str, dict[str, Any], str]] = [
+    failures: list[tuple[str, Any, str]] = [
         ("posthog_get_feature_flag", {"id": "abc"}, "id:"),
         ("posthog_get_feature_flag", {}, "give exactly one of id or key"),
         ("posthog_nope", {}, "Unknown action"),
+        ("posthog_get_feature_flg", {}, "Did you mean 'posthog_get_feature_flag'?"),
+        ("POSTHOG_GET_FEATURE_FLAG_DETAIL", {}, "Did you mean 'POSTHOG_GET_FEATURE_FLAG_DETAILS'?"),
         ("posthog_bulk_delete_feature_flags", {"ids": [1]}, "include_destructive=True"),
+        # Arguments that are not an object: refused, never raised, never read as no arguments.
+        ("posthog_get_feature_flag", 5, "as a dict (or a JSON object's text), not int 5"),
+        ("posthog_get_feature_flag", [], "not list []"),
+        ("posthog_get_feature_flag", "[5]", "not list [5]"),
+        ("posthog_get_feature_flag", "id=5", "not str 'id=5'"),
     ]
     for name, args, expected in failures:
         result = toolkit.execute(name, args)
         assert not result.successful and result.data is None
         assert expected in (result.error or ""), result.error
+    # A graph node may hold a model's arguments as the JSON text it sent.
+    assert toolkit.execute("posthog_get_feature_flag", '{"id": 5}').data == good.data
+
+
+def test_unknown_tool_names_in_the_settings_name_the_closest() -> None:
+    with pytest.raises(PostHogConfigError, match="Did you mean 'posthog_list_feature_flags'"):
+        PostHogToolkit(personal_api_key=PERSONAL_KEY, include=["posthog_list_flags"])
 
 
 def test_aexecute_matches_execute() -> None:
