@@ -42,10 +42,11 @@ def _id_as_text(value: Any) -> Any:
     return str(value) if type(value) is int else value
 
 
+# The validator after the Field, so that the JSON schema keeps the pattern.
 ProjectId = Annotated[
     str,
-    BeforeValidator(_id_as_text),
     Field(pattern=r"^(\d{1,20}|@current)$", description=PROJECT_ID_DESCRIPTION),
+    BeforeValidator(_id_as_text),
 ]
 
 
