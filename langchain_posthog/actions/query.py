@@ -36,6 +36,7 @@ from langchain_posthog.actions._running import (
 )
 from langchain_posthog.actions._shapes import row
 from langchain_posthog.api.calls import Plan
+from langchain_posthog.api.errors import PostHogAPIError
 
 # -- funnels ----------------------------------------------------------------------------------
 
@@ -226,6 +227,19 @@ def _render_hogql(data: Any, args: RunHogQLQueryArgs, ctx: Context) -> str:
     return clip("\n".join(lines))
 
 
+_hogql_errors = query_explainer(HOGQL_FIX, "Shorten the date range, filter more or add a LIMIT")
+
+
+def _explain_hogql(error: PostHogAPIError, args: RunHogQLQueryArgs, ctx: Context) -> str | None:
+    # A 404 names the query id only when one was given; without one it is the project's.
+    if error.status == 404 and args.query_id:
+        return (
+            f"Not found (404) in project {ctx.project_id}: nothing with query_id "
+            f"{args.query_id} exists; it is unknown or expired. Run the SQL again with query."
+        )
+    return _hogql_errors(error, args, ctx)
+
+
 ACTIONS = [
     row(
         QUERIES,
@@ -249,8 +263,7 @@ ACTIONS = [
         _hogql_plan,
         _render_hogql,
         user_text=HOGQL_TEXT,
-        not_found="That query id is unknown or expired; run the SQL again with query.",
-        explain=query_explainer(HOGQL_FIX, "Shorten the date range, filter more or add a LIMIT"),
+        explain=_explain_hogql,
         example={
             "query": "SELECT event, count() AS c FROM events WHERE timestamp > now() - INTERVAL 7 "
             "DAY GROUP BY event ORDER BY c DESC LIMIT 10"
