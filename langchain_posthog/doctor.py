@@ -6,8 +6,8 @@
 4. scopes: the key's scopes allow every offered tool (or the tools a missing scope disables);
 5. ingestion host reachable, when a project key is set.
 
-A step that fails stops the steps that depend on it; the others still run. ``skip`` says a
-step could not be checked, and is not a failure.
+A step that fails stops the steps that depend on it, each reported as ``skip`` with the reason;
+the others still run. ``skip`` says a step could not be checked, and is not a failure.
 """
 
 from __future__ import annotations
@@ -103,23 +103,38 @@ def run_checks(
 def _run(toolkit: PostHogToolkit, report: Report, answers: list[int]) -> None:
     client = toolkit.client
     if not client.has_personal_key:
+        report.skip(HOST, "not tried: it is asked with the personal API key")
         report.fail(
             KEY,
             "POSTHOG_PERSONAL_API_KEY is not set (nor --personal-api-key): create a personal "
             "API key (phx_...) in PostHog under Settings -> Personal API keys",
         )
+        _skip(report, "needs a valid personal API key", PROJECT, SCOPES)
         _ingestion(toolkit, report)
         return
     user = toolkit.execute("posthog_get_current_user")
     if not answers:
         report.fail(HOST, f"{client.app_url}: {user.error or 'no answer'}")
+        _skip(report, f"needs an answer from {client.app_url}", KEY, PROJECT, SCOPES)
         if client.ingest_url != client.app_url:
             _ingestion(toolkit, report)
+        return
+    if answers[-1] == 404:
+        # PostHog answers GET /api/users/@me/ for any key, or refuses the key: never with 404.
+        report.fail(
+            HOST,
+            f"{client.app_url} answered 404 to GET /api/users/@me/, which PostHog's API answers "
+            "for any key: it is not PostHog's API at this address. Check POSTHOG_HOST (or "
+            "--host), and the path prefix if PostHog is behind a proxy",
+        )
+        _skip(report, f"needs PostHog's API at {client.app_url}", KEY, PROJECT, SCOPES)
+        _ingestion(toolkit, report)
         return
     report.ok(HOST, client.app_url)
     # 403: PostHog knows the key, which may not read its user (no user:read scope).
     if not user.successful and answers[-1] != 403:
         report.fail(KEY, _rejected(toolkit) if answers[-1] == 401 else user.error or "failed")
+        _skip(report, "needs a valid personal API key", PROJECT, SCOPES)
         _ingestion(toolkit, report)
         return
     report.ok(KEY, _key_summary(toolkit, user.data if user.successful else None))
@@ -127,6 +142,11 @@ def _run(toolkit: PostHogToolkit, report: Report, answers: list[int]) -> None:
     _project(toolkit, report, user.data if user.successful else None, key)
     _scopes(toolkit, report, key)
     _ingestion(toolkit, report)
+
+
+def _skip(report: Report, why: str, *steps: str) -> None:
+    for step in steps:
+        report.skip(step, why)
 
 
 def _rejected(toolkit: PostHogToolkit) -> str:

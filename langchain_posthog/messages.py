@@ -64,7 +64,7 @@ def explain(error: PostHogError, action: Action, args: Any, ctx: Context) -> str
         what = f"nothing with {named[0]} {named[1]} exists" if named else "no such object"
         # PostHog's own word adds nothing when it is only "Not found".
         said = "" if detail.lower().rstrip(".") in {"", "not found"} else f" ({detail})"
-        return f"Not found (404) in {where}: {what}{said}.{hint}"
+        return f"Not found (404) in {where}: {what}{said}.{hint}{_host_hint(error, action)}"
     if status in {400, 409, 422}:
         field_text = f"field {error.attr!r}: " if error.attr else ""
         return (
@@ -102,6 +102,17 @@ def explain(error: PostHogError, action: Action, args: Any, ctx: Context) -> str
             f"PostHog had a server error ({status}){tries}: {detail or 'internal error'}. {advice}"
         )
     return str(error)
+
+
+def _host_hint(error: PostHogAPIError, action: Action) -> str:
+    """For a 404 without PostHog's JSON error: the host may not be PostHog's API at all."""
+    if error.json_body or action.capture:
+        return ""
+    return (
+        " The answer had no PostHog error body: if it should exist, check the host "
+        "(POSTHOG_HOST or host=, and the path prefix if PostHog is behind a proxy; "
+        "'langchain-posthog check' tests them)."
+    )
 
 
 # PostHog's own words for a 403 (posthog/permissions.py: APIScopePermission,

@@ -16,7 +16,17 @@ from langchain_posthog import cli
 from langchain_posthog.actions import ACTIONS
 from langchain_posthog.doctor import INGESTION_PROBE, KEY_PATH, scope_allows
 from tests.conftest import CASSETTES, PERSONAL_KEY, PROJECT_KEY, ROOT
-from tests.standin import LOOPBACK_ONLY, Fault, Received, StandIn, error, fast, responses, serve
+from tests.standin import (
+    LOOPBACK_ONLY,
+    Fault,
+    Received,
+    StandIn,
+    error,
+    fast,
+    raw,
+    responses,
+    serve,
+)
 from tests.test_cli import KEYS, ME, run, verdicts
 
 # The stand-in tests reach 127.0.0.1 and nothing else; the cassette tests reach nothing.
@@ -109,9 +119,13 @@ def test_check_resolves_current_project_when_none_is_bound(
 def test_check_names_an_unreachable_host(capsys: pytest.CaptureFixture[str]) -> None:
     url = f"http://127.0.0.1:{free_port()}"
     code, out, err = run(["check", "--host", url], capsys)
-    assert code == 1 and out == []
+    assert code == 1
     assert len(err) == 1 and err[0].startswith(f"FAIL host reachable: {url}: ")
     assert "/api/users/@me/" in err[0]  # what was asked, and how it failed
+    # Every step that needed the host says so, none is left out.
+    assert verdicts(out) == dict.fromkeys(
+        ["skip key valid", "skip project", "skip scopes"], f"needs an answer from {url}"
+    )
 
 
 def test_check_reports_a_project_key_given_as_the_personal_key(
@@ -133,8 +147,11 @@ def test_check_without_a_key_says_where_to_get_one(capsys: pytest.CaptureFixture
         "a personal API key (phx_...) in PostHog under Settings -> Personal API keys"
     ]
     assert verdicts(out) == {
+        "skip host reachable": "not tried: it is asked with the personal API key",
+        "skip project": "needs a valid personal API key",
+        "skip scopes": "needs a valid personal API key",
         "skip ingestion host reachable": "POSTHOG_PROJECT_API_KEY is not set, so the capture "
-        "tools are off"
+        "tools are off",
     }
 
 
@@ -150,7 +167,12 @@ def test_check_gives_no_region_hint_for_a_self_hosted_401(
     assert len(err) == 1 and err[0].startswith("FAIL key valid: ")
     assert f"rejected by {standin.url} (401)" in err[0] and "phx_...0000" in err[0]
     # Steps that need a valid key do not run; the ingestion host, which does not, still does.
-    assert list(verdicts(out)) == ["ok host reachable", "ok ingestion host reachable"]
+    assert list(verdicts(out)) == [
+        "ok host reachable",
+        "skip project",
+        "skip scopes",
+        "ok ingestion host reachable",
+    ]
     assert [r.path for r in standin.received()] == [ME, INGESTION_PROBE]
 
 
@@ -329,6 +351,8 @@ def test_check_keeps_stderr_to_its_verdicts_while_the_client_retries(standin: St
     ]
     assert list(verdicts(done.stdout.splitlines())) == [
         "ok host reachable",
+        "skip project",
+        "skip scopes",
         "skip ingestion host reachable",
     ]
 
@@ -373,3 +397,25 @@ def test_check_a_read_only_key(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(["check", "--read-only"], capsys)
     assert code == 0 and err == []
     assert verdicts(out)["skip ingestion host reachable"].startswith("POSTHOG_PROJECT_API_KEY")
+
+
+@pytest.mark.usefixtures("keys")
+def test_check_says_a_host_answering_404_for_the_user_is_not_posthog(
+    standin: StandIn, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # As any web server answers a path it does not serve: PostHog never answers 404 here.
+    monkeypatch.setenv("POSTHOG_HOST", standin.url)
+    standin.fail(ME, raw(404, b"", "text/plain"))
+    code, out, err = run(["check"], capsys)
+    assert code == 1
+    assert len(err) == 1 and err[0].startswith(f"FAIL host reachable: {standin.url} answered 404")
+    assert "not PostHog's API at this address" in err[0] and "POSTHOG_HOST" in err[0]
+    found = verdicts(out)
+    assert list(found) == [
+        "skip key valid",
+        "skip project",
+        "skip scopes",
+        "ok ingestion host reachable",
+    ]
+    for step in ("skip key valid", "skip project", "skip scopes"):
+        assert found[step] == f"needs PostHog's API at {standin.url}"

@@ -86,3 +86,45 @@ def test_a_key_pasted_into_an_argument_is_not_repeated_by_the_validation_error(
     assert message.status == "error" and f"- {field}:" in message.content
     for text in (message.content, result.error or ""):
         assert PERSONAL_KEY not in text and not re.search(r"ph[xc]_[A-Za-z0-9]{8,}", text)
+
+
+@pytest.mark.parametrize(
+    ("answer", "said"),
+    [
+        (httpx.Response(404, content=b""), "an empty Not Found response"),
+        (
+            httpx.Response(
+                404,
+                text="<html><title>404 Not Found</title></html>",
+                headers={"Content-Type": "text/html"},
+            ),
+            "an HTML error page ('404 Not Found')",
+        ),
+    ],
+)
+def test_a_404_without_posthogs_json_error_also_points_at_the_host(
+    answer: httpx.Response, said: str
+) -> None:
+    # Some PostHog endpoints answer a missing object with an empty 404 too, so the id stays the
+    # first suspect; a host that is not PostHog's API answers every path this way.
+    kit = PostHogToolkit(
+        personal_api_key=PERSONAL_KEY,
+        project_id=PROJECT_ID,
+        host="http://10.0.0.5:8000",
+        http_client=httpx.Client(transport=httpx.MockTransport(lambda request: answer)),
+    )
+    error = kit.execute("posthog_get_feature_flag", {"id": 7}).error or ""
+    assert error.startswith(f"Not found (404) in project {PROJECT_ID}: nothing with id 7 exists")
+    assert said in error
+    assert error.endswith(
+        "The answer had no PostHog error body: if it should exist, check the host (POSTHOG_HOST "
+        "or host=, and the path prefix if PostHog is behind a proxy; 'langchain-posthog check' "
+        "tests them)."
+    )
+    json_404 = httpx.Response(404, json={"type": "invalid_request", "detail": "Not found."})
+    kit = PostHogToolkit(
+        personal_api_key=PERSONAL_KEY,
+        project_id=PROJECT_ID,
+        http_client=httpx.Client(transport=httpx.MockTransport(lambda request: json_404)),
+    )
+    assert "POSTHOG_HOST" not in (kit.execute("posthog_get_feature_flag", {"id": 7}).error or "")

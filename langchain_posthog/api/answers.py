@@ -77,9 +77,9 @@ def api_error(
                 "attr": _text(body.get("attr")),
             }
     else:
-        fields = {"detail": _summarize_body(response)}
+        fields = {"detail": _summarize_body(response), "json_body": False}
     # PostHog may echo what it was sent in any of these fields, keys included.
-    fields = {k: mask_text(v, secrets) if v else v for k, v in fields.items()}
+    fields = {k: mask_text(v, secrets) if isinstance(v, str) else v for k, v in fields.items()}
     retry_after = parse_retry_after(response.headers.get("Retry-After"), fields.get("detail"))
     return PostHogAPIError(
         response.status_code,

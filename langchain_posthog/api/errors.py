@@ -156,9 +156,11 @@ class PostHogAPIError(_Fixed):
 
     Attributes mirror PostHog's error body (``type``, ``code``, ``detail``, ``attr``), plus the
     HTTP ``status``, the request's ``method`` and ``path``, how many ``attempts`` were made and
-    how many seconds were spent ``waited`` between them, the server's ``retry_after`` hint, and
+    how many seconds were spent ``waited`` between them, the server's ``retry_after`` hint,
     whether sending the request again is ``safe_to_retry`` (false for a create, which PostHog
-    may have carried out before failing). Fields are set once: reword an error with
+    may have carried out before failing), and whether the body was a JSON object at all
+    (``json_body``: false for an empty answer or a proxy's page, which PostHog's API never
+    sends). Fields are set once: reword an error with
     ``dataclasses.replace(error, detail=...)``, which keeps the others.
     """
 
@@ -174,6 +176,7 @@ class PostHogAPIError(_Fixed):
     attempts: int = 1
     waited: float = 0.0
     safe_to_retry: bool = True
+    json_body: bool = True
 
     def _text(self) -> str:
         text = f"PostHog answered {self.status} to {self.method} {self.path}"
