@@ -95,7 +95,15 @@ class PostHogTransportError(_Fixed):
     def _text(self) -> str:
         kind, host = self.kind, self.host
         tries = f" after {self.attempts} attempts" if self.attempts > 1 else ""
-        if kind in _SETTINGS:
+        if kind == "dns" and _hostname(host).endswith(".posthog.com"):
+            # PostHog Cloud's names always resolve: this machine is the one that is cut off.
+            text = (
+                f"could not reach PostHog at {host}: {_hostname(host)} does not resolve{tries}, "
+                "and PostHog Cloud's hosts always do, so this machine has no working DNS or "
+                "network. Check its connection (and HTTPS_PROXY if it reaches the internet "
+                "through a proxy); calls work again once it is back."
+            )
+        elif kind in _SETTINGS:
             happened, fix = _SETTINGS[kind]
             cause = happened.format(
                 host=_hostname(host) or "the host", reason=self.reason or "unknown"
@@ -126,7 +134,8 @@ class PostHogTransportError(_Fixed):
 _SETTINGS = {
     "dns": (
         "no such host ({host} does not resolve)",
-        "Check the host (POSTHOG_HOST or host=): 'us', 'eu', or your PostHog's URL.",
+        "Check the host (POSTHOG_HOST or host=): 'us', 'eu', or your PostHog's URL; if it is "
+        "right, check this machine's network and DNS.",
     ),
     "refused": (
         "connection refused (nothing listens on that port)",

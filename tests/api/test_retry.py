@@ -166,7 +166,19 @@ def test_a_host_that_does_not_resolve_names_it_and_is_not_retried(
     assert result.error == (
         "GET /api/users/@me/ could not reach PostHog at https://posthog.example.invalid: no such "
         "host (posthog.example.invalid does not resolve). Check the host (POSTHOG_HOST or host=): "
-        "'us', 'eu', or your PostHog's URL. This is a setting, not a passing fault: retrying "
-        "will not help."
+        "'us', 'eu', or your PostHog's URL; if it is right, check this machine's network and DNS. "
+        "This is a setting, not a passing fault: retrying will not help."
     )
     assert looked_up == ["posthog.example.invalid"]
+
+    # PostHog Cloud's names always resolve: the machine is offline, the setting is not wrong.
+    cloud = PostHogToolkit(personal_api_key=PERSONAL_KEY, host="eu")
+    error = cloud.execute("posthog_get_current_user").error or ""
+    cloud.close()
+    assert error.startswith(
+        "GET /api/users/@me/ could not reach PostHog at https://eu.posthog.com: eu.posthog.com "
+        "does not resolve, and PostHog Cloud's hosts always do, so this machine has no working "
+        "DNS or network."
+    )
+    assert "POSTHOG_HOST" not in error and "setting" not in error
+    assert looked_up == ["posthog.example.invalid", "eu.posthog.com"]
