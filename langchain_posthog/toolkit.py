@@ -142,7 +142,12 @@ class PostHogToolkit(BaseToolkit):
                 raise PostHogConfigError(
                     f"{option} takes a list of names: {option}=[{settings[option]!r}]."
                 )
-        super().__init__(**settings)
+        if isinstance(settings.get("project_id"), bool):  # an int to pydantic, not an id
+            raise PostHogConfigError(f"{_PROJECT_ID_WANTED}, not {settings['project_id']}.")
+        try:
+            super().__init__(**settings)
+        except ValidationError as error:
+            raise PostHogConfigError(_invalid_settings(error)) from None
         self.personal_api_key = setting(self.personal_api_key, "personal_api_key")
         self.project_api_key = setting(self.project_api_key, "project_api_key")
         self.host = setting(self.host, "host") or "us"
@@ -155,9 +160,7 @@ class PostHogToolkit(BaseToolkit):
         if self.project_id is not None:
             bound = str(self.project_id).strip()
             if not _PROJECT_ID.match(bound):
-                raise PostHogConfigError(
-                    f"project_id must be a numeric project id or '@current', not {bound!r}."
-                )
+                raise PostHogConfigError(f"{_PROJECT_ID_WANTED}, not {bound!r}.")
             self._bound = bound
         for option in ("include", "exclude"):
             unknown = [n for n in getattr(self, option) or [] if _find(n) is None]
@@ -337,6 +340,20 @@ class PostHogToolkit(BaseToolkit):
             settings_in_call(args, action, self._bound, key, self._client.ingest_url)
         model = args_schema(action, self._bound is not None).model_validate(args)
         return tool, {k: getattr(model, k) for k in type(model).model_fields}
+
+
+_PROJECT_ID_WANTED = "project_id must be a numeric project id or '@current'"
+
+
+def _invalid_settings(error: ValidationError) -> str:
+    """One line per wrong setting, in pydantic's words; never the value (it may be a key)."""
+    lines = []
+    for problem in error.errors(include_url=False, include_input=False):
+        name = str(problem["loc"][0]) if problem["loc"] else "settings"
+        # project_id is a string or an int to pydantic: one error for each, where one will do.
+        text = _PROJECT_ID_WANTED if name == "project_id" else f"{name}: {problem['msg']}"
+        lines.append(f"- {text}")
+    return "Invalid PostHogToolkit settings:\n" + "\n".join(dict.fromkeys(lines))
 
 
 def _arguments(action: Action, args: Mapping[str, Any] | str | None) -> dict[str, Any]:

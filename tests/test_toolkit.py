@@ -255,6 +255,30 @@ def test_a_misspelt_setting_is_refused_naming_the_closest(name: str, closest: st
     assert PERSONAL_KEY not in message
 
 
+@pytest.mark.parametrize(
+    ("settings", "expected"),
+    [
+        ({"timeout": -1}, "- timeout: Input should be greater than 0"),
+        ({"transport": "requests"}, "- transport: Input should be 'httpx' or 'aiohttp'"),
+        ({"max_retries": "many"}, "- max_retries: Input should be a valid integer"),
+        ({"project_id": 1.5}, "- project_id must be a numeric project id or '@current'"),
+        ({"project_id": True}, "project_id must be a numeric project id or '@current', not True"),
+        ({"host": "europe"}, "host must be 'us' (PostHog Cloud US), 'eu' (PostHog Cloud EU)"),
+        # A value that may be a key is never repeated.
+        ({"project_api_key": 12345678901}, "- project_api_key: Input should be a valid string"),
+    ],
+)
+def test_a_wrong_setting_is_refused_in_one_line_naming_it(
+    settings: dict[str, Any], expected: str
+) -> None:
+    with pytest.raises(PostHogConfigError) as caught:
+        PostHogToolkit(personal_api_key=PERSONAL_KEY, **settings)
+    message = str(caught.value)
+    assert expected in message
+    assert "errors.pydantic.dev" not in message and "12345678901" not in message
+    assert PERSONAL_KEY not in message
+
+
 def test_an_unknown_setting_with_no_close_name_lists_the_settings() -> None:
     with pytest.raises(PostHogConfigError, match="no setting 'colour'") as caught:
         PostHogToolkit(personal_api_key=PERSONAL_KEY, colour="blue")

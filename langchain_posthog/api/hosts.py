@@ -25,6 +25,12 @@ def resolve_hosts(host: str | None, ingest_host: str | None = None) -> tuple[str
     raw = (host or "us").strip()
     region = raw.lower() if raw.lower() in CLOUD_HOSTS else None
     if region is None:
+        if not any(mark in raw for mark in "./:"):
+            # A word, not an address: most likely a region spelt another way.
+            raise PostHogConfigError(
+                f"host must be 'us' (PostHog Cloud US), 'eu' (PostHog Cloud EU) or the http(s) "
+                f"URL of a self-hosted PostHog, not {raw!r}."
+            )
         url = _url(raw, "host")
         if url.scheme not in {"http", "https"} or not url.host:
             raise PostHogConfigError(
