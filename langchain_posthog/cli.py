@@ -282,7 +282,19 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+# The toolkit's messages name its Python settings; on the command line, the options that set them.
+_CLI_WORDS = (
+    ("build the toolkit with include_destructive=True", "add --allow-destructive"),
+    ("pass personal_api_key='phx_...'", "pass --personal-api-key"),
+    ("pass project_api_key='phc_...'", "pass --project-api-key"),
+    ("make a toolkit with project_api_key='phc_...'", "pass --project-api-key"),
+    ("POSTHOG_HOST or host=", "POSTHOG_HOST or --host"),
+)
+
+
 def _fail(out: _Output, message: str) -> int:
+    for python, option in _CLI_WORDS:
+        message = message.replace(python, option)
     out.error(f"langchain-posthog: {_one_line(message)}")
     return EXIT_FAILED
 

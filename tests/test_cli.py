@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -260,7 +261,8 @@ def test_no_error_prints_a_key(
 ) -> None:
     got, _, err = run(argv, capsys)  # run() fails on any key in stdout or stderr
     assert got == code
-    assert len(err) == 1 and err[0].split(":")[0] in {"langchain-posthog", "FAIL key valid"}
+    assert len(err) == 1
+    assert err[0].split(":")[0] in {"langchain-posthog", "FAIL key valid", "FAIL settings"}
 
 
 def test_mask_key_keeps_the_prefix_and_the_last_four_at_most() -> None:
@@ -277,3 +279,24 @@ def test_a_key_in_the_environment_is_masked_in_errors_too(
     code = main(["--host", secret, "check"])
     err = capsys.readouterr().err
     assert code == 1 and secret not in err and "...3456" in err
+
+
+def test_call_errors_name_the_command_lines_options(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The toolkit's messages name its Python settings; the command line names its own options.
+    for variable in ("POSTHOG_PERSONAL_API_KEY", "POSTHOG_PROJECT_API_KEY", "POSTHOG_HOST"):
+        monkeypatch.delenv(variable, raising=False)
+    code, _, err = run(["call", "posthog_get_feature_flag", "--args", '{"id": 1}'], capsys)
+    assert code == 1 and "pass --personal-api-key" in err[0]
+    assert "personal_api_key=" not in err[0]
+    monkeypatch.setenv("POSTHOG_PERSONAL_API_KEY", PERSONAL_KEY)
+    argv = ["call", "posthog_bulk_delete_feature_flags", "--args", '{"ids": [1]}']
+    code, _, err = run(argv, capsys)
+    assert code == 1 and err[0].endswith("is destructive: add --allow-destructive.")
+    with socket.socket() as unused:  # a port nothing listens on
+        unused.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{unused.getsockname()[1]}"
+    argv = ["call", "posthog_get_feature_flag", "--args", '{"id": 1}', "--host", url]
+    code, _, err = run(argv, capsys)
+    assert code == 1 and "(POSTHOG_HOST or --host)" in err[0] and "host=" not in err[0]
