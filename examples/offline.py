@@ -45,7 +45,8 @@ def example_args(tool: str) -> dict[str, Any]:
 class ReplayTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
     """Answers requests from recorded interactions, matched on method, path, query and body.
 
-    A request nothing answers gets a 404 in PostHog's error format.
+    A request nothing answers gets a 404 in PostHog's error format. After a successful update
+    (PATCH), a read of the same object gets the update's answer, as it would from PostHog.
     """
 
     def __init__(self, files: Iterable[Path]) -> None:
@@ -76,6 +77,10 @@ class ReplayTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         index = min(self._served[key], len(answers) - 1)
         self._served[key] += 1
         answer = answers[index]
+        if request.method == "PATCH" and 200 <= answer["status"]["code"] < 300:
+            # PostHog answers an update with the object as it now is: it reads back that way.
+            read = ("GET", request.url.path, (), json.dumps(None))
+            self._answers[read], self._served[read] = [answer], 0
         body = answer["body"]["string"] if answer.get("body") else ""
         headers = {k: v[0] for k, v in (answer.get("headers") or {}).items()}
         return httpx.Response(
