@@ -59,7 +59,7 @@ def test_rollout_graph_demo_approves_and_applies_one_stage(load, capsys) -> None
     # The graph reads the flag again after the update, and sees the stage it applied.
     flags = [line for line in out.splitlines() if line.startswith("Flag: ")]
     assert len(flags) == 2
-    assert flags[0].endswith("0% of all users") and flags[1].endswith("; 20% of all users")
+    assert flags[0].endswith("; 0% of all users") and flags[1].endswith("; 20% of all users")
     assert "Rollout stopped" in out
 
 
