@@ -134,9 +134,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     from chatbot import real_model
 
+    model = real_model()  # first: a missing model package is said before the question is asked
     question = " ".join(options.question) or input("Question: ")
     with PostHogToolkit(read_only=True, toolsets=TOOLSETS) as toolkit:
-        agent = create_agent(real_model(), toolkit.get_tools(), system_prompt=SYSTEM)
+        agent = create_agent(model, toolkit.get_tools(), system_prompt=SYSTEM)
         print(ask(agent, question))
     return 0
 

@@ -150,10 +150,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     from chatbot import real_model
 
+    # The models first: a missing model package is said before the question is asked.
+    model, selector = real_model(), real_model(os.environ.get("POSTHOG_SELECTOR_MODEL"))
     question = " ".join(options.question) or input("Question: ")
-    selector = real_model(os.environ.get("POSTHOG_SELECTOR_MODEL"))
     with PostHogToolkit(read_only=True) as toolkit:
-        agent = build_agent(real_model(), selector, toolkit.get_tools(), print)
+        agent = build_agent(model, selector, toolkit.get_tools(), print)
         print(ask(agent, question))
     return 0
 
