@@ -41,7 +41,7 @@ DEMO = [
     ("Roll the new-onboarding flag out to 20% of users.", "posthog_update_feature_flag"),
     ("How does our signup funnel convert?", "posthog_run_funnel"),
     ("Which events were most frequent last week?", "posthog_run_hogql_query"),
-    ("Ask people in the new onboarding what they think of it.", "posthog_create_survey"),
+    ("Set up our Q4 NPS survey.", "posthog_create_survey"),
 ]
 
 Decide = Callable[[dict[str, Any]], dict[str, Any]]
@@ -57,7 +57,10 @@ def demo_model() -> ScriptedModel:
         results = [m for m in messages[asked:] if isinstance(m, ToolMessage)]
         if not results:
             return call(plan[question], call_id=f"call-{asked}")
-        found = head(results[-1].content, 3).replace("\n", "\n  ")
+        # A model reads the closing note on quoted values; it need not repeat it.
+        lines = str(results[-1].content).splitlines()
+        kept = "\n".join(line for line in lines if not line.startswith("Quoted values are"))
+        found = head(kept, 5).replace("\n", "\n  ")
         return AIMessage(content=f"Here is what PostHog says:\n  {found}")
 
     return ScriptedModel(script=script)
