@@ -11,7 +11,7 @@ import os
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from pydantic import SecretStr
+from pydantic import SecretStr, ValidationError
 
 from langchain_posthog.api.errors import PostHogConfigError
 
@@ -94,3 +94,17 @@ def check_keys(personal: str | None, project: str | None) -> None:
             "Project settings) goes in project_api_key or POSTHOG_PROJECT_API_KEY; the personal "
             "key (phx_...) goes in personal_api_key or POSTHOG_PERSONAL_API_KEY."
         )
+
+
+PROJECT_ID_WANTED = "project_id must be a numeric project id or '@current'"
+
+
+def invalid_settings(error: ValidationError) -> str:
+    """One line per wrong setting, in pydantic's words; never the value (it may be a key)."""
+    lines = []
+    for problem in error.errors(include_url=False, include_input=False):
+        name = str(problem["loc"][0]) if problem["loc"] else "settings"
+        # project_id is a string or an int to pydantic: one error for each, where one will do.
+        text = PROJECT_ID_WANTED if name == "project_id" else f"{name}: {problem['msg']}"
+        lines.append(f"- {text}")
+    return "Invalid PostHogToolkit settings:\n" + "\n".join(dict.fromkeys(lines))

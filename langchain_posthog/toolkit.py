@@ -23,7 +23,15 @@ from langchain_posthog.api.hosts import resolve_hosts
 from langchain_posthog.api.ratelimit import DEFAULT_MAX_WAIT, RateLimiter
 from langchain_posthog.api.retry import RetryPolicy
 from langchain_posthog.messages import format_validation_error
-from langchain_posthog.settings import check_keys, check_names, did_you_mean, secret, setting
+from langchain_posthog.settings import (
+    PROJECT_ID_WANTED,
+    check_keys,
+    check_names,
+    did_you_mean,
+    invalid_settings,
+    secret,
+    setting,
+)
 from langchain_posthog.tool import PostHogTool
 from langchain_posthog.toolsets import check_toolset_names, toolset_of
 
@@ -143,11 +151,11 @@ class PostHogToolkit(BaseToolkit):
                     f"{option} takes a list of names: {option}=[{settings[option]!r}]."
                 )
         if isinstance(settings.get("project_id"), bool):  # an int to pydantic, not an id
-            raise PostHogConfigError(f"{_PROJECT_ID_WANTED}, not {settings['project_id']}.")
+            raise PostHogConfigError(f"{PROJECT_ID_WANTED}, not {settings['project_id']}.")
         try:
             super().__init__(**settings)
         except ValidationError as error:
-            raise PostHogConfigError(_invalid_settings(error)) from None
+            raise PostHogConfigError(invalid_settings(error)) from None
         self.personal_api_key = setting(self.personal_api_key, "personal_api_key")
         self.project_api_key = setting(self.project_api_key, "project_api_key")
         self.host = setting(self.host, "host") or "us"
@@ -160,7 +168,7 @@ class PostHogToolkit(BaseToolkit):
         if self.project_id is not None:
             bound = str(self.project_id).strip()
             if not _PROJECT_ID.match(bound):
-                raise PostHogConfigError(f"{_PROJECT_ID_WANTED}, not {bound!r}.")
+                raise PostHogConfigError(f"{PROJECT_ID_WANTED}, not {bound!r}.")
             self._bound = bound
         for option in ("include", "exclude"):
             unknown = [n for n in getattr(self, option) or [] if _find(n) is None]
@@ -340,20 +348,6 @@ class PostHogToolkit(BaseToolkit):
             settings_in_call(args, action, self._bound, key, self._client.ingest_url)
         model = args_schema(action, self._bound is not None).model_validate(args)
         return tool, {k: getattr(model, k) for k in type(model).model_fields}
-
-
-_PROJECT_ID_WANTED = "project_id must be a numeric project id or '@current'"
-
-
-def _invalid_settings(error: ValidationError) -> str:
-    """One line per wrong setting, in pydantic's words; never the value (it may be a key)."""
-    lines = []
-    for problem in error.errors(include_url=False, include_input=False):
-        name = str(problem["loc"][0]) if problem["loc"] else "settings"
-        # project_id is a string or an int to pydantic: one error for each, where one will do.
-        text = _PROJECT_ID_WANTED if name == "project_id" else f"{name}: {problem['msg']}"
-        lines.append(f"- {text}")
-    return "Invalid PostHogToolkit settings:\n" + "\n".join(dict.fromkeys(lines))
 
 
 def _arguments(action: Action, args: Mapping[str, Any] | str | None) -> dict[str, Any]:
