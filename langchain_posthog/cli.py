@@ -58,6 +58,9 @@ class _Output:
         print(self.mask(text), flush=True)
 
     def error(self, text: str) -> None:
+        """An error line (a failed command, or a check's FAIL), in the command line's words."""
+        for python, option in _CLI_WORDS:
+            text = text.replace(python, option)
         print(self.mask(text), file=sys.stderr, flush=True)
 
 
@@ -289,12 +292,17 @@ _CLI_WORDS = (
     ("pass project_api_key='phc_...'", "pass --project-api-key"),
     ("make a toolkit with project_api_key='phc_...'", "pass --project-api-key"),
     ("POSTHOG_HOST or host=", "POSTHOG_HOST or --host"),
+    ("personal_api_key is blank", "--personal-api-key is blank"),
+    ("project_api_key is blank", "--project-api-key is blank"),
+    ("personal_api_key holds", "the personal key (--personal-api-key or its variable) holds"),
+    ("project_api_key holds", "the project key (--project-api-key or its variable) holds"),
+    ("goes in personal_api_key or", "goes in --personal-api-key or"),
+    ("goes in project_api_key or", "goes in --project-api-key or"),
+    ("project_id must be", "--project-id must be"),
 )
 
 
 def _fail(out: _Output, message: str) -> int:
-    for python, option in _CLI_WORDS:
-        message = message.replace(python, option)
     out.error(f"langchain-posthog: {_one_line(message)}")
     return EXIT_FAILED
 

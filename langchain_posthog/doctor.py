@@ -118,6 +118,10 @@ def _run(toolkit: PostHogToolkit, report: Report, answers: list[int]) -> None:
         _skip(report, f"needs an answer from {client.app_url}", KEY, PROJECT, SCOPES)
         if client.ingest_url != client.app_url:
             _ingestion(toolkit, report)
+        elif client.has_project_key and not toolkit.read_only:
+            report.skip(INGESTION, f"the same host as the app, {client.app_url}, did not answer")
+        else:
+            _ingestion(toolkit, report)  # says why the capture tools are off
         return
     if answers[-1] == 404:
         # PostHog answers GET /api/users/@me/ for any key, or refuses the key: never with 404.

@@ -352,23 +352,19 @@ class PostHogToolkit(BaseToolkit):
 
 def _arguments(action: Action, args: Mapping[str, Any] | str | None) -> dict[str, Any]:
     """``args`` as a fresh dict: a mapping, or a JSON object's text; anything else refused."""
-    if args is None:
-        return {}
     if isinstance(args, str):
         with contextlib.suppress(ValueError):
-            args = json.loads(args) if args.strip() else {}
+            args = json.loads(args) if args.strip() else None
+    if args is None:  # None, "" or the text "null": no arguments
+        return {}
     if isinstance(args, Mapping):
         return dict(args)
+    # The value itself is never repeated: it may hold a key.
     raise PostHogConfigError(
         f"{action.name} takes its arguments as a dict (or a JSON object's text), not "
-        f"{type(args).__name__} {_preview(args)}: for example "
-        f"execute({action.name!r}, {{...}}). Nothing was sent to PostHog."
+        f"{'text that is not a JSON object' if isinstance(args, str) else type(args).__name__}: "
+        f"for example execute({action.name!r}, {{...}}). Nothing was sent to PostHog."
     )
-
-
-def _preview(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _closest(name: str) -> str:

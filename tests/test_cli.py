@@ -300,3 +300,10 @@ def test_call_errors_name_the_command_lines_options(
     argv = ["call", "posthog_get_feature_flag", "--args", '{"id": 1}', "--host", url]
     code, _, err = run(argv, capsys)
     assert code == 1 and "(POSTHOG_HOST or --host)" in err[0] and "host=" not in err[0]
+    # check's FAIL lines too.
+    code, _, err = run(["check", "--host", url], capsys)
+    assert code == 1 and "(POSTHOG_HOST or --host)" in err[0] and "host=" not in err[0]
+    code, _, err = run(["check", "--personal-api-key", PROJECT_KEY], capsys)
+    assert err[0].startswith(
+        "FAIL key valid: the personal key (--personal-api-key or its variable) holds a project"
+    )

@@ -192,17 +192,24 @@ def test_execute_returns_the_catalogue_fields_and_never_raises() -> None:
         ("POSTHOG_GET_FEATURE_FLAG_DETAIL", {}, "Did you mean 'POSTHOG_GET_FEATURE_FLAG_DETAILS'?"),
         ("posthog_bulk_delete_feature_flags", {"ids": [1]}, "include_destructive=True"),
         # Arguments that are not an object: refused, never raised, never read as no arguments.
-        ("posthog_get_feature_flag", 5, "as a dict (or a JSON object's text), not int 5"),
-        ("posthog_get_feature_flag", [], "not list []"),
-        ("posthog_get_feature_flag", "[5]", "not list [5]"),
-        ("posthog_get_feature_flag", "id=5", "not str 'id=5'"),
+        ("posthog_get_feature_flag", 5, "as a dict (or a JSON object's text), not int:"),
+        ("posthog_get_feature_flag", [], "not list:"),
+        ("posthog_get_feature_flag", "[5]", "not list:"),
+        ("posthog_get_feature_flag", "id=5", "not text that is not a JSON object"),
+        # The value is never repeated: it may hold a key.
+        ("posthog_get_feature_flag", [PERSONAL_KEY], "not list:"),
+        ("posthog_get_feature_flag", f'{{"token": "{PERSONAL_KEY}', "not text that is not"),
     ]
     for name, args, expected in failures:
         result = toolkit.execute(name, args)
         assert not result.successful and result.data is None
         assert expected in (result.error or ""), result.error
-    # A graph node may hold a model's arguments as the JSON text it sent.
+        assert PERSONAL_KEY[4:12] not in (result.error or "")
+    # A graph node may hold a model's arguments as the JSON text it sent; "null" is none.
     assert toolkit.execute("posthog_get_feature_flag", '{"id": 5}').data == good.data
+    assert "give exactly one of id or key" in (
+        toolkit.execute("posthog_get_feature_flag", "null").error or ""
+    )
 
 
 def test_unknown_tool_names_in_the_settings_name_the_closest() -> None:
@@ -266,6 +273,8 @@ def test_a_misspelt_setting_is_refused_naming_the_closest(name: str, closest: st
         ({"host": "europe"}, "host must be 'us' (PostHog Cloud US), 'eu' (PostHog Cloud EU)"),
         # A value that may be a key is never repeated.
         ({"project_api_key": 12345678901}, "- project_api_key: Input should be a valid string"),
+        ({"host": PERSONAL_KEY}, "host holds a PostHog key: keys go in personal_api_key"),
+        ({"ingest_host": f"https://{PROJECT_KEY}.example"}, "ingest_host holds a PostHog key"),
     ],
 )
 def test_a_wrong_setting_is_refused_in_one_line_naming_it(
@@ -276,7 +285,10 @@ def test_a_wrong_setting_is_refused_in_one_line_naming_it(
     message = str(caught.value)
     assert expected in message
     assert "errors.pydantic.dev" not in message and "12345678901" not in message
-    assert PERSONAL_KEY not in message
+    assert PERSONAL_KEY not in message and PROJECT_KEY not in message
+    # One line for the one wrong setting (after the heading, when there is one).
+    assert len([line for line in message.splitlines() if line.startswith("- ")]) <= 1
+    assert len(message.splitlines()) <= 2
 
 
 def test_an_unknown_setting_with_no_close_name_lists_the_settings() -> None:

@@ -95,13 +95,13 @@ class PostHogTransportError(_Fixed):
     def _text(self) -> str:
         kind, host = self.kind, self.host
         tries = f" after {self.attempts} attempts" if self.attempts > 1 else ""
-        if kind == "dns" and _hostname(host).endswith(".posthog.com"):
+        if kind == "dns" and _hostname(host) in CLOUD_NAMES:
             # PostHog Cloud's names always resolve: this machine is the one that is cut off.
             text = (
                 f"could not reach PostHog at {host}: {_hostname(host)} does not resolve{tries}, "
                 "and PostHog Cloud's hosts always do, so this machine has no working DNS or "
                 "network. Check its connection (and HTTPS_PROXY if it reaches the internet "
-                "through a proxy); calls work again once it is back."
+                "through a proxy), then call again: this call is not retried."
             )
         elif kind in _SETTINGS:
             happened, fix = _SETTINGS[kind]
@@ -129,6 +129,11 @@ class PostHogTransportError(_Fixed):
             text = f"{what}{tries}{where}. {advice}"
         return f"{self.method} {self.path} {text}"
 
+
+# PostHog Cloud's own host names (api/hosts.py): they resolve wherever there is a network.
+CLOUD_NAMES = frozenset(
+    f"{region}{part}.posthog.com" for region in ("us", "eu") for part in ("", ".i")
+) | {"app.posthog.com"}
 
 # Each failure that comes from a wrong setting: what happened, and what to fix.
 _SETTINGS = {
@@ -168,8 +173,9 @@ class PostHogAPIError(_Fixed):
     how many seconds were spent ``waited`` between them, the server's ``retry_after`` hint,
     whether sending the request again is ``safe_to_retry`` (false for a create, which PostHog
     may have carried out before failing), and whether the body was a JSON object at all
-    (``json_body``: false for an empty answer or a proxy's page, which PostHog's API never
-    sends). Fields are set once: reword an error with
+    (``json_body``: false for an empty answer, which a few PostHog endpoints give for a missing
+    object, or for a page from something other than PostHog). Fields are set once: reword an
+    error with
     ``dataclasses.replace(error, detail=...)``, which keeps the others.
     """
 

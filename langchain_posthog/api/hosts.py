@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 
 from langchain_posthog.api.errors import PostHogConfigError
+from langchain_posthog.api.redaction import mask_key_shapes
 
 CLOUD_HOSTS = {
     "us": ("https://us.posthog.com", "https://us.i.posthog.com"),
@@ -23,18 +24,24 @@ _CLOUD_ALIASES = {
 def resolve_hosts(host: str | None, ingest_host: str | None = None) -> tuple[str, str]:
     """Turn the ``host`` setting (``us``, ``eu`` or a URL) into the app and ingestion origins."""
     raw = (host or "us").strip()
+    for name, value in (("host", raw), ("ingest_host", ingest_host or "")):
+        if mask_key_shapes(value) != value:
+            raise PostHogConfigError(
+                f"{name} holds a PostHog key: keys go in personal_api_key and project_api_key "
+                "(or their POSTHOG_ variables); the host is 'us', 'eu' or your PostHog's URL."
+            )
     region = raw.lower() if raw.lower() in CLOUD_HOSTS else None
     if region is None:
-        if not any(mark in raw for mark in "./:"):
-            # A word, not an address: most likely a region spelt another way.
+        if _region_word(raw):
             raise PostHogConfigError(
-                f"host must be 'us' (PostHog Cloud US), 'eu' (PostHog Cloud EU) or the http(s) "
-                f"URL of a self-hosted PostHog, not {raw!r}."
+                "host must be 'us' (PostHog Cloud US), 'eu' (PostHog Cloud EU) or the http(s) "
+                f"URL of a self-hosted PostHog, not {mask_key_shapes(raw)!r}."
             )
         url = _url(raw, "host")
         if url.scheme not in {"http", "https"} or not url.host:
             raise PostHogConfigError(
-                f"host must be 'us', 'eu' or an http(s) URL of a self-hosted PostHog, not {raw!r}."
+                "host must be 'us', 'eu' or an http(s) URL of a self-hosted PostHog, not "
+                f"{mask_key_shapes(raw)!r}."
             )
         region = _CLOUD_ALIASES.get(url.host)
         origin = _base(url, raw, "host")
@@ -42,11 +49,20 @@ def resolve_hosts(host: str | None, ingest_host: str | None = None) -> tuple[str
     if ingest_host:
         ingest_raw = ingest_host.strip()
         ingest_url = _url(ingest_raw, "ingest_host")
-        if ingest_url.scheme not in {"http", "https"} or not ingest_url.host:
-            raise PostHogConfigError(f"ingest_host must be an http(s) URL, not {ingest_raw!r}.")
+        bad = ingest_url.scheme not in {"http", "https"} or not ingest_url.host
+        if bad or _region_word(ingest_raw):
+            raise PostHogConfigError(
+                f"ingest_host must be an http(s) URL, not {mask_key_shapes(ingest_raw)!r}."
+            )
         alias = _CLOUD_ALIASES.get(ingest_url.host)
         ingest = CLOUD_HOSTS[alias][1] if alias else _base(ingest_url, ingest_raw, "ingest_host")
     return app, ingest
+
+
+def _region_word(raw: str) -> bool:
+    """A bare word naming a region another way ('europe', 'usa'), not a host like 'posthog'."""
+    word = raw.lower()
+    return word.isalpha() and word != "localhost" and word.startswith(("eu", "us", "america"))
 
 
 def _base(url: httpx.URL, raw: str, setting: str) -> str:
@@ -63,8 +79,8 @@ def _base(url: httpx.URL, raw: str, setting: str) -> str:
         )
     if url.query or url.fragment:
         raise PostHogConfigError(
-            f"{setting} {raw!r} has a query or fragment: give only the address of PostHog, "
-            "like https://posthog.example.com or https://example.com/posthog."
+            f"{setting} {mask_key_shapes(raw)!r} has a query or fragment: give only the address "
+            "of PostHog, like https://posthog.example.com or https://example.com/posthog."
         )
     prefix, _, _ = (url.path.rstrip("/") + "/").partition("/api/")
     path = prefix.rstrip("/")
@@ -75,4 +91,4 @@ def _url(raw: str, setting: str) -> httpx.URL:
     try:
         return httpx.URL(raw if "://" in raw else f"https://{raw}")
     except httpx.InvalidURL:
-        raise PostHogConfigError(f"{setting} {raw!r} is not a URL.") from None
+        raise PostHogConfigError(f"{setting} {mask_key_shapes(raw)!r} is not a URL.") from None

@@ -181,4 +181,8 @@ def test_a_host_that_does_not_resolve_names_it_and_is_not_retried(
         "DNS or network."
     )
     assert "POSTHOG_HOST" not in error and "setting" not in error
-    assert looked_up == ["posthog.example.invalid", "eu.posthog.com"]
+    # Any other name under posthog.com may be a typo: the setting is the suspect there.
+    other = PostHogToolkit(personal_api_key=PERSONAL_KEY, host="https://proxy.posthog.com")
+    assert "Check the host (POSTHOG_HOST" in (other.execute("posthog_get_current_user").error or "")
+    other.close()
+    assert looked_up == ["posthog.example.invalid", "eu.posthog.com", "proxy.posthog.com"]
