@@ -95,7 +95,7 @@ class PostHogTransportError(_Fixed):
     def _text(self) -> str:
         kind, host = self.kind, self.host
         tries = f" after {self.attempts} attempts" if self.attempts > 1 else ""
-        if kind == "dns" and _hostname(host) in CLOUD_NAMES:
+        if kind == "dns" and _is_cloud_name(_hostname(host)):
             # PostHog Cloud's names always resolve: this machine is the one that is cut off.
             text = (
                 f"could not reach PostHog at {host}: {_hostname(host)} does not resolve{tries}, "
@@ -130,11 +130,6 @@ class PostHogTransportError(_Fixed):
         return f"{self.method} {self.path} {text}"
 
 
-# PostHog Cloud's own host names (api/hosts.py): they resolve wherever there is a network.
-CLOUD_NAMES = frozenset(
-    f"{region}{part}.posthog.com" for region in ("us", "eu") for part in ("", ".i")
-) | {"app.posthog.com"}
-
 # Each failure that comes from a wrong setting: what happened, and what to fix.
 _SETTINGS = {
     "dns": (
@@ -157,6 +152,13 @@ _SETTINGS = {
         "and port.",
     ),
 }
+
+
+def _is_cloud_name(hostname: str) -> bool:
+    """Whether ``hostname`` is PostHog Cloud's own: those resolve wherever there is a network."""
+    from langchain_posthog.api.hosts import CLOUD_NAMES  # hosts imports this module
+
+    return hostname in CLOUD_NAMES
 
 
 def _hostname(origin: str) -> str:

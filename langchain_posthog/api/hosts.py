@@ -19,6 +19,7 @@ _CLOUD_ALIASES = {
     "eu.posthog.com": "eu",
     "eu.i.posthog.com": "eu",
 }
+CLOUD_NAMES = frozenset(_CLOUD_ALIASES)
 
 
 def resolve_hosts(host: str | None, ingest_host: str | None = None) -> tuple[str, str]:
