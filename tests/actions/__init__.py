@@ -105,3 +105,11 @@ def recorded_toolkit(change: Answer = lambda body: body, **settings: Any) -> Pos
 def never(request: httpx.Request) -> httpx.Response:
     """A transport's answer for a test in which nothing may be sent."""
     raise AssertionError(f"nothing should be sent: {request.method} {request.url}")
+
+
+def refusal(tool: str, args: dict[str, Any]) -> str:
+    """The error of a call refused before anything is sent (``never`` fails the test otherwise)."""
+    result = make_toolkit(never).execute(tool, args)
+    assert not result.successful and result.error is not None
+    assert "nothing was sent to PostHog" in result.error
+    return result.error

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.actions import answering, make_toolkit, never
+from tests.actions import answering, make_toolkit, refusal
 from tests.scenarios import Scenario, example, params, play
 
 SESSION_ID = "0193a9f0-1b2c-7d3e-8f40-123456789abc"
@@ -153,10 +153,8 @@ def test_recording_names_the_person() -> None:
 def test_a_recording_list_that_cannot_work_is_refused_and_nothing_is_sent(
     args: dict[str, Any], problem: str
 ) -> None:
-    result = make_toolkit(never).execute("posthog_list_session_recordings", args)
-    assert not result.successful and result.error is not None
-    assert "nothing was sent to PostHog" in result.error
-    assert problem in result.error, result.error
+    error = refusal("posthog_list_session_recordings", args)
+    assert problem in error, error
 
 
 def test_recordings_of_a_person_are_asked_for_as_posthogs_recordings_query_reads_them() -> None:
