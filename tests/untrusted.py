@@ -26,6 +26,7 @@ import httpx
 import yaml
 
 from tests.conftest import CASSETTES
+from tests.standin.responses import answer_of
 
 Step = tuple[str, Any]  # ("key", name) or ("item", index)
 Token = tuple[str, ...]  # ("key", name), ("item",), ("star",) or ("any",)
@@ -170,13 +171,7 @@ def recorded(cassette: str) -> tuple[Exchange, ...]:
     found = []
     for interaction in data.get("interactions") or []:
         request, response = interaction["request"], interaction["response"]
-        headers = {k.lower(): v for k, v in (response.get("headers") or {}).items()}
-        kind = (headers.get("content-type") or ["application/json"])[0]
-        raw = (response.get("body") or {}).get("string") or ""
-        try:
-            body: Any = json.loads(raw) if raw.strip() else None
-        except ValueError:
-            body = raw
+        kind, body = answer_of(response)
         method, path = request["method"].upper(), urlsplit(request["uri"]).path
         found.append(Exchange(method, path, int(response["status"]["code"]), kind, body))
     return tuple(found)

@@ -45,6 +45,17 @@ class _Route:
     kind: str | None  # the query kind of a POST .../query/ (one path, many kinds of answer)
 
 
+def answer_of(response: dict[str, Any]) -> tuple[str, Any]:
+    """A recorded response's content type and body: JSON decoded, other text as it is."""
+    headers = {k.lower(): v for k, v in (response.get("headers") or {}).items()}
+    kind = (headers.get("content-type") or ["application/json"])[0]
+    raw = (response.get("body") or {}).get("string") or ""
+    try:
+        return kind, json.loads(raw) if raw.strip() else None
+    except ValueError:
+        return kind, raw
+
+
 def _is_variable(segment: str) -> bool:
     # Ids, uuids, session ids and '@current'/'@me' hold a digit or start with '@'; the names of
     # PostHog's collections (feature_flags, summarize_responses) never do.
@@ -71,13 +82,7 @@ def routes() -> tuple[_Route, ...]:
             url_path = urlsplit(request["uri"]).path
             if status >= 300 or url_path in INGEST_PATHS:
                 continue
-            headers = {k.lower(): v for k, v in (response.get("headers") or {}).items()}
-            kind = (headers.get("content-type") or ["application/json"])[0]
-            raw = (response.get("body") or {}).get("string") or ""
-            try:
-                body: Any = json.loads(raw) if raw.strip() else None
-            except ValueError:
-                body = raw
+            kind, body = answer_of(response)
             pattern, variables = _pattern(url_path)
             answer = Answer(status, body, kind, path.name)
             method = request["method"].upper()
