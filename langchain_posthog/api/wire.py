@@ -7,8 +7,8 @@ The clients the toolkit makes keep no cookies: every request is authenticated by
 
 from __future__ import annotations
 
-import gzip
 import json
+import zlib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from http.cookiejar import Cookie, CookieJar
@@ -65,7 +65,9 @@ class Wire:
                 content = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
                 headers["Content-Type"] = "application/json"
                 if call.gzip:
-                    content = gzip.compress(content, mtime=0)
+                    # A gzip stream (wbits 31), as PostHog's /batch/ accepts; zlib is loaded
+                    # already by httpx's decoders, the gzip module is not.
+                    content = zlib.compress(content, wbits=31)
                     headers["Content-Encoding"] = "gzip"
             params = tuple((k, _param(v)) for k, v in (call.params or {}).items() if v is not None)
             url = _request_url(origin + call.path, params)
