@@ -8,6 +8,7 @@ The measurements themselves are read from `python benchmarks/run.py`, never asse
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from collections.abc import Iterator
 from types import ModuleType
@@ -30,7 +31,7 @@ def load() -> Iterator[object]:
 
     yield _load
     sys.path.remove(str(ROOT / "benchmarks"))
-    for name in ("overhead", "overlap", "loopback"):
+    for name in ("overhead", "overlap", "loopback", "import_time"):
         sys.modules.pop(name, None)
 
 
@@ -44,3 +45,16 @@ def test_concurrent_bursts_run(load) -> None:  # type: ignore[no-untyped-def]
     rows = overlap.measure(sizes=[10], rounds=1)
     assert [row["n"] for row in rows] == [10]
     assert set(rows[0]["sides"]) == {(t, s) for t in overlap.TRANSPORTS for s in overlap.SIDES}
+
+
+def test_import_counting_tells_the_collection_from_the_work(load) -> None:  # type: ignore[no-untyped-def]
+    import_time = load("import_time")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("POSTHOG_")}
+    # The side said to hold full collections off makes none, though it allocates as much.
+    held_off = import_time._count(import_time.OURS_NO_FULL, env, str(ROOT))
+    assert held_off[0] == 0
+    assert held_off[1] > 1_000
+    # The headroom run stops at the first full collection after the baseline's imports.
+    full, headroom = import_time._count(import_time.HEADROOM, env, str(ROOT))
+    assert full >= 1
+    assert headroom > 0
