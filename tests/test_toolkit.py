@@ -135,9 +135,16 @@ def test_model_cannot_override_a_bound_project() -> None:
     assert not result.successful
     assert f"bound to project {PROJECT_ID}, so project_id 99 cannot be used" in (result.error or "")
     assert seen == []
-    # The catalogue names the project on every call: the bound one is the same call.
+    # A key pasted as the project is refused without repeating it.
+    result = toolkit.execute("posthog_get_feature_flag", {"id": 5, "project_id": PERSONAL_KEY})
+    assert "another project_id cannot be used" in (result.error or "")
+    assert PERSONAL_KEY not in (result.error or "")
+    assert seen == []
+    # The catalogue names the project on every call: the bound one is the same call, and a
+    # null project_id is not given.
     toolkit.execute("posthog_get_feature_flag", {"id": 5, "project_id": str(PROJECT_ID)})
-    assert seen == [f"/api/projects/{PROJECT_ID}/feature_flags/5/"]
+    toolkit.execute("posthog_get_feature_flag", {"id": 5, "project_id": None})
+    assert seen == [f"/api/projects/{PROJECT_ID}/feature_flags/5/"] * 2
 
 
 def test_unbound_tools_use_the_project_the_model_names() -> None:

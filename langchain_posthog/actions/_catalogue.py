@@ -20,7 +20,8 @@ SAVED_INSIGHT_UNHONOURED: Mapping[str, tuple[Any, str]] = {
     "format": (
         "json",
         "a created insight comes back as one record, not a table; leave format out, and for its "
-        "results as CSV run the query with posthog_run_funnel or posthog_run_query",
+        "results as CSV run the query with posthog_run_trends, posthog_run_funnel or "
+        "posthog_run_hogql_query",
     ),
     "deleted": (False, "an insight cannot be created deleted; leave deleted out"),
     "timezone": (
@@ -97,12 +98,16 @@ def settings_in_call(
     repeating a key).
     """
     if bound is not None and "project_id" in args:
-        given = str(args.pop("project_id")).strip()
-        if given not in (bound, "@current") and action.project_scoped:
+        value = args.pop("project_id")
+        given = "" if value is None else str(value).strip()  # null: not given
+        if given not in ("", bound, "@current") and action.project_scoped:
+            # Repeated only when it is a project's id: anything else may be a key pasted there.
+            shown = given if given.isdigit() and len(given) <= 20 else None
             raise PostHogConfigError(
-                f"This toolkit is bound to project {bound}, so project_id {given} cannot be "
-                f"used; leave project_id out, or use a toolkit made with project_id={given} (or "
-                "none, to pass it on each call)."
+                f"This toolkit is bound to project {bound}, so "
+                f"{f'project_id {shown}' if shown else 'another project_id'} cannot be used; "
+                f"leave project_id out, or use a toolkit made with project_id={shown or '...'} "
+                "(or none, to pass it on each call)."
             )
     if not (action.capture and action.catalogue):
         return  # only the catalogue's capture took a key and a host
