@@ -335,6 +335,28 @@ def test_ids_that_try_to_change_the_path_never_do(action: Action) -> None:
                     assert message.status == "error" or message.content.startswith(REFUSED)
 
 
+def _number_fields(action: Action) -> list[str]:
+    """Top-level fields whose schema takes a number, or a list of numbers, and no boolean."""
+    schema = TOOLS[True][action.name].tool_call_schema.model_json_schema()
+    names = []
+    for name, node in schema.get("properties", {}).items():
+        items = node.get("items", {}) if node.get("type") == "array" else node
+        if items.get("type") in ("integer", "number"):
+            names.append(name)
+    return names
+
+
+@pytest.mark.parametrize("action", [a for a in ACTIONS if _number_fields(a)], ids=lambda a: a.name)
+def test_true_is_not_read_as_the_number_one(action: Action) -> None:
+    # pydantic reads true as 1: an id of true would change object 1.
+    for name in _number_fields(action):
+        for flag in (True, [True]):
+            message, sent = run(action, True, {**action.example, name: flag})
+            assert message.content.startswith(REFUSED), (name, message.content)
+            assert f"{name}: " in message.content  # the field named, e.g. "is not a number"
+            assert not sent
+
+
 def test_a_whole_argument_object_sent_as_a_json_string_is_decoded() -> None:
     kit = TOOLKITS[True]
     result = kit.execute("posthog_get_feature_flag", json.loads(json.dumps({"id": "7"})))

@@ -136,6 +136,15 @@ class ArgsModel(BaseModel):
                 # Left as is when it does not parse: pydantic then names the field and the type.
                 with contextlib.suppress(ValueError):
                     decoded[key] = json.loads(value)
+        for name, alias in _number_fields(cls):
+            # pydantic reads true as 1: an id of true would change object 1.
+            value = decoded.get(name, decoded.get(alias) if alias else None)
+            items = value if isinstance(value, list) else [value]
+            flag = next((item for item in items if isinstance(item, bool)), None)
+            if flag is not None:
+                raise ValueError(
+                    f"{name}: {str(flag).lower()} is not a number; give the number itself"
+                )
         return decoded
 
     @classmethod
@@ -188,6 +197,27 @@ def _structured_fields(model: type[BaseModel]) -> tuple[tuple[str, str | None], 
         (name, info.alias)
         for name, info in model.model_fields.items()
         if _wants_structure(info.annotation)
+    )
+
+
+@cache
+def _number_fields(model: type[BaseModel]) -> tuple[tuple[str, str | None], ...]:
+    """Return (name, alias) of each field that takes numbers, or lists of them, and no bool."""
+    return tuple(
+        (name, info.alias)
+        for name, info in model.model_fields.items()
+        if _wants_number(info.annotation)
+    )
+
+
+def _wants_number(annotation: Any) -> bool:
+    members = _members(annotation)
+    if bool in members:
+        return False
+    return any(
+        m in (int, float)
+        or (typing.get_origin(m) is list and _wants_number(typing.get_args(m)[0]))
+        for m in members
     )
 
 
