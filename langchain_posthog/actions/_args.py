@@ -215,8 +215,7 @@ def _wants_number(annotation: Any) -> bool:
     if bool in members:
         return False
     return any(
-        m in (int, float)
-        or (typing.get_origin(m) is list and _wants_number(typing.get_args(m)[0]))
+        m in (int, float) or (typing.get_origin(m) is list and _wants_number(typing.get_args(m)[0]))
         for m in members
     )
 
