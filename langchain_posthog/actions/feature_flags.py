@@ -104,6 +104,15 @@ class UpdateFeatureFlagArgs(_FlagFields):
         ),
     }
 
+    @model_validator(mode="after")
+    def _changes_something(self) -> Self:
+        if not self.model_dump(exclude_none=True, exclude={"id"}):
+            raise ValueError(
+                "nothing to change: give key, name, filters, rollout_percentage, active, "
+                "ensure_experience_continuity or tags"
+            )
+        return self
+
 
 class ListFeatureFlagsArgs(ArgsModel):
     search: str | None = Field(None, description="Part of a key or name.")

@@ -284,3 +284,17 @@ def test_a_stale_flags_next_step_names_bulk_delete_only_where_it_can_be_called(
         assert ("posthog_bulk_delete_feature_flags, ids [7]" in content) is destructive, content
         assert ("deleted in PostHog, from the link below" in content) is not destructive, content
         assert "/project/2/feature_flags/7" in content
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        {"id": 1234},
+        {"id": 1234, "rollout_percentage": None, "name": None},
+        {"id": 1234, "tags": None},
+    ],
+)
+def test_an_update_that_changes_nothing_is_refused(args: dict[str, Any]) -> None:
+    # OpenAI's strict mode sends null for every optional field; PATCH {} would be told "Updated".
+    error = refusal("posthog_update_feature_flag", args)
+    assert "nothing to change: give key, name, filters, rollout_percentage" in error
