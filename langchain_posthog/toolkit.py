@@ -330,6 +330,11 @@ class PostHogToolkit(BaseToolkit):
     def _prepare(
         self, name: str, args: Mapping[str, Any] | str | None
     ) -> tuple[PostHogTool, dict[str, Any]]:
+        if not isinstance(name, str):
+            raise PostHogConfigError(
+                f"The action's name is text, such as 'posthog_get_feature_flag', not "
+                f"{type(name).__name__}. Nothing was sent to PostHog."
+            )
         action = _find(name)
         if action is None:
             raise PostHogConfigError(
@@ -381,7 +386,7 @@ def _canonical(name: str) -> str:
 def _find(name: str) -> Action | None:
     wanted = name.strip()
     for action in ACTIONS:
-        if wanted == action.name or (
+        if wanted.lower() == action.name or (
             action.catalogue and wanted.upper() in {action.catalogue, f"POSTHOG_{action.catalogue}"}
         ):
             return action

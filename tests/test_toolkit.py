@@ -198,6 +198,8 @@ def test_execute_returns_the_catalogue_fields_and_never_raises() -> None:
         ("posthog_get_feature_flg", {}, "Did you mean 'posthog_get_feature_flag'?"),
         ("POSTHOG_GET_FEATURE_FLAG_DETAIL", {}, "Did you mean 'POSTHOG_GET_FEATURE_FLAG_DETAILS'?"),
         ("posthog_bulk_delete_feature_flags", {"ids": [1]}, "include_destructive=True"),
+        # A name that is not text (a graph state's missing key): refused, never raised.
+        (None, {"id": 5}, "The action's name is text, such as 'posthog_get_feature_flag', not"),
         # Arguments that are not an object: refused, never raised, never read as no arguments.
         ("posthog_get_feature_flag", 5, "as a dict (or a JSON object's text), not int:"),
         ("posthog_get_feature_flag", [], "not list:"),
@@ -212,6 +214,8 @@ def test_execute_returns_the_catalogue_fields_and_never_raises() -> None:
         assert not result.successful and result.data is None
         assert expected in (result.error or ""), result.error
         assert PERSONAL_KEY[4:12] not in (result.error or "")
+    # Tool names are read in any case, as catalogue names are.
+    assert toolkit.execute("POSTHOG_GET_FEATURE_FLAG", {"id": 5}).data == good.data
     # A graph node may hold a model's arguments as the JSON text it sent; "null" is none.
     assert toolkit.execute("posthog_get_feature_flag", '{"id": 5}').data == good.data
     assert "give exactly one of id or key" in (
