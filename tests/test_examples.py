@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import sys
 from collections.abc import Iterator
 from types import ModuleType
 
 import pytest
+from langchain_core.messages import AIMessage
 
 from tests.conftest import ROOT
 
@@ -140,3 +142,10 @@ def test_a_named_scenario_answers_in_place_of_the_success(load) -> None:  # type
     with offline.replay_toolkit(scenarios=["posthog_list_insights.forbidden"]) as toolkit:
         result = toolkit.execute("posthog_list_insights", args)
     assert not result.successful and "insight:read" in (result.error or "")
+
+
+def test_the_scripted_model_answers_async_calls_too(load) -> None:  # type: ignore[no-untyped-def]
+    # BaseChatModel runs _generate in a thread for ainvoke, with the run manager as an argument.
+    offline = load("offline")
+    model = offline.ScriptedModel(script=lambda messages: AIMessage(content="hi"))
+    assert asyncio.run(model.ainvoke("x")).content == "hi"
