@@ -11,6 +11,8 @@ from typing import Any
 import langchain.agents.factory
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+from langgraph.types import Command
+from pydantic import ValidationError
 
 from langchain_posthog.actions import ACTIONS
 from langchain_posthog.actions._render import DATA_NOTE
@@ -105,7 +107,13 @@ def test_the_security_guard_pauses_every_call_that_changes_data(
         {"messages": [HumanMessage("Tidy up our flags.")]}, {"configurable": {"thread_id": "t"}}
     )
     (waiting,) = paused["__interrupt__"]
-    requests = waiting.value["action_requests"]
-    assert [r["name"] for r in requests] == ["posthog_bulk_delete_feature_flags"]
+    assert waiting.value["name"] == "posthog_bulk_delete_feature_flags"
     assert not any(isinstance(m, ToolMessage) for m in paused["messages"])
+    # As the section says, a reviewer's wrong edit is refused on resume, naming the field.
+    edit = {"name": "posthog_bulk_delete_feature_flags", "args": {"ids": ["one"]}}
+    with pytest.raises(ValidationError, match="ids"):
+        agent.invoke(
+            Command(resume={waiting.id: {"type": "edit", "edited_action": edit}}),
+            {"configurable": {"thread_id": "t"}},
+        )
     assert asked == ["openai:gpt-4.1-mini"]
