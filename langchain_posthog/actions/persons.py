@@ -15,6 +15,7 @@ from langchain_posthog.actions._row import Context
 from langchain_posthog.actions._shapes import Area, get_row, update_row
 from langchain_posthog.api.calls import Call, Plan
 from langchain_posthog.api.errors import PostHogConfigError, PostHogError
+from langchain_posthog.api.redaction import redact
 from langchain_posthog.schema import JsonText
 
 PERSONS = Area(
@@ -245,7 +246,9 @@ def _render_update(data: Any, args: UpdatePersonPropertiesArgs, ctx: Context) ->
     who = quoted(named) if named else args.id
     changes = []
     if args.set:
-        changes.append("set " + ", ".join(f"{quoted(k)}={_value(v)}" for k, v in args.set.items()))
+        # As the artifact shows it: values under credential names are not repeated.
+        shown = redact(args.set).items()
+        changes.append("set " + ", ".join(f"{quoted(k)}={_value(v)}" for k, v in shown))
     if args.unset:
         changes.append("unset " + ", ".join(map(quoted, args.unset)))
     return (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -173,6 +174,18 @@ def test_set_alone_uses_the_person_api_without_a_project_key() -> None:
     assert patch.method == "PATCH"
     assert patch.url.path == f"/api/projects/{PROJECT_ID}/persons/{PERSON['uuid']}/"
     assert body(patch) == {"properties": {"plan": "enterprise"}}
+
+
+def test_a_credential_set_on_a_person_is_sent_but_not_repeated() -> None:
+    server = Server(httpx.Response(200, json={"results": [PERSON]}), httpx.Response(202))
+    result = make_toolkit(server, project_api_key=None).execute(
+        "posthog_update_person_properties",
+        {"distinct_id": "user-42", "set": {"password": "hunter2", "plan": "pro"}},
+    )
+    assert result.successful, result.error
+    assert body(server.requests[-1]) == {"properties": {"password": "hunter2", "plan": "pro"}}
+    assert "hunter2" not in (result.content or "") and "hunter2" not in json.dumps(result.data)
+    assert '"password"="[redacted]", "plan"="pro"' in (result.content or "")
 
 
 @pytest.mark.parametrize(
