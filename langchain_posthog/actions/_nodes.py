@@ -193,10 +193,23 @@ def _from_posthog_shape(data: dict[str, Any]) -> dict[str, Any]:
     for outer, names in POSTHOG_KEYS.items():
         inner = data.pop(outer, None)
         if isinstance(inner, dict):
+            taken = {*names, *(_RETENTION_READ if outer == "retentionFilter" else ())}
+            # Dropping one would save an insight that measures something else: refused instead.
+            left = sorted(k for k, v in inner.items() if k not in taken and v is not None)
+            if left:
+                raise ValueError(
+                    f"{outer}: {', '.join(left)} cannot be set here (this tool takes "
+                    f"{', '.join(names)}); leave {'them' if len(left) > 1 else 'it'} out, and "
+                    "change the rest in PostHog after the insight is created"
+                )
             for theirs, ours in names.items():
                 if inner.get(theirs) is not None:
                     data.setdefault(ours, inner[theirs])
     return data
+
+
+# retentionFilter keys read above, as the series and the interval.
+_RETENTION_READ = ("targetEntity", "returningEntity", "period")
 
 
 def _entity_series(entity: dict[str, Any]) -> dict[str, Any]:

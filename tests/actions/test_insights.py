@@ -189,6 +189,40 @@ async def test_scenario(scenario: Scenario, mode: str, vcr: Any) -> None:
             "cohort filter needs value = the cohort id",
         ),
         ("posthog_list_trend_insights", {"short_id": "a b"}, "short_id is letters and digits"),
+        # PostHog's own query shape: a setting the tool does not carry over is refused, not
+        # dropped (the insight would measure something else).
+        (
+            "posthog_create_insight",
+            {
+                "name": "n",
+                "query": {
+                    "kind": "InsightVizNode",
+                    "source": {
+                        "kind": "FunnelsQuery",
+                        "series": [{"event": "a"}, {"event": "b"}],
+                        "funnelsFilter": {"funnelOrderType": "strict", "funnelWindowInterval": 7},
+                    },
+                },
+            },
+            "funnelsFilter: funnelOrderType cannot be set here (this tool takes "
+            "funnelWindowInterval, funnelWindowIntervalUnit); leave it out",
+        ),
+        (
+            "posthog_create_insight",
+            {
+                "name": "n",
+                "query": {
+                    "kind": "RetentionQuery",
+                    "retentionFilter": {
+                        "targetEntity": {"id": "a"},
+                        "returningEntity": {"id": "b"},
+                        "period": "Week",
+                        "retentionType": "retention_recurring",
+                    },
+                },
+            },
+            "retentionFilter: retentionType cannot be set here",
+        ),
     ],
 )
 def test_bad_arguments_are_refused_before_sending(
