@@ -33,12 +33,13 @@ SAVED_INSIGHT_UNHONOURED: Mapping[str, tuple[Any, str]] = {
 
 
 def funnel_steps(data: dict[str, Any]) -> dict[str, Any]:
-    """Funnel steps given as objects, read as the event names and action ids they name.
+    """Funnel steps given as objects, read as one list of steps in their ``order``.
 
     The catalogue's ``{"id", "type", "order"}`` and PostHog's ``EventsNode`` / ``ActionsNode``
-    both name one step; they are taken in ``order``.
+    each name one step, events and actions mixed; a step keeps its own ``properties`` (and
+    ``math``). Steps given as plain names or ids stay in ``events`` or ``actions``.
     """
-    steps: list[tuple[int, str, Any]] = []
+    steps: list[tuple[int, dict[str, Any]]] = []
     for field in ("events", "actions"):
         value = data.get(field)
         if isinstance(value, str) and value.lstrip().startswith("["):
@@ -50,18 +51,21 @@ def funnel_steps(data: dict[str, Any]) -> dict[str, Any]:
             steps.append(_step(item, field, position))
         del data[field]
     if steps:
+        if len(steps) < 2:
+            raise ValueError("a funnel needs at least 2 steps, events and actions together")
         steps.sort(key=lambda step: step[0])
-        for field in ("events", "actions"):
-            taken = [value for _, kind, value in steps if kind == field]
-            if taken:
-                data[field] = [*(data.get(field) or []), *taken]
+        data["steps"] = [step for _, step in steps]
     return data
 
 
-def _step(item: Any, field: str, position: int) -> tuple[int, str, Any]:
-    """One funnel step given as an object: (order, 'events' or 'actions', name or id)."""
+# Keys of a step object read as the step itself, its kind and its place.
+_STEP_KEYS = frozenset({"id", "event", "name", "type", "kind", "order", "custom_name"})
+
+
+def _step(item: Any, field: str, position: int) -> tuple[int, dict[str, Any]]:
+    """One funnel step given as an object: (order, the step as a series)."""
     if not isinstance(item, dict):
-        return position, field, item
+        return position, {"id": item} if field == "actions" else {"event": item}
     kind = item.get("kind") or item.get("type") or field
     is_action = kind in ("actions", "ActionsNode")
     if kind not in ("events", "EventsNode") and not is_action:
@@ -80,7 +84,10 @@ def _step(item: Any, field: str, position: int) -> tuple[int, str, Any]:
         raise ValueError(
             f"{field}[{position}]: order must be a whole number (0 for the first step)"
         )
-    return order, "actions" if is_action else "events", ident
+    # The rest (properties, math...) stays with the step: what the series does not take is
+    # refused by name, never dropped.
+    rest = {k: v for k, v in item.items() if k not in _STEP_KEYS}
+    return order, {"id" if is_action else "event": ident, **rest}
 
 
 def settings_in_call(

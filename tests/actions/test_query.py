@@ -10,7 +10,7 @@ import pytest
 from langchain_posthog import PostHogToolkit
 from langchain_posthog.actions.query import with_limit
 from langchain_posthog.actions.trends import change
-from tests.actions import refusal
+from tests.actions import Server, body, make_toolkit, refusal
 from tests.conftest import PERSONAL_KEY, PROJECT_ID
 from tests.scenarios import Scenario, example, params, play
 
@@ -240,6 +240,18 @@ async def test_scenario(scenario: Scenario, mode: str, vcr: Any) -> None:
         ("posthog_run_funnel", {"events": ["a", "b"], "date_from": "last week"}, "-7d"),
         ("posthog_run_funnel", {"events": ["a", "b"], "actions": [1, 2]}, "not both"),
         ("posthog_run_funnel", {"events": ["a"]}, "at least 2 items"),
+        ("posthog_run_funnel", {}, "give the steps as events or as actions (ids)"),
+        (
+            "posthog_run_funnel",
+            {"events": [{"id": "a", "order": 0}]},
+            "a funnel needs at least 2 steps, events and actions together",
+        ),
+        (
+            # What a step object carries is taken or refused by name, never dropped.
+            "posthog_run_funnel",
+            {"events": [{"id": "a", "order": 0, "math_group_type_index": 1}, {"id": "b"}]},
+            "math_group_type_index: unknown argument; remove it",
+        ),
     ],
 )
 def test_bad_arguments_are_refused_before_sending(
@@ -296,3 +308,30 @@ def test_a_404_without_a_query_id_is_not_blamed_on_one() -> None:
     error = toolkit.execute("posthog_run_hogql_query", {"query": "SELECT 1"}).error or ""
     assert error.startswith(f"Not found (404) in project {PROJECT_ID}: no such object")
     assert "query_id" not in error and "expired" not in error
+
+
+def test_catalogue_steps_keep_their_filters_and_their_order_across_events_and_actions() -> None:
+    server = Server(httpx.Response(200, json={"results": []}))
+    toolkit = make_toolkit(server)
+    pricing = {"key": "$current_url", "value": "pricing", "operator": "icontains", "type": "event"}
+    result = toolkit.execute(
+        "POSTHOG_GET_FUNNEL_INSIGHTS_IN_PROJECT",
+        {
+            "events": [
+                {"id": "user signed up", "type": "events", "order": 2},
+                {"id": "$pageview", "type": "events", "order": 0, "properties": [pricing]},
+            ],
+            "actions": [{"id": 12, "type": "actions", "order": 1}],
+        },
+    )
+    assert result.successful, result.error
+    series = body(server.requests[0])["query"]["series"]
+    assert [(s["kind"], s.get("event", s.get("id"))) for s in series] == [
+        ("EventsNode", "$pageview"),
+        ("ActionsNode", 12),
+        ("EventsNode", "user signed up"),
+    ]
+    assert series[0]["properties"] == [
+        {"type": "event", "key": "$current_url", "operator": "icontains", "value": "pricing"}
+    ]
+    assert "properties" not in series[1] and "properties" not in series[2]
