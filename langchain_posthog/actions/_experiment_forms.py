@@ -81,12 +81,39 @@ def secondary_metrics(value: Any) -> list[Any]:
     metrics = []
     for item in value:
         if isinstance(item, dict) and "events" not in item and "filters" in item:
-            steps = (item.get("filters") or {}).get("events") or []
-            ordered = sorted(steps, key=lambda e: e.get("order", 0) if isinstance(e, dict) else 0)
-            events = [e.get("id") if isinstance(e, dict) else e for e in ordered]
-            item = {"name": item.get("name") or " -> ".join(map(str, events)), "events": events}
+            item = _legacy_metric(item)
         metrics.append({**item, "secondary": True} if isinstance(item, dict) else item)
     return metrics
+
+
+# What a legacy metric's event may hold that this form keeps, or that changes nothing.
+_EVENT_KEYS = frozenset({"id", "name", "type", "order"})
+_NOTHING = (None, [], {}, "total")
+
+
+def _legacy_metric(item: dict[str, Any]) -> dict[str, Any]:
+    """A legacy ``{"name", "filters": {"insight", "events"}}`` metric: a funnel, or a count."""
+    filters = item.get("filters") or {}
+    insight = str(filters.get("insight") or "FUNNELS").upper()
+    if insight not in ("FUNNELS", "TRENDS"):
+        raise ValueError(
+            f"secondary_metrics: a {insight} metric has no form here; give a funnel of events "
+            "or a count of one event (insight TRENDS)"
+        )
+    steps = filters.get("events") or []
+    ordered = sorted(steps, key=lambda e: e.get("order", 0) if isinstance(e, dict) else 0)
+    for step in ordered:
+        # Dropping one would measure something else: only the event itself is carried over.
+        given = step.items() if isinstance(step, dict) else ()
+        left = sorted(k for k, v in given if k not in _EVENT_KEYS and v not in _NOTHING)
+        if left:
+            raise ValueError(
+                f"secondary_metrics: {', '.join(left)} on an event cannot be kept here; leave "
+                "it out, and set the metric up in PostHog's experiment page"
+            )
+    events = [e.get("id") if isinstance(e, dict) else e for e in ordered]
+    metric = {"name": item.get("name") or " -> ".join(map(str, events)), "events": events}
+    return {**metric, "mean": True} if insight == "TRENDS" else metric
 
 
 def metric_json(metric: Metric) -> dict[str, Any]:

@@ -123,7 +123,11 @@ class _UpdateExperimentArgs(ArgsModel):
             and self.minimum_detectable_effect is None
             and self.variants is None
         ):
-            raise ValueError("give at least one field to change")
+            # A null end_date (the catalogue's way to restart) is "not given" here.
+            raise ValueError(
+                "give at least one field to change (to restart a stopped experiment, give "
+                "restart: true)"
+            )
         if self.restart:
             given = [f for f in _CLEARED if getattr(self, f) is not None]
             if given:

@@ -225,6 +225,7 @@ def test_bad_variants_are_refused_and_nothing_is_sent(
         ),
         ({"id": 77, "conclusion": "great"}, "- conclusion"),
         ({"id": 77, "restart": False}, "give at least one field to change"),
+        ({"id": 77, "end_date": None}, "to restart a stopped experiment, give restart: true"),
         (
             {"id": 77, "restart": True, "end_date": "now", "conclusion": "won"},
             "remove end_date and conclusion, or remove restart",
@@ -268,6 +269,47 @@ def test_experiment_body_types_metrics_and_sends_empty_filters(recorder: Server)
         "math": "total",
     }
     assert primary["uuid"] != secondary["uuid"]
+
+
+def test_legacy_secondary_metrics_keep_their_kind(recorder: Server) -> None:
+    legacy = [
+        {"name": "Views", "filters": {"insight": "TRENDS", "events": [{"id": "viewed"}]}},
+        {
+            "name": "Upgrade",
+            "filters": {
+                "insight": "FUNNELS",
+                "events": [{"id": "upgraded", "order": 1}, {"id": "viewed", "order": 0}],
+            },
+        },
+    ]
+    result = make_toolkit(recorder).execute(
+        "POSTHOG_CREATE_PROJECT_EXPERIMENT",
+        {**_experiment([CONTROL, TEST]), "secondary_metrics": json.dumps(legacy)},
+    )
+    assert result.successful, result.error
+    views, upgrade = recorder.body()["metrics_secondary"]
+    assert views["metric_type"] == "mean" and views["source"]["event"] == "viewed"
+    assert upgrade["metric_type"] == "funnel"
+    assert [s["event"] for s in upgrade["series"]] == ["viewed", "upgraded"]
+
+
+@pytest.mark.parametrize(
+    ("filters", "problem"),
+    [
+        ({"insight": "TRENDS", "events": [{"id": "v", "math": "dau"}]}, "math on an event"),
+        ({"events": [{"id": "v", "properties": [{"key": "a"}]}]}, "properties on an event"),
+        ({"insight": "RETENTION", "events": [{"id": "v"}]}, "a RETENTION metric has no form"),
+    ],
+)
+def test_a_legacy_metric_that_cannot_be_kept_whole_is_refused(
+    recorder: Server, filters: dict[str, Any], problem: str
+) -> None:
+    result = make_toolkit(recorder).execute(
+        "POSTHOG_CREATE_PROJECT_EXPERIMENT",
+        {**_experiment([CONTROL, TEST]), "secondary_metrics": [{"name": "M", "filters": filters}]},
+    )
+    assert not result.successful and problem in (result.error or ""), result.error
+    assert recorder.requests == []
 
 
 def test_launching_now_sends_the_current_utc_time(recorder: Server) -> None:
