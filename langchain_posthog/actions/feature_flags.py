@@ -266,11 +266,13 @@ def _bulk_delete_plan(args: BulkDeleteFeatureFlagsArgs, ctx: Context) -> Plan[di
         if error.status not in {404, 405}:
             raise
     # Older PostHog has no bulk endpoint: soft-delete one flag at a time.
-    ids = args.ids
+    ids, more = args.ids, 0
     if ids is None:
         filters = args.filters.model_dump(exclude_none=True) if args.filters else {}
         listed = yield Call("GET", base, params={**filters, "limit": 100})
         ids = [f["id"] for f in results(listed.data)]
+        count = listed.data.get("count") if isinstance(listed.data, dict) else None
+        more = max(count - len(ids), 0) if isinstance(count, int) else 0
     deleted, errors = [], []
     for flag_id in ids:
         try:
@@ -279,7 +281,7 @@ def _bulk_delete_plan(args: BulkDeleteFeatureFlagsArgs, ctx: Context) -> Plan[di
             errors.append({"id": flag_id, "reason": error.detail or f"HTTP {error.status}"})
         else:
             deleted.append({"id": flag_id, "key": (reply.data or {}).get("key")})
-    return {"deleted": deleted, "errors": errors}
+    return {"deleted": deleted, "errors": errors, **({"more": more} if more else {})}
 
 
 def _render_bulk(data: Any, args: Any, ctx: Context) -> str:
@@ -293,6 +295,12 @@ def _render_bulk(data: Any, args: Any, ctx: Context) -> str:
             f"- {_flag_ref(e)}" + said(": {}", e.get("reason") and quoted(e["reason"]))
             for e in errors
         ]
+    if data.get("more"):
+        # PostHog without the bulk endpoint: one page of flags at a time.
+        lines.append(
+            f"{term(data['more'])} more flag(s) match the filters and were not deleted: call "
+            "again with the same filters to delete the next 100."
+        )
     return "\n".join(lines)
 
 

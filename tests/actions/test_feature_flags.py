@@ -298,3 +298,20 @@ def test_an_update_that_changes_nothing_is_refused(args: dict[str, Any]) -> None
     # OpenAI's strict mode sends null for every optional field; PATCH {} would be told "Updated".
     error = refusal("posthog_update_feature_flag", args)
     assert "nothing to change: give key, name, filters, rollout_percentage" in error
+
+
+def test_the_one_by_one_fallback_says_how_many_matching_flags_are_left() -> None:
+    # PostHog without bulk_delete/ answers 405; the fallback deletes one page of flags.
+    flags = [_flag(i, f"old-{i}") for i in range(1, 101)]
+    server = Server(
+        httpx.Response(405, json={"detail": "Method not allowed."}),
+        httpx.Response(200, json={"count": 150, "next": "...", "results": flags}),
+        default=lambda request: httpx.Response(200, json={"id": 1, "key": "old-1"}),
+    )
+    result = make_toolkit(server, include_destructive=True).execute(
+        "posthog_bulk_delete_feature_flags", {"filters": {"search": "old-"}}
+    )
+    assert result.successful, result.error
+    assert len(server.requests) == 2 + 100
+    assert result.content is not None and "Deleted 100 flag(s)" in result.content
+    assert "50 more flag(s) match the filters and were not deleted" in result.content
