@@ -249,7 +249,7 @@ def test_context_managers_close_their_clients() -> None:
 
     async def run() -> httpx.AsyncClient:
         async with PostHogToolkit(personal_api_key=PERSONAL_KEY) as kit:
-            made = kit.client._async_client()
+            made = await kit.client._async_client()
         return made
 
     assert asyncio.run(run()).is_closed

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Generator
+from collections.abc import AsyncGenerator, Generator
 from typing import Any, Generic, TypeVar
 
 import httpx
@@ -101,6 +101,7 @@ class PostHogClient:
         self._async_transport = async_transport
         self._async: httpx.AsyncClient | None = None
         self._async_loop: asyncio.AbstractEventLoop | None = None
+        self._keeper: AsyncGenerator[None, None] | None = None
         self._closed = False
         self.rate_limiter = rate_limiter
 
@@ -126,6 +127,7 @@ class PostHogClient:
             _async_transport=None,
             _async=None,
             _async_loop=None,
+            _keeper=None,
         )
         return state
 
@@ -160,7 +162,7 @@ class PostHogClient:
 
     async def arun(self, plan: Plan[T]) -> T:
         """Run a plan to its end with the async client and return its result."""
-        steps, client = _Steps(self._program(plan)), self._async_client()
+        steps, client = _Steps(self._program(plan)), await self._async_client()
         for step in steps:
             steps.answer(await self._acarry_out(client, step))
         return steps.result
@@ -257,7 +259,7 @@ class PostHogClient:
             )
         return self._sync
 
-    def _async_client(self) -> httpx.AsyncClient:
+    async def _async_client(self) -> httpx.AsyncClient:
         self._refuse_if_closed()
         if self._injected_async is not None:
             return self._injected_async
@@ -272,6 +274,11 @@ class PostHogClient:
                 or async_transport(self.async_backend, self._limits),
             )
             self._async_loop = loop
+            # asyncio.run (and asyncio.Runner) finish a loop's open async generators before
+            # closing it: this one then closes the client, so a script that runs a loop per
+            # question leaves no connection open behind each.
+            self._keeper = _closing_with_loop(self._async)
+            await anext(self._keeper)
         return self._async
 
     # -- the shared machinery --------------------------------------------------------------
@@ -395,3 +402,11 @@ class _Steps(Generic[T]):
 
 def _single(call: Call) -> Plan[Reply]:
     return (yield call)
+
+
+async def _closing_with_loop(client: httpx.AsyncClient) -> AsyncGenerator[None, None]:
+    """Wait at its ``yield`` while ``client`` serves a loop; close it when the loop finishes."""
+    try:
+        yield
+    finally:
+        await client.aclose()

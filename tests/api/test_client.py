@@ -36,6 +36,24 @@ def test_one_async_client_per_event_loop() -> None:
     assert len(server.requests) == 2
 
 
+def test_a_loop_that_asyncio_run_finishes_closes_its_client(standin: StandIn) -> None:
+    # A script that runs a loop per question: each loop's connections close with it.
+    kit = make_toolkit(standin, own_clients=True)
+    tool = flag_tool(kit)
+    made: list[httpx.AsyncClient] = []
+
+    async def ask() -> None:
+        assert "(id 7)" in (await tool.ainvoke({"id": 7}))
+        assert kit.client._async is not None and not kit.client._async.is_closed
+        made.append(kit.client._async)
+
+    for _ in range(3):
+        asyncio.run(ask())
+    assert len({id(client) for client in made}) == 3
+    assert all(client.is_closed for client in made)
+    kit.close()
+
+
 def test_injected_clients_are_used_and_not_closed() -> None:
     server = Server(ok())
     http = httpx.Client(transport=httpx.MockTransport(server))

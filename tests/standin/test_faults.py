@@ -428,7 +428,7 @@ async def test_cookies_the_server_sets_are_never_sent_back(standin: StandIn, mod
         for _ in range(3):
             message = await invoke(mode, get_tool(kit, GET_FLAG), {"id": 7})
             assert message.status == "success", message.content
-        client = kit.client._sync_client() if mode == "sync" else kit.client._async_client()
+        client = kit.client._sync_client() if mode == "sync" else await kit.client._async_client()
         assert not client.cookies, "the client kept a cookie"
     finally:
         await close_toolkit(kit)
