@@ -59,7 +59,7 @@ def explain(error: PostHogError, action: Action, args: Any, ctx: Context) -> str
         advice = forbidden_advice(detail)
         return f"Permission denied (403) in {where}: {detail or 'forbidden'}. {advice}"
     if status == 404:
-        hint = f" {action.not_found}" if action.not_found else ""
+        hint = f" {action.not_found}" if _offered(action.not_found, ctx) else ""
         named = next(((n, getattr(args, n)) for n in _ID_FIELDS if getattr(args, n, None)), None)
         what = f"nothing with {named[0]} {named[1]} exists" if named else "no such object"
         # PostHog's own word adds nothing when it is only "Not found".
@@ -102,6 +102,17 @@ def explain(error: PostHogError, action: Action, args: Any, ctx: Context) -> str
             f"PostHog had a server error ({status}){tries}: {detail or 'internal error'}. {advice}"
         )
     return str(error)
+
+
+def _offered(hint: str | None, ctx: Context) -> bool:
+    """Whether ``hint`` is given and names only tools the caller can use.
+
+    A model told to call a tool it was not offered spends a turn on "not a valid tool".
+    """
+    return bool(hint) and all(ctx.offers(name) for name in _TOOL_NAME.findall(hint or ""))
+
+
+_TOOL_NAME = re.compile(r"\bposthog_[a-z_]+")
 
 
 def _host_hint(error: PostHogAPIError, action: Action) -> str:

@@ -128,3 +128,23 @@ def test_a_404_without_posthogs_json_error_also_points_at_the_host(
         http_client=httpx.Client(transport=httpx.MockTransport(lambda request: json_404)),
     )
     assert "POSTHOG_HOST" not in (kit.execute("posthog_get_feature_flag", {"id": 7}).error or "")
+
+
+def test_a_404_names_a_tool_to_find_the_id_only_where_the_model_has_it() -> None:
+    json_404 = httpx.Response(404, json={"type": "invalid_request", "detail": "Not found."})
+
+    def error_with(**selection: Any) -> str:
+        kit = PostHogToolkit(
+            personal_api_key=PERSONAL_KEY,
+            project_id=PROJECT_ID,
+            http_client=httpx.Client(transport=httpx.MockTransport(lambda request: json_404)),
+            **selection,
+        )
+        tool = next(t for t in kit.get_tools() if t.name == "posthog_get_feature_flag")
+        call = {"name": tool.name, "args": {"id": 7}, "id": "c", "type": "tool_call"}
+        return str(tool.invoke(call).content)
+
+    hint = "Find the flag's id with posthog_list_feature_flags (search by key)."
+    assert error_with().endswith(hint)
+    alone = error_with(include=["posthog_get_feature_flag"])
+    assert alone == f"Not found (404) in project {PROJECT_ID}: nothing with id 7 exists."
