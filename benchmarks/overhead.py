@@ -150,7 +150,7 @@ async def measure_async(origin: str, calls: int, transport: str) -> dict[str, fl
         tool = _flag_tool(toolkit)
         content, _ = await tool._arun(id=1234)
         assert '"new-onboarding" (id 1234)' in content, content
-        http = toolkit.client._async_client()
+        http = await toolkit.client._async_client()
 
         async def get_flag(id: int) -> tuple[str, Any]:  # "id": the tool's argument name
             """Get a feature flag."""

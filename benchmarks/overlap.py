@@ -88,7 +88,7 @@ async def _round(origin: str, transport: str, side: str, n: int) -> dict[str, An
         tool = next(t for t in toolkit.get_tools() if t.name == "posthog_get_feature_flag")
         content, _ = await tool._arun(id=1234)
         assert '"new-onboarding" (id 1234)' in content, content
-        http = toolkit.client._async_client()
+        http = await toolkit.client._async_client()
 
         async def get_flag(id: int) -> tuple[str, Any]:  # "id": the tool's argument name
             """Get a feature flag."""
