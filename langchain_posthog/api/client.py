@@ -30,7 +30,7 @@ from langchain_posthog.api.hosts import resolve_hosts
 from langchain_posthog.api.ratelimit import Pause, RateLimiter, Spend
 from langchain_posthog.api.retry import NEVER_SENT, RetryPolicy, failure_kind, failure_reason
 from langchain_posthog.api.transports import async_transport, check_transport
-from langchain_posthog.api.wire import AsyncClient, Client, Wire
+from langchain_posthog.api.wire import AsyncClient, Client, Wire, closing_with_loop
 
 T = TypeVar("T")
 
@@ -263,8 +263,7 @@ class PostHogClient:
         self._refuse_if_closed()
         if self._injected_async is not None:
             return self._injected_async
-        # An AsyncClient must not be shared across event loops (scripts that call asyncio.run
-        # twice, test runners): make one per loop.
+        # One per event loop (scripts that call asyncio.run twice, test runners), closed with it.
         loop = asyncio.get_running_loop()
         if self._async is None or self._async_loop is not loop:
             self._async = AsyncClient(
@@ -274,10 +273,7 @@ class PostHogClient:
                 or async_transport(self.async_backend, self._limits),
             )
             self._async_loop = loop
-            # asyncio.run (and asyncio.Runner) finish a loop's open async generators before
-            # closing it: this one then closes the client, so a script that runs a loop per
-            # question leaves no connection open behind each.
-            self._keeper = _closing_with_loop(self._async)
+            self._keeper = closing_with_loop(self._async)
             await anext(self._keeper)
         return self._async
 
@@ -402,11 +398,3 @@ class _Steps(Generic[T]):
 
 def _single(call: Call) -> Plan[Reply]:
     return (yield call)
-
-
-async def _closing_with_loop(client: httpx.AsyncClient) -> AsyncGenerator[None, None]:
-    """Wait at its ``yield`` while ``client`` serves a loop; close it when the loop finishes."""
-    try:
-        yield
-    finally:
-        await client.aclose()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import zlib
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from http.cookiejar import Cookie, CookieJar
@@ -139,6 +140,17 @@ class AsyncClient(_Cookieless, httpx.AsyncClient):
 
 
 @lru_cache(maxsize=256)
+async def closing_with_loop(client: httpx.AsyncClient) -> AsyncGenerator[None, None]:
+    """Wait at its ``yield`` while ``client`` serves a loop; close it when the loop finishes.
+
+    asyncio.run (and asyncio.Runner) finish a loop's open async generators before closing it.
+    """
+    try:
+        yield
+    finally:
+        await client.aclose()
+
+
 def _request_url(address: str, params: tuple[tuple[str, str], ...]) -> httpx.URL:
     """``address`` with ``params``, parsed once and shared (httpx URLs are immutable).
 
