@@ -86,11 +86,23 @@ class QueryProperty(PropertyFilter):
     type: Literal["event", "person", "session", "cohort", "hogql"] = "event"
 
 
+# A flag condition's operators: those a model is shown, and those PostHog also takes there
+# (ENDPOINTS.md 3.2), accepted from callers who know them (the catalogue's) without the tokens.
+FLAG_OPERATORS_SHOWN = (
+    "exact", "is_not", "icontains", "not_icontains", "regex", "gt", "lt", "is_set", "is_not_set"
+)  # fmt: skip
+FlagOperator = Annotated[
+    Literal[
+        "exact", "is_not", "icontains", "not_icontains", "regex", "gt", "lt", "is_set",
+        "is_not_set", "not_regex", "gte", "lte", "is_date_before", "is_date_after",
+    ],
+    WithJsonSchema({"enum": list(FLAG_OPERATORS_SHOWN), "type": "string"}),
+]  # fmt: skip
+
+
 class FlagProperty(PropertyFilter):
     key: str = Field(description="Person property, or 'id' with type cohort.")
-    operator: Literal[
-        "exact", "is_not", "icontains", "not_icontains", "regex", "gt", "lt", "is_set", "is_not_set"
-    ] = "exact"  # fmt: skip
+    operator: FlagOperator = "exact"
     type: Literal["person", "cohort"] = "person"
 
 

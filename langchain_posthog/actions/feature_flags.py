@@ -53,6 +53,13 @@ class Multivariate(ArgsModel):
 
 class FlagFilters(ArgsModel):
     groups: list[ReleaseCondition] = Field(min_length=1, description="Release conditions, ORed.")
+    unhonoured: ClassVar[Mapping[str, tuple[Any, str]]] = {
+        "aggregation_group_type_index": (
+            None,
+            "flags that roll out by group (company, account) are not supported here; leave "
+            "aggregation_group_type_index out for a flag on persons, or set it in PostHog",
+        ),
+    }
     multivariate: Multivariate | None = None
     payload: str | None = Field(None, exclude=True, description="JSON text, for a boolean flag.")
     # PostHog's own form ({"true" or a variant key: JSON text}) is accepted but not offered: an
@@ -131,6 +138,9 @@ class BulkDeleteFilters(ArgsModel):
     active: Literal["true", "false", "STALE"] | None = None
     type: Literal["boolean", "multivariant", "experiment", "remote_config"] | None = None
     tags: list[str] | None = None
+    # The list endpoint's other filters (ENDPOINTS.md 3.5): taken, not shown to a model.
+    created_by_id: SkipJsonSchema[Annotated[int, Field(ge=1)] | None] = None
+    evaluation_runtime: SkipJsonSchema[Literal["server", "client", "all"] | None] = None
 
     @model_validator(mode="after")
     def _not_everything(self) -> Self:

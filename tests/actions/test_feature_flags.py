@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.actions import Server, make_toolkit, refusal
+from tests.actions import Server, body, make_toolkit, refusal
 from tests.conftest import PERSONAL_KEY
 from tests.scenarios import Scenario, example, params, play
 
@@ -315,3 +315,31 @@ def test_the_one_by_one_fallback_says_how_many_matching_flags_are_left() -> None
     assert len(server.requests) == 2 + 100
     assert result.content is not None and "Deleted 100 flag(s)" in result.content
     assert "50 more flag(s) match the filters and were not deleted" in result.content
+
+
+def test_operators_and_filters_posthog_takes_are_taken_though_not_shown() -> None:
+    # The catalogue's callers know PostHog's whole list; a model is shown the common ones.
+    server = Server(default=lambda request: httpx.Response(201, json=_flag(1, "adults")))
+    kit = make_toolkit(server, include_destructive=True)
+    adults = {"key": "age", "operator": "gte", "value": 18, "type": "person"}
+    filters = {"groups": [{"properties": [adults]}], "aggregation_group_type_index": None}
+    result = kit.execute("POSTHOG_CREATE_FEATURE_FLAG", {"key": "adults", "filters": filters})
+    assert result.successful, result.error
+    assert body(server.requests[-1])["filters"] == {"groups": [{"properties": [adults]}]}
+    create = next(t for t in kit.get_tools() if t.name == "posthog_create_feature_flag")
+    shown = str(create.tool_call_schema.model_json_schema())
+    assert "'icontains'" in shown and "'gte'" not in shown
+    result = kit.execute(
+        "posthog_bulk_delete_feature_flags",
+        {"filters": {"created_by_id": 5, "evaluation_runtime": "server"}},
+    )
+    assert result.successful, result.error
+    assert body(server.requests[-1]) == {
+        "filters": {"created_by_id": 5, "evaluation_runtime": "server"}
+    }
+
+
+def test_a_flag_on_groups_is_refused_with_the_reason() -> None:
+    filters = {"groups": [{"rollout_percentage": 50}], "aggregation_group_type_index": 0}
+    error = refusal("posthog_create_feature_flag", {"key": "k", "filters": filters})
+    assert "flags that roll out by group (company, account) are not supported here" in error
