@@ -4,6 +4,7 @@ import re
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import Field, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from langchain_posthog.actions._args import ArgsModel, positive, text_max
 from langchain_posthog.schema import JsonText
@@ -15,9 +16,11 @@ _FIELDS: dict[str, tuple[str, ...]] = {
     "open": (),
     "link": ("link",),
     "rating": ("display", "scale", "lowerBoundLabel", "upperBoundLabel", "branching"),
-    "single_choice": ("choices", "hasOpenChoice", "branching"),
-    "multiple_choice": ("choices", "hasOpenChoice"),
+    "single_choice": ("choices", "hasOpenChoice", "shuffleOptions", "branching"),
+    "multiple_choice": ("choices", "hasOpenChoice", "shuffleOptions"),
 }
+# Fields every kind takes (ENDPOINTS.md 3.16), besides type, question and optional.
+_COMMON = frozenset({"description", "descriptionContentType", "buttonText"})
 _LINK = re.compile(r"^(https://[^\s/]+\S*|mailto:[^\s@]+@\S+)$")
 _SENTIMENTS = ("negative", "neutral", "positive")
 _NPS = ("detractors", "passives", "promoters")
@@ -55,10 +58,18 @@ class Question(ArgsModel):
     choices: list[Annotated[str, text_max(400)]] | None = None  # 2-20, unique
     hasOpenChoice: bool | None = None  # the last choice is free text
     branching: _Branching | None = None
+    # PostHog's other question fields: taken from callers who know them (the catalogue's),
+    # not shown to a model, whose schema stays small.
+    description: SkipJsonSchema[Annotated[str, text_max(2000)] | None] = None
+    descriptionContentType: SkipJsonSchema[Literal["text", "html"] | None] = None
+    buttonText: SkipJsonSchema[Annotated[str, text_max(400)] | None] = None
+    shuffleOptions: SkipJsonSchema[bool | None] = None
 
     @model_validator(mode="after")
     def _fields_for_type(self) -> Self:
-        given = self.model_dump(exclude_none=True, exclude={"type", "question", "optional"})
+        given = self.model_dump(
+            exclude_none=True, exclude={"type", "question", "optional", *_COMMON}
+        )
         problems = [
             f"{name} is for {' and '.join(k for k, f in _FIELDS.items() if name in f)} "
             f"questions, not {self.type}"

@@ -382,6 +382,24 @@ def test_survey_body_fills_posthog_defaults() -> None:
     assert body["questions"][1] == OPEN
 
 
+def test_posthogs_other_question_fields_are_taken_and_checked_per_type() -> None:
+    recorder = answering({"id": NPS, "name": "Feedback", "type": "popover", "questions": []}, 201)
+    choice = {
+        "type": "single_choice",
+        "question": "Which plan?",
+        "choices": ["Free", "Pro"],
+        "description": "<b>Pick one</b>",
+        "descriptionContentType": "html",
+        "buttonText": "Next",
+        "shuffleOptions": True,
+    }
+    result = make_toolkit(recorder).execute("POSTHOG_CREATE_PROJECT_SURVEY", _survey(choice))
+    assert result.successful, result.error
+    assert recorder.body()["questions"] == [choice]
+    error = refusal("posthog_create_survey", _survey({**OPEN, "shuffleOptions": True}))
+    assert "shuffleOptions is for single_choice and multiple_choice questions, not open" in error
+
+
 def test_summarize_asks_about_one_question_with_an_empty_body() -> None:
     recorder = answering({"content": "People want exports.", "response_count": 3, "cached": True})
     kit = make_toolkit(recorder)
