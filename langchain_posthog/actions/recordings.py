@@ -9,6 +9,7 @@ from urllib.parse import quote
 from uuid import UUID
 
 from pydantic import Field, field_validator, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from langchain_posthog.actions._args import ArgsModel, Limit, Offset, text_max
 from langchain_posthog.actions._dates import PostHogDate, check_order
@@ -51,6 +52,25 @@ class PlaylistFilters(ArgsModel):
     min_duration_seconds: int | None = Field(None, ge=1)
     filter_test_accounts: bool | None = None
     properties: list[RecordingProperty] | None = None
+    # How the playlist sorts its recordings: PostHog's, taken but not shown to a model.
+    order: SkipJsonSchema[Annotated[str, Field(pattern=r"^[a-z_]{1,40}$")] | None] = None
+    order_direction: SkipJsonSchema[Literal["ASC", "DESC"] | None] = None
+
+    @classmethod
+    def from_catalogue(cls, data: dict[str, Any]) -> dict[str, Any]:
+        """Read PostHog's own filters (RecordingUniversalFilters) as these.
+
+        A ``duration`` of one "longer than" is ``min_duration_seconds``; a ``filter_group`` of
+        AND groups gives its properties.
+        """
+        data = super().from_catalogue(data)
+        longer = data.pop("duration", None)
+        if longer:
+            data["min_duration_seconds"] = _longer_than(longer)
+        group = data.pop("filter_group", None)
+        if group:
+            data["properties"] = [*(data.get("properties") or []), *_anded(group)]
+        return data
 
     @model_validator(mode="after")
     def _checks(self) -> Self:
@@ -187,10 +207,33 @@ def _render_recordings(data: Any, args: ListSessionRecordingsArgs, ctx: Context)
     return "\n".join([head, *(_recording_line(r, ctx) for r in items)])
 
 
+def _longer_than(conditions: Any) -> Any:
+    """The seconds of a ``duration`` list that says only "the recording is longer than"."""
+    item = conditions[0] if isinstance(conditions, list) and len(conditions) == 1 else None
+    if not isinstance(item, dict) or (item.get("key"), item.get("operator")) != ("duration", "gt"):
+        raise ValueError(
+            "duration: only one condition, {key: duration, operator: gt, value: seconds}, can be "
+            "given here (as min_duration_seconds); set others in PostHog"
+        )
+    return item.get("value")
+
+
+def _anded(group: Any) -> list[Any]:
+    """The properties of a ``filter_group`` whose groups are all AND."""
+    if not isinstance(group, dict) or group.get("type", "AND") != "AND":
+        raise ValueError("filter_group: only AND groups can be given here; set OR ones in PostHog")
+    found = []
+    for value in group.get("values") or []:
+        nested = isinstance(value, dict) and "values" in value
+        found += _anded(value) if nested else [value]
+    return found
+
+
 def _universal_filters(filters: PlaylistFilters) -> dict[str, Any]:
     """Translate the filters into the replay UI's shape (RecordingUniversalFilters)."""
     out: dict[str, Any] = filters.model_dump(
-        exclude_none=True, include={"date_from", "date_to", "filter_test_accounts"}
+        exclude_none=True,
+        include={"date_from", "date_to", "filter_test_accounts", "order", "order_direction"},
     )
     if filters.min_duration_seconds is not None:
         seconds = filters.min_duration_seconds
