@@ -27,7 +27,7 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue, SkipJsonSchema
 from pydantic_core import CoreSchema
 
-from langchain_posthog.actions._args import ArgsModel
+from langchain_posthog.actions._args import ArgsModel, text_max
 from langchain_posthog.actions._batch_forms import SECRET_FIELDS, UNHONOURED, posthog_forms
 from langchain_posthog.actions._filters import QueryProperty
 from langchain_posthog.actions._render import named, quoted, said, term
@@ -66,6 +66,19 @@ class _Private(ArgsModel):
     model_config = ConfigDict(hide_input_in_errors=True)
 
 
+# Config keys PostHog takes (ENDPOINTS.md 3.24) beyond those a model is shown: taken from callers
+# who know them (the catalogue's), not advertised, so the destination's words stay short. Values
+# that PostHog checks itself (an encryption's name) are passed as given.
+Events = SkipJsonSchema[list[Annotated[str, text_max(400)]] | None]
+Flag = SkipJsonSchema[bool | None]
+Word = SkipJsonSchema[Annotated[str, Field(pattern=r"^[A-Za-z0-9:_-]{1,40}$")] | None]
+
+
+class _Destination(_Private):
+    exclude_events: Events = None  # every destination takes these two
+    include_events: Events = None
+
+
 def _filled(value: str) -> str:
     if not value.strip():
         raise ValueError("must not be empty")
@@ -76,7 +89,7 @@ def _filled(value: str) -> str:
 Text = Annotated[str, AfterValidator(_filled)]
 
 
-class S3Destination(_Private):
+class S3Destination(_Destination):
     type: Literal["S3"]
     bucket_name: Text
     region: Text
@@ -87,6 +100,10 @@ class S3Destination(_Private):
     file_format: Literal["JSONLines", "Parquet"] | None = None
     compression: Literal["gzip", "brotli", "zstd", "lz4", "snappy"] | None = None
     endpoint_url: str | None = Field(None, description="S3-compatible stores")
+    encryption: Word = None
+    kms_key_id: SkipJsonSchema[Annotated[str, text_max(2048)] | None] = None
+    max_file_size_mb: SkipJsonSchema[Annotated[int, Field(ge=1)] | None] = None
+    use_virtual_style_addressing: Flag = None
 
     @model_validator(mode="after")
     def _compression_fits(self) -> Self:
@@ -97,7 +114,7 @@ class S3Destination(_Private):
         return self
 
 
-class SnowflakeDestination(_Private):
+class SnowflakeDestination(_Destination):
     one_of = (
         "password",
         "private_key",
@@ -115,7 +132,11 @@ class SnowflakeDestination(_Private):
     role: str | None = None
 
 
-class SqlDestination(_Private):
+# What the other SQL destination takes and this one does not.
+_NOT_FOR = {"Postgres": ("properties_data_type", "mode"), "Redshift": ("has_self_signed_cert",)}
+
+
+class SqlDestination(_Destination):
     type: Literal["Postgres", "Redshift"]
     host: Text
     port: int | None = Field(None, ge=1, le=65535)
@@ -124,9 +145,23 @@ class SqlDestination(_Private):
     password: Secret
     schema_: str | None = Field(None, alias="schema")
     table_name: str | None = None
+    has_self_signed_cert: Flag = None  # Postgres
+    properties_data_type: Word = None  # Redshift
+    mode: SkipJsonSchema[Literal["INSERT", "COPY"] | None] = None  # Redshift
+
+    @model_validator(mode="after")
+    def _fields_of_its_type(self) -> Self:
+        other = {
+            "Postgres": ("properties_data_type", "mode"),
+            "Redshift": ("has_self_signed_cert",),
+        }
+        wrong = [name for name in other[self.type] if getattr(self, name) is not None]
+        if wrong:
+            raise ValueError(f"{', '.join(wrong)}: not a {self.type} setting; leave it out")
+        return self
 
 
-class BigQueryDestination(_Private):
+class BigQueryDestination(_Destination):
     type: Literal["BigQuery"]
     project_id: Text
     dataset_id: Text
@@ -134,18 +169,21 @@ class BigQueryDestination(_Private):
     client_email: Secret
     private_key: Secret
     private_key_id: Secret
+    use_json_type: Flag = None
 
 
-class DatabricksDestination(_Private):
+class DatabricksDestination(_Destination):
     type: Literal["Databricks"]
     integration_id: int = Field(ge=1)
     http_path: Text
     catalog: Text
     schema_: Text = Field(alias="schema")
     table_name: Text
+    use_variant_type: Flag = None
+    use_automatic_schema_evolution: Flag = None
 
 
-class HttpDestination(_Private):
+class HttpDestination(_Destination):
     type: Literal["HTTP"]
     region: Literal["us", "eu"]
     token: Secret = Field(description="receiving project's API key")

@@ -289,6 +289,41 @@ def test_the_body_carries_what_each_kind_needs(
     assert by_type["Postgres"]["config"]["port"] == 6543
 
 
+# Config keys PostHog takes (ENDPOINTS.md 3.24) that a model is not shown.
+MORE_CONFIG = {
+    "S3": {"encryption": "aws:kms", "kms_key_id": "key-1", "max_file_size_mb": 100,
+           "use_virtual_style_addressing": True, "exclude_events": ["$feature_flag_called"]},
+    "Postgres": {"has_self_signed_cert": True, "include_events": ["$pageview"]},
+    "Redshift": {"mode": "COPY", "properties_data_type": "super"},
+    "BigQuery": {"use_json_type": True},
+    "Databricks": {"use_variant_type": False, "use_automatic_schema_evolution": False},
+}  # fmt: skip
+
+
+def test_posthogs_other_config_keys_are_taken_and_sent(
+    kit_for: Callable[[EchoServer], PostHogToolkit],
+) -> None:
+    server = EchoServer()
+    kit = kit_for(server)
+    for kind, more in MORE_CONFIG.items():
+        message, _ = _call(kit, _export({**DESTINATIONS[kind], **more}))
+        assert message.status == "success", message.content
+        config = server.sent[-1]["destination"]["config"]
+        assert {k: config.get(k) for k in more} == more
+    tool = next(t for t in kit.get_tools() if t.name == TOOL)
+    assert "kms_key_id" not in str(tool.tool_call_schema.model_json_schema())
+
+
+def test_a_config_key_of_the_other_sql_destination_is_refused(
+    kit_for: Callable[[EchoServer], PostHogToolkit],
+) -> None:
+    server = EchoServer()
+    message, _ = _call(kit_for(server), _export({**DESTINATIONS["Postgres"], "mode": "COPY"}))
+    assert message.status == "error"
+    assert "mode: not a Postgres setting; leave it out" in str(message.content)
+    assert server.sent == []
+
+
 def test_snowflake_key_pair_auth(kit_for: Callable[[EchoServer], PostHogToolkit]) -> None:
     server = EchoServer()
     snowflake = {k: v for k, v in DESTINATIONS["Snowflake"].items() if k != "password"}
