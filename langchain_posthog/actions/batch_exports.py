@@ -13,22 +13,29 @@ from dataclasses import replace
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
-    AfterValidator,
     AwareDatetime,
-    ConfigDict,
     Field,
     GetJsonSchemaHandler,
-    PlainSerializer,
     SecretStr,
-    SerializationInfo,
-    WithJsonSchema,
     model_validator,
 )
 from pydantic.json_schema import JsonSchemaValue, SkipJsonSchema
 from pydantic_core import CoreSchema
 
-from langchain_posthog.actions._args import ArgsModel, text_max
 from langchain_posthog.actions._batch_forms import SECRET_FIELDS, UNHONOURED, posthog_forms
+from langchain_posthog.actions._destinations import (
+    GOOGLE_TOKEN_URI,
+    KINDS,
+    REVEAL,
+    BigQueryDestination,
+    DatabricksDestination,
+    HttpDestination,
+    Private,
+    S3Destination,
+    SnowflakeDestination,
+    SqlDestination,
+    Text,
+)
 from langchain_posthog.actions._filters import QueryProperty
 from langchain_posthog.actions._render import named, quoted, said, term
 from langchain_posthog.actions._row import Context
@@ -38,168 +45,10 @@ from langchain_posthog.api.errors import PostHogAPIError
 from langchain_posthog.api.redaction import mask_text, redact
 from langchain_posthog.schema import strict_schema_wanted
 
-_REVEAL = "reveal_secrets"
 EXPORTS = Area("batch_export", "batch_exports", "batch export", ui="pipeline/batch-exports")
 
 
-def _serialize_secret(value: SecretStr, info: SerializationInfo) -> str:
-    context = info.context if isinstance(info.context, dict) else {}
-    return value.get_secret_value() if context.get(_REVEAL) else str(value)
-
-
-# A credential: masked in repr and in any dump, except the one that builds the request body.
-Secret = Annotated[
-    SecretStr,
-    PlainSerializer(_serialize_secret, return_type=str),
-    WithJsonSchema({"type": "string"}),
-]
-GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"
-# Compressions PostHog's S3 export accepts per file format (SUPPORTED_COMPRESSIONS).
-S3_COMPRESSIONS = {
-    "JSONLines": {"gzip", "brotli"},
-    "Parquet": {"zstd", "lz4", "snappy", "gzip", "brotli"},
-}
-
-
-class _Private(ArgsModel):
-    # A validation error must never quote the input: it may hold a credential.
-    model_config = ConfigDict(hide_input_in_errors=True)
-
-
-# Config keys PostHog takes (ENDPOINTS.md 3.24) beyond those a model is shown: taken from callers
-# who know them (the catalogue's), not advertised, so the destination's words stay short. Values
-# that PostHog checks itself (an encryption's name) are passed as given.
-Events = SkipJsonSchema[list[Annotated[str, text_max(400)]] | None]
-Flag = SkipJsonSchema[bool | None]
-Word = SkipJsonSchema[Annotated[str, Field(pattern=r"^[A-Za-z0-9:_-]{1,40}$")] | None]
-
-
-class _Destination(_Private):
-    exclude_events: Events = None  # every destination takes these two
-    include_events: Events = None
-
-
-def _filled(value: str) -> str:
-    if not value.strip():
-        raise ValueError("must not be empty")
-    return value.strip()
-
-
-# Non-empty text, without a minLength for the model to read on every field.
-Text = Annotated[str, AfterValidator(_filled)]
-
-
-class S3Destination(_Destination):
-    type: Literal["S3"]
-    bucket_name: Text
-    region: Text
-    prefix: str
-    # Optional in PostHog's schema, but without them a Cloud export cannot reach the bucket.
-    aws_access_key_id: Secret
-    aws_secret_access_key: Secret
-    file_format: Literal["JSONLines", "Parquet"] | None = None
-    compression: Literal["gzip", "brotli", "zstd", "lz4", "snappy"] | None = None
-    endpoint_url: str | None = Field(None, description="S3-compatible stores")
-    encryption: Word = None
-    kms_key_id: SkipJsonSchema[Annotated[str, text_max(2048)] | None] = None
-    max_file_size_mb: SkipJsonSchema[Annotated[int, Field(ge=1)] | None] = None
-    use_virtual_style_addressing: Flag = None
-
-    @model_validator(mode="after")
-    def _compression_fits(self) -> Self:
-        file_format = self.file_format or "JSONLines"
-        if self.compression and self.compression not in S3_COMPRESSIONS[file_format]:
-            allowed = ", ".join(sorted(S3_COMPRESSIONS[file_format]))
-            raise ValueError(f"{file_format} files take compression {allowed}")
-        return self
-
-
-class SnowflakeDestination(_Destination):
-    one_of = (
-        "password",
-        "private_key",
-        "give password or private_key (key-pair auth), exactly one",
-    )
-    type: Literal["Snowflake"]
-    account: Text
-    user: Secret
-    password: Secret | None = Field(None, description="or private_key for key-pair auth")
-    private_key: Secret | None = None
-    database: Text
-    warehouse: Text
-    schema_: Text = Field(alias="schema")
-    table_name: str | None = None
-    role: str | None = None
-
-
-# What the other SQL destination takes and this one does not.
-_NOT_FOR = {"Postgres": ("properties_data_type", "mode"), "Redshift": ("has_self_signed_cert",)}
-
-
-class SqlDestination(_Destination):
-    type: Literal["Postgres", "Redshift"]
-    host: Text
-    port: int | None = Field(None, ge=1, le=65535)
-    database: Text
-    user: Secret
-    password: Secret
-    schema_: str | None = Field(None, alias="schema")
-    table_name: str | None = None
-    has_self_signed_cert: Flag = None  # Postgres
-    properties_data_type: Word = None  # Redshift
-    mode: SkipJsonSchema[Literal["INSERT", "COPY"] | None] = None  # Redshift
-
-    @model_validator(mode="after")
-    def _fields_of_its_type(self) -> Self:
-        other = {
-            "Postgres": ("properties_data_type", "mode"),
-            "Redshift": ("has_self_signed_cert",),
-        }
-        wrong = [name for name in other[self.type] if getattr(self, name) is not None]
-        if wrong:
-            raise ValueError(f"{', '.join(wrong)}: not a {self.type} setting; leave it out")
-        return self
-
-
-class BigQueryDestination(_Destination):
-    type: Literal["BigQuery"]
-    project_id: Text
-    dataset_id: Text
-    table_id: str | None = None
-    client_email: Secret
-    private_key: Secret
-    private_key_id: Secret
-    use_json_type: Flag = None
-
-
-class DatabricksDestination(_Destination):
-    type: Literal["Databricks"]
-    integration_id: int = Field(ge=1)
-    http_path: Text
-    catalog: Text
-    schema_: Text = Field(alias="schema")
-    table_name: Text
-    use_variant_type: Flag = None
-    use_automatic_schema_evolution: Flag = None
-
-
-class HttpDestination(_Destination):
-    type: Literal["HTTP"]
-    region: Literal["us", "eu"]
-    token: Secret = Field(description="receiving project's API key")
-
-
-KINDS: tuple[type[_Private], ...] = (
-    S3Destination,
-    SnowflakeDestination,
-    SqlDestination,
-    BigQueryDestination,
-    DatabricksDestination,
-    HttpDestination,
-)
-
-
-def _destination_schema(kinds: tuple[type[_Private], ...]) -> dict[str, Any]:
+def _destination_schema(kinds: tuple[type[Private], ...]) -> dict[str, Any]:
     """Describe ``destination`` to the model: the ``type`` enum and each type's fields in words.
 
     The arguments are validated as a discriminated union on ``type`` (a missing or unknown field
@@ -256,7 +105,7 @@ Destination = Annotated[
 ]
 
 
-class CreateBatchExportArgs(_Private):
+class CreateBatchExportArgs(Private):
     name: Text
     destination: Destination
     interval: Literal["hour", "day", "week", "every 5 minutes"]
@@ -306,7 +155,7 @@ def _create_body(args: CreateBatchExportArgs) -> dict[str, Any]:
         exclude={"type", "integration_id"},
         by_alias=True,
         mode="json",
-        context={_REVEAL: True},
+        context={REVEAL: True},
     )
     if isinstance(dest, SnowflakeDestination):
         config["authentication_type"] = "password" if dest.password else "keypair"
