@@ -179,11 +179,22 @@ def _native_filters(filters: Any) -> list[Any]:
             "'AND', 'values': [conditions]}]}}"
         )
     values = top["values"]
-    if top.get("type", "OR") == "AND" or not all(
-        isinstance(v, dict) and "values" in v for v in values
-    ):
+    if top.get("type", "OR") == "AND":
+        # An AND of AND groups is one group; an AND of OR groups has no form here.
+        if any(_is_group(v) and v.get("type", "AND") != "AND" for v in values):
+            raise ValueError(
+                "filters.properties: an AND of OR groups cannot be given here; give OR groups "
+                "of ANDed conditions"
+            )
+        flat = [c for v in values for c in (v["values"] if _is_group(v) else [v])]
+        return [_native_group({"properties": flat}, "filters.properties")]
+    if not all(map(_is_group, values)):
         return [_native_group({"properties": values}, "filters.properties")]
     return [_native_group(g, f"filters.properties.values[{i}]") for i, g in enumerate(values)]
+
+
+def _is_group(value: Any) -> bool:
+    return isinstance(value, dict) and "values" in value
 
 
 class ListCohortsArgs(ArgsModel):

@@ -206,3 +206,25 @@ def test_a_static_cohort_from_a_query_is_sent_as_given() -> None:
     )
     assert result.successful and "static cohort" in (result.content or "")
     assert server.bodies[0] == {"name": "x", "is_static": True, "query": query}
+
+
+def _top(kind: str, *groups: dict[str, Any]) -> dict[str, Any]:
+    return {"properties": {"type": kind, "values": list(groups)}}
+
+
+PLAN = {"key": "plan", "type": "person", "operator": "exact", "value": ["pro"]}
+EMAIL = {"key": "email", "type": "person", "operator": "is_set", "value": "is_set"}
+
+
+def test_an_and_of_and_groups_is_one_group_and_an_and_of_or_groups_is_refused() -> None:
+    server = Server(default=lambda r: httpx.Response(201, json={"id": 5, "name": "x"}))
+    kit = make_toolkit(server)
+    both = _top("AND", {"type": "AND", "values": [PLAN]}, {"type": "AND", "values": [EMAIL]})
+    result = kit.execute("POSTHOG_CREATE_PROJECT_COHORT", {"name": "x", "filters": both})
+    assert result.successful, result.error
+    (group,) = server.bodies[0]["filters"]["properties"]["values"]
+    assert group["values"] == [PLAN, EMAIL]
+    either = _top("AND", {"type": "OR", "values": [PLAN, EMAIL]})
+    result = kit.execute("POSTHOG_CREATE_PROJECT_COHORT", {"name": "x", "filters": either})
+    assert "an AND of OR groups cannot be given here" in (result.error or ""), result.error
+    assert len(server.requests) == 1
