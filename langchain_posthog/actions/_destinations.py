@@ -135,11 +135,7 @@ class SqlDestination(_Destination):
 
     @model_validator(mode="after")
     def _fields_of_its_type(self) -> Self:
-        other = {
-            "Postgres": ("properties_data_type", "mode"),
-            "Redshift": ("has_self_signed_cert",),
-        }
-        wrong = [name for name in other[self.type] if getattr(self, name) is not None]
+        wrong = [name for name in _NOT_FOR[self.type] if getattr(self, name) is not None]
         if wrong:
             raise ValueError(f"{', '.join(wrong)}: not a {self.type} setting; leave it out")
         return self

@@ -139,7 +139,6 @@ class AsyncClient(_Cookieless, httpx.AsyncClient):
     """The ``httpx.AsyncClient`` the toolkit makes for itself."""
 
 
-@lru_cache(maxsize=256)
 async def closing_with_loop(client: httpx.AsyncClient) -> AsyncGenerator[None, None]:
     """Wait at its ``yield`` while ``client`` serves a loop; close it when the loop finishes.
 
@@ -151,6 +150,7 @@ async def closing_with_loop(client: httpx.AsyncClient) -> AsyncGenerator[None, N
         await client.aclose()
 
 
+@lru_cache(maxsize=256)
 def _request_url(address: str, params: tuple[tuple[str, str], ...]) -> httpx.URL:
     """``address`` with ``params``, parsed once and shared (httpx URLs are immutable).
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import threading
+import weakref
 from collections.abc import Iterator
 
 import httpx
@@ -51,7 +53,12 @@ def test_a_loop_that_asyncio_run_finishes_closes_its_client(standin: StandIn) ->
         asyncio.run(ask())
     assert len({id(client) for client in made}) == 3
     assert all(client.is_closed for client in made)
+    # Nothing keeps a finished loop's client alive once the toolkit lets go of it.
+    gone = [weakref.ref(client) for client in made]
+    made.clear()
     kit.close()
+    gc.collect()
+    assert [ref() for ref in gone] == [None, None, None]
 
 
 def test_injected_clients_are_used_and_not_closed() -> None:
