@@ -195,7 +195,9 @@ def _from_posthog_shape(data: dict[str, Any]) -> dict[str, Any]:
         if isinstance(inner, dict):
             taken = {*names, *(_RETENTION_READ if outer == "retentionFilter" else ())}
             # Dropping one would save an insight that measures something else: refused instead.
-            left = sorted(k for k, v in inner.items() if k not in taken and v is not None)
+            left = sorted(
+                k for k, v in inner.items() if k not in taken and not _changes_nothing(outer, k, v)
+            )
             if left:
                 raise ValueError(
                     f"{outer}: {', '.join(left)} cannot be set here (this tool takes "
@@ -208,8 +210,23 @@ def _from_posthog_shape(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+def _changes_nothing(outer: str, key: str, value: Any) -> bool:
+    default = _DEFAULTS.get((outer, key))
+    return value is None or (type(value) is type(default) and value == default)
+
+
 # retentionFilter keys read above, as the series and the interval.
 _RETENTION_READ = ("targetEntity", "returningEntity", "period")
+# Settings at PostHog's own default (its schema's, openapi-subset.json), which PostHog's UI puts
+# in the queries it exports: leaving them out changes nothing.
+_DEFAULTS: dict[tuple[str, str], Any] = {
+    ("dateRange", "explicitDate"): False,
+    ("funnelsFilter", "funnelVizType"): "steps",
+    ("funnelsFilter", "funnelOrderType"): "ordered",
+    ("funnelsFilter", "funnelStepReference"): "total",
+    ("trendsFilter", "showLegend"): False,
+    ("trendsFilter", "smoothingIntervals"): 1,
+}
 
 
 def _entity_series(entity: dict[str, Any]) -> dict[str, Any]:

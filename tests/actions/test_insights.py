@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.actions import refusal
+from tests.actions import answering, make_toolkit, refusal
 from tests.scenarios import Scenario, example, params, play
 
 PRICING_FUNNEL = {
@@ -230,3 +230,32 @@ def test_bad_arguments_are_refused_before_sending(
 ) -> None:
     error = refusal(tool, args)
     assert expected in error, error
+
+
+def test_settings_at_posthogs_defaults_are_taken_as_changing_nothing() -> None:
+    # What PostHog's UI puts in a query it exports.
+    recorder = answering({"id": 1, "short_id": "abc", "name": "n"}, 201)
+    source = {
+        "kind": "FunnelsQuery",
+        "series": [{"event": "a"}, {"event": "b"}],
+        "dateRange": {"date_from": "-7d", "explicitDate": False},
+        "funnelsFilter": {
+            "funnelVizType": "steps",
+            "funnelOrderType": "ordered",
+            "funnelStepReference": "total",
+            "funnelWindowInterval": 7,
+        },
+    }
+    query = {"kind": "InsightVizNode", "source": source}
+    result = make_toolkit(recorder).execute("posthog_create_insight", {"name": "n", "query": query})
+    assert result.successful, result.error
+    sent = recorder.body()["query"]["source"]
+    assert sent["funnelsFilter"] == {"funnelWindowInterval": 7}
+    # A value of another type is not the default: true is not smoothingIntervals 1.
+    query = {
+        "kind": "TrendsQuery",
+        "series": [{"event": "a"}],
+        "trendsFilter": {"smoothingIntervals": True},
+    }
+    error = refusal("posthog_create_insight", {"name": "n", "query": query})
+    assert "trendsFilter: smoothingIntervals cannot be set here" in error
