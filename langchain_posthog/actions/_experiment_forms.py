@@ -88,7 +88,17 @@ def secondary_metrics(value: Any) -> list[Any]:
 
 # What a legacy metric's event may hold that this form keeps, or that changes nothing.
 _EVENT_KEYS = frozenset({"id", "name", "type", "order"})
-_NOTHING = (None, [], {}, "total")
+_FILTER_KEYS = frozenset({"insight", "events"})
+
+
+def _kept(item: dict[str, Any], keys: frozenset[str]) -> list[str]:
+    """The keys of ``item`` besides ``keys`` whose value says something."""
+    return sorted(k for k, v in item.items() if k not in keys and not _says_nothing(v))
+
+
+def _says_nothing(value: Any) -> bool:
+    # null, false, empty, or the default math: 0 is a number, not false.
+    return value is None or value is False or value in ([], {}, "total")
 
 
 def _legacy_metric(item: dict[str, Any]) -> dict[str, Any]:
@@ -100,12 +110,19 @@ def _legacy_metric(item: dict[str, Any]) -> dict[str, Any]:
             f"secondary_metrics: a {insight} metric has no form here; give a funnel of events "
             "or a count of one event (insight TRENDS)"
         )
+    # Dropping anything would measure something else: only the events themselves are carried.
+    left = _kept(filters, _FILTER_KEYS)
+    if left:
+        raise ValueError(
+            f"secondary_metrics: {', '.join(left)} in a metric's filters cannot be kept here; "
+            "leave it out, and set the metric up in PostHog's experiment page"
+        )
     steps = filters.get("events") or []
     ordered = sorted(steps, key=lambda e: e.get("order", 0) if isinstance(e, dict) else 0)
     for step in ordered:
-        # Dropping one would measure something else: only the event itself is carried over.
-        given = step.items() if isinstance(step, dict) else ()
-        left = sorted(k for k, v in given if k not in _EVENT_KEYS and v not in _NOTHING)
+        left = _kept(step, _EVENT_KEYS) if isinstance(step, dict) else []
+        if isinstance(step, dict) and step.get("type", "events") != "events":
+            left = ["type " + str(step.get("type"))]
         if left:
             raise ValueError(
                 f"secondary_metrics: {', '.join(left)} on an event cannot be kept here; leave "

@@ -299,6 +299,15 @@ def test_legacy_secondary_metrics_keep_their_kind(recorder: Server) -> None:
         ({"insight": "TRENDS", "events": [{"id": "v", "math": "dau"}]}, "math on an event"),
         ({"events": [{"id": "v", "properties": [{"key": "a"}]}]}, "properties on an event"),
         ({"insight": "RETENTION", "events": [{"id": "v"}]}, "a RETENTION metric has no form"),
+        (
+            {"events": [{"id": "v"}], "actions": [{"id": 42, "type": "actions"}]},
+            "actions in a metric's filters cannot be kept here",
+        ),
+        (
+            {"insight": "TRENDS", "events": [{"id": "v"}], "properties": [{"key": "$browser"}]},
+            "properties in a metric's filters cannot be kept here",
+        ),
+        ({"events": [{"id": "42", "type": "actions"}]}, "type actions on an event cannot be kept"),
     ],
 )
 def test_a_legacy_metric_that_cannot_be_kept_whole_is_refused(
