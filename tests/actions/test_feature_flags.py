@@ -329,14 +329,16 @@ def test_operators_and_filters_posthog_takes_are_taken_though_not_shown() -> Non
     create = next(t for t in kit.get_tools() if t.name == "posthog_create_feature_flag")
     shown = str(create.tool_call_schema.model_json_schema())
     assert "'icontains'" in shown and "'gte'" not in shown
-    result = kit.execute(
-        "posthog_bulk_delete_feature_flags",
-        {"filters": {"created_by_id": 5, "evaluation_runtime": "server"}},
-    )
+    narrowed = {"search": "old-", "created_by_id": 5, "evaluation_runtime": "server"}
+    result = kit.execute("posthog_bulk_delete_feature_flags", {"filters": narrowed})
     assert result.successful, result.error
-    assert body(server.requests[-1]) == {
-        "filters": {"created_by_id": 5, "evaluation_runtime": "server"}
-    }
+    assert body(server.requests[-1]) == {"filters": narrowed}
+    # They only narrow a delete: alone, they could match nearly every flag.
+    sent = len(server.requests)
+    for alone in ({"evaluation_runtime": "all"}, {"created_by_id": 5}):
+        result = kit.execute("posthog_bulk_delete_feature_flags", {"filters": alone})
+        assert "filters need at least one of search, active, type or tags" in (result.error or "")
+    assert len(server.requests) == sent
 
 
 def test_a_flag_on_groups_is_refused_with_the_reason() -> None:
