@@ -140,6 +140,7 @@ class ArgsModel(BaseModel):
             # pydantic reads true as 1: an id of true would change object 1.
             value = decoded.get(name, decoded.get(alias) if alias else None)
             items = value if isinstance(value, list) else [value]
+            items = list(value.values()) if isinstance(value, dict) else items
             flag = next((item for item in items if isinstance(item, bool)), None)
             if flag is not None:
                 raise ValueError(
@@ -202,7 +203,7 @@ def _structured_fields(model: type[BaseModel]) -> tuple[tuple[str, str | None], 
 
 @cache
 def _number_fields(model: type[BaseModel]) -> tuple[tuple[str, str | None], ...]:
-    """Return (name, alias) of each field that takes numbers, or lists of them, and no bool."""
+    """Return (name, alias) of each field that takes numbers (in lists or maps too), no bool."""
     return tuple(
         (name, info.alias)
         for name, info in model.model_fields.items()
@@ -215,7 +216,9 @@ def _wants_number(annotation: Any) -> bool:
     if bool in members:
         return False
     return any(
-        m in (int, float) or (typing.get_origin(m) is list and _wants_number(typing.get_args(m)[0]))
+        m in (int, float)
+        or (typing.get_origin(m) is list and _wants_number(typing.get_args(m)[0]))
+        or (typing.get_origin(m) is dict and _wants_number(typing.get_args(m)[1]))
         for m in members
     )
 

@@ -39,23 +39,29 @@ def funnel_steps(data: dict[str, Any]) -> dict[str, Any]:
     each name one step, events and actions mixed; a step keeps its own ``properties`` (and
     ``math``). Steps given as plain names or ids stay in ``events`` or ``actions``.
     """
+    given = {field: _listed(data.get(field)) for field in ("events", "actions")}
+    if not any(isinstance(v, dict) for value in given.values() for v in value or ()):
+        return data
+    # Once one step is an object, every step is read into one ordered list.
     steps: list[tuple[int, dict[str, Any]]] = []
-    for field in ("events", "actions"):
-        value = data.get(field)
-        if isinstance(value, str) and value.lstrip().startswith("["):
-            with contextlib.suppress(ValueError):
-                value = json.loads(value)
-        if not isinstance(value, list) or not any(isinstance(v, dict) for v in value):
-            continue
-        for position, item in enumerate(value):
-            steps.append(_step(item, field, position))
-        del data[field]
+    for field, value in given.items():
+        if value is not None:  # anything else is left for validation to name
+            steps += [_step(item, field, position) for position, item in enumerate(value)]
+            del data[field]
     if steps:
         if len(steps) < 2:
             raise ValueError("a funnel needs at least 2 steps, events and actions together")
         steps.sort(key=lambda step: step[0])
         data["steps"] = [step for _, step in steps]
     return data
+
+
+def _listed(value: Any) -> list[Any] | None:
+    """A list of steps, given as one or as its JSON text; ``None`` for anything else."""
+    if isinstance(value, str) and value.lstrip().startswith("["):
+        with contextlib.suppress(ValueError):
+            value = json.loads(value)
+    return value if isinstance(value, list) else None
 
 
 # Keys of a step object read as the step itself, its kind and its place.
@@ -109,7 +115,7 @@ def settings_in_call(
         given = "" if value is None else str(value).strip()  # null: not given
         if given not in ("", bound, "@current") and action.project_scoped:
             # Repeated only when it is a project's id: anything else may be a key pasted there.
-            shown = given if given.isdigit() and len(given) <= 20 else None
+            shown = given if given.isascii() and given.isdigit() and len(given) <= 20 else None
             raise PostHogConfigError(
                 f"This toolkit is bound to project {bound}, so "
                 f"{f'project_id {shown}' if shown else 'another project_id'} cannot be used; "

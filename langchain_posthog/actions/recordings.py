@@ -2,6 +2,7 @@
 
 # Argument models have no docstrings: pydantic would send them to the model as descriptions.
 
+import contextlib
 import json
 from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar, Literal, Self
@@ -66,8 +67,13 @@ class PlaylistFilters(ArgsModel):
         data = super().from_catalogue(data)
         longer = data.pop("duration", None)
         if longer:
+            if data.get("min_duration_seconds") is not None:
+                raise ValueError("give duration or min_duration_seconds, not both")
             data["min_duration_seconds"] = _longer_than(longer)
         group = data.pop("filter_group", None)
+        if isinstance(group, str):
+            with contextlib.suppress(ValueError):
+                group = json.loads(group)
         if group:
             data["properties"] = [*(data.get("properties") or []), *_anded(group)]
         return data

@@ -335,3 +335,16 @@ def test_catalogue_steps_keep_their_filters_and_their_order_across_events_and_ac
         {"type": "event", "key": "$current_url", "operator": "icontains", "value": "pricing"}
     ]
     assert "properties" not in series[1] and "properties" not in series[2]
+
+
+def test_once_one_step_is_an_object_plain_steps_join_the_same_order() -> None:
+    server = Server(httpx.Response(200, json={"results": []}))
+    result = make_toolkit(server).execute(
+        "posthog_run_funnel", {"events": [{"id": "a", "order": 0}], "actions": [3]}
+    )
+    assert result.successful, result.error
+    series = body(server.requests[0])["query"]["series"]
+    assert [(s["kind"], s.get("event", s.get("id"))) for s in series] == [
+        ("EventsNode", "a"),
+        ("ActionsNode", 3),
+    ]

@@ -214,11 +214,14 @@ UNIVERSAL = {
 }
 
 
-def test_posthogs_own_playlist_filters_are_read_and_sent_back_alike() -> None:
+@pytest.mark.parametrize("as_text", [False, True])
+def test_posthogs_own_playlist_filters_are_read_and_sent_back_alike(as_text: bool) -> None:
     recorder = answering({"id": 9, "short_id": "Xy12AbCd", "name": "n", "type": "filters"}, 201)
+    group = UNIVERSAL["filter_group"]
+    filters = {**UNIVERSAL, "filter_group": json.dumps(group) if as_text else group}
     result = make_toolkit(recorder).execute(
         "POSTHOG_CREATE_SESSION_RECORDING_PLAYLIST",
-        {"name": "Checkout rage clicks", "type": "filters", "filters": UNIVERSAL},
+        {"name": "Checkout rage clicks", "type": "filters", "filters": filters},
     )
     assert result.successful, result.error
     assert recorder.body()["filters"] == UNIVERSAL
@@ -233,6 +236,7 @@ def test_posthogs_own_playlist_filters_are_read_and_sent_back_alike() -> None:
             "duration: only one condition, {key: duration, operator: gt, value: seconds}",
         ),
         ({"order_direction": "sideways"}, "order_direction"),
+        ({"min_duration_seconds": 90}, "give duration or min_duration_seconds, not both"),
     ],
 )
 def test_playlist_filters_that_cannot_be_kept_whole_are_refused(

@@ -275,6 +275,19 @@ OPEN = {"type": "open", "question": "Anything else?"}
             _survey({**OPEN, "choices": ["a", "b"]}),
             "questions.0: choices is for single_choice and multiple_choice questions, not open",
         ),
+        (
+            # pydantic would read true as question 1.
+            _survey(
+                {
+                    "type": "single_choice",
+                    "question": "Which?",
+                    "choices": ["a", "b"],
+                    "branching": {"type": "response_based", "responseValues": {"0": True}},
+                },
+                OPEN,
+            ),
+            "responseValues: true is not a number",
+        ),
         (_survey({"type": "rating", "question": "Rate us", "scale": 4}), "questions.0.scale"),
         (
             _survey(
