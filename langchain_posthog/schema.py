@@ -151,7 +151,7 @@ class JsonText(_SentAs):
 
     def decode(self, value: Any) -> Any:
         """JSON text becomes what it encodes; anything else is left for validation."""
-        return _decode_object(value)
+        return from_json_text(value)
 
     def __get_pydantic_json_schema__(
         self, schema: CoreSchema, handler: GetJsonSchemaHandler
@@ -160,8 +160,7 @@ class JsonText(_SentAs):
 
 
 def _from_pairs(value: Any) -> Any:
-    if isinstance(value, str):
-        value = _decoded(value)
+    value = from_json_text(value)
     if not isinstance(value, list):
         return value
     mapping: dict[Any, Any] = {}
@@ -174,16 +173,17 @@ def _from_pairs(value: Any) -> Any:
     return mapping
 
 
-def _decode_object(value: Any) -> Any:
-    return _decoded(value) if isinstance(value, str) else value
+def from_json_text(value: Any) -> Any:
+    """What JSON text encodes; anything else, and text that does not parse, as given.
 
-
-def _decoded(text: str) -> Any:
-    # Left as is when it does not parse: pydantic then names the field and the type.
+    Left as is, a value that does not fit is then named by validation, field and type.
+    """
+    if not isinstance(value, str):
+        return value
     try:
-        return json.loads(text)
+        return json.loads(value)
     except ValueError:
-        return text
+        return value
 
 
 # -- the compact form ------------------------------------------------------------------------

@@ -5,13 +5,11 @@ and gives the JSON schema a model reads (compact, or OpenAI's strict form). Noth
 on LangChain.
 """
 
-import contextlib
 import copy
-import json
 import re
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Annotated, Any, ClassVar, Literal, Self, Union
 
@@ -23,6 +21,7 @@ from pydantic import (
     Field,
     model_validator,
 )
+from pydantic.fields import FieldInfo
 from pydantic.json_schema import (
     DEFAULT_REF_TEMPLATE,
     GenerateJsonSchema,
@@ -30,7 +29,7 @@ from pydantic.json_schema import (
     model_json_schema,
 )
 
-from langchain_posthog.schema import CompactJsonSchema, StrictJsonSchema
+from langchain_posthog.schema import CompactJsonSchema, StrictJsonSchema, from_json_text
 
 PROJECT_ID_DESCRIPTION = (
     "Project id from posthog_list_projects; '@current' is the key's current project."
@@ -70,6 +69,9 @@ class ArgsModel(BaseModel):
     # to tell a model that gave another number; checked before the model's own validators.
     one_of: ClassVar[tuple[str, str, str] | None] = None
     not_both: ClassVar[tuple[str, str, str] | None] = None
+    # An update's fields in words, for "nothing to change: give ..." when none is given (every
+    # field but ``id`` is a change).
+    changes: ClassVar[str | None] = None
     # The catalogue this toolkit replaces names some parameters differently: {its name: ours}.
     # Accepted as ours and never advertised, so the schema a model reads does not grow.
     renamed: ClassVar[Mapping[str, str]] = {}
@@ -106,37 +108,33 @@ class ArgsModel(BaseModel):
         )
 
     @model_validator(mode="after")
-    def _check_pairs(self) -> Self:
+    def _check_rules(self) -> Self:
         for rule, allowed in ((self.one_of, (1,)), (self.not_both, (0, 1))):
             if rule is not None:
                 first, second, message = rule
                 if _count_given(self, first, second) not in allowed:
                     raise ValueError(message)
+        if self.changes is not None and not self.model_dump(exclude_none=True, exclude={"id"}):
+            raise ValueError(f"nothing to change: give {self.changes}")
         return self
 
     @model_validator(mode="before")
     @classmethod
     def _decode_json_strings(cls, data: Any) -> Any:
         if isinstance(data, str) and data.strip().startswith("{"):
-            try:
-                data = json.loads(data)
-            except ValueError:
-                return data
+            data = from_json_text(data)
         if not isinstance(data, dict):
             return data
         decoded = cls.from_catalogue(dict(data))
-        for name, alias in _defaulted_fields(cls):
+        for name, alias in _fields(cls, _has_default):
             for key in (name, alias):
                 if key in decoded and decoded[key] is None:
                     del decoded[key]
-        for name, alias in _structured_fields(cls):
+        for name, alias in _fields(cls, _takes_structure):
             key = name if name in decoded else alias
-            value = decoded.get(key) if key else None
-            if key and isinstance(value, str):
-                # Left as is when it does not parse: pydantic then names the field and the type.
-                with contextlib.suppress(ValueError):
-                    decoded[key] = json.loads(value)
-        for name, alias in _number_fields(cls):
+            if key and key in decoded:
+                decoded[key] = from_json_text(decoded[key])
+        for name, alias in _fields(cls, _takes_number):
             # pydantic reads true as 1: an id of true would change object 1.
             value = decoded.get(name, decoded.get(alias) if alias else None)
             items = value if isinstance(value, list) else [value]
@@ -181,34 +179,27 @@ def _model_schema(model: type[ArgsModel]) -> dict[str, Any]:
 
 
 @cache
-def _defaulted_fields(model: type[BaseModel]) -> tuple[tuple[str, str | None], ...]:
-    """Return (name, alias) of each field whose default is not ``None``, once per model."""
-    return tuple(
-        (name, info.alias)
-        for name, info in model.model_fields.items()
-        if not info.is_required()
-        and (info.default_factory is not None or info.get_default() is not None)
+def _fields(
+    model: type[BaseModel], wanted: Callable[[FieldInfo], bool]
+) -> tuple[tuple[str, str | None], ...]:
+    """Return (name, alias) of each of ``model``'s fields that is ``wanted``, once per model."""
+    return tuple((name, info.alias) for name, info in model.model_fields.items() if wanted(info))
+
+
+def _has_default(info: FieldInfo) -> bool:
+    """A default that is not ``None``: a ``null`` given for it means "not given"."""
+    return not info.is_required() and (
+        info.default_factory is not None or info.get_default() is not None
     )
 
 
-@cache
-def _structured_fields(model: type[BaseModel]) -> tuple[tuple[str, str | None], ...]:
-    """Return (name, alias) of each field that takes objects or lists, once per model."""
-    return tuple(
-        (name, info.alias)
-        for name, info in model.model_fields.items()
-        if _wants_structure(info.annotation)
-    )
+def _takes_structure(info: FieldInfo) -> bool:
+    return _wants_structure(info.annotation)
 
 
-@cache
-def _number_fields(model: type[BaseModel]) -> tuple[tuple[str, str | None], ...]:
-    """Return (name, alias) of each field that takes numbers (in lists or maps too), no bool."""
-    return tuple(
-        (name, info.alias)
-        for name, info in model.model_fields.items()
-        if _wants_number(info.annotation)
-    )
+def _takes_number(info: FieldInfo) -> bool:
+    """Numbers, in lists or maps too, and never a bool: pydantic reads true as 1."""
+    return _wants_number(info.annotation)
 
 
 def _wants_number(annotation: Any) -> bool:

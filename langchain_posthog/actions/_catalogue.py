@@ -6,14 +6,13 @@ them as the toolkit's own before validation, so the schema a model reads does no
 
 from __future__ import annotations
 
-import contextlib
-import json
 from collections.abc import Mapping
 from typing import Any
 
 from langchain_posthog.actions._row import Action
 from langchain_posthog.api.errors import PostHogConfigError
 from langchain_posthog.api.hosts import resolve_hosts
+from langchain_posthog.schema import from_json_text
 
 # What a created insight answers to the catalogue's parameters PostHog cannot honour there.
 SAVED_INSIGHT_UNHONOURED: Mapping[str, tuple[Any, str]] = {
@@ -58,9 +57,7 @@ def funnel_steps(data: dict[str, Any]) -> dict[str, Any]:
 
 def _listed(value: Any) -> list[Any] | None:
     """A list of steps, given as one or as its JSON text; ``None`` for anything else."""
-    if isinstance(value, str) and value.lstrip().startswith("["):
-        with contextlib.suppress(ValueError):
-            value = json.loads(value)
+    value = from_json_text(value)
     return value if isinstance(value, list) else None
 
 

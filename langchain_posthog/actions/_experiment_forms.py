@@ -5,7 +5,6 @@ its ``secondary_metrics`` (PostHog's legacy ``{"name", "filters": {"events": [..
 this toolkit's own before validation.
 """
 
-import contextlib
 import json
 import uuid
 from typing import Annotated, Any, Literal, Self
@@ -13,6 +12,7 @@ from typing import Annotated, Any, Literal, Self
 from pydantic import Field, model_validator
 
 from langchain_posthog.actions._args import ArgsModel, key_chars, text_max
+from langchain_posthog.schema import from_json_text
 
 Name = Annotated[str, text_max(400)]
 # Checked rather than declared: feature_flag_key's pattern already shows the rule to the model.
@@ -150,9 +150,7 @@ def metric_json(metric: Metric) -> dict[str, Any]:
 
 
 def listed(value: Any) -> list[Any]:
-    if isinstance(value, str):
-        with contextlib.suppress(ValueError):
-            value = json.loads(value)
+    value = from_json_text(value)
     return value if isinstance(value, list) else [] if value is None else [value]
 
 

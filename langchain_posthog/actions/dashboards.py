@@ -88,6 +88,7 @@ class DashboardFilters(ArgsModel):
 
 
 class UpdateDashboardArgs(ArgsModel):
+    changes = "name, description, tags, pinned or filters"
     id: DashboardId
     name: Annotated[str, text_max(400)] | None = None
     description: str | None = None
@@ -96,12 +97,6 @@ class UpdateDashboardArgs(ArgsModel):
     filters: DashboardFilters | None = Field(
         None, description="Keys left out stay; properties [] clears."
     )
-
-    @model_validator(mode="after")
-    def _changes_something(self) -> Self:
-        if not self.model_dump(exclude_none=True, exclude={"id"}):
-            raise ValueError("nothing to change: give name, description, tags, pinned or filters")
-        return self
 
 
 def _dashboard_head(data: Any) -> str:

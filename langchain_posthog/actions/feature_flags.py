@@ -100,6 +100,7 @@ class CreateFeatureFlagArgs(_FlagFields):
 
 
 class UpdateFeatureFlagArgs(_FlagFields):
+    changes = "key, name, filters, rollout_percentage, active, ensure_experience_continuity or tags"
     id: FlagId
     key: FlagKey | None = None
     derived = ("is_simple_flag",)
@@ -110,15 +111,6 @@ class UpdateFeatureFlagArgs(_FlagFields):
             "posthog_bulk_delete_feature_flags and ids [its id]",
         ),
     }
-
-    @model_validator(mode="after")
-    def _changes_something(self) -> Self:
-        if not self.model_dump(exclude_none=True, exclude={"id"}):
-            raise ValueError(
-                "nothing to change: give key, name, filters, rollout_percentage, active, "
-                "ensure_experience_continuity or tags"
-            )
-        return self
 
 
 class ListFeatureFlagsArgs(ArgsModel):

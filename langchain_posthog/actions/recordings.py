@@ -2,7 +2,6 @@
 
 # Argument models have no docstrings: pydantic would send them to the model as descriptions.
 
-import contextlib
 import json
 from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar, Literal, Self
@@ -18,6 +17,7 @@ from langchain_posthog.actions._filters import RecordingProperty
 from langchain_posthog.actions._render import duration, named, quoted, results, said, term
 from langchain_posthog.actions._row import Context
 from langchain_posthog.actions._shapes import Area, create_row, get_row, http, row
+from langchain_posthog.schema import from_json_text
 
 PLAYLISTS = Area(
     "session_recording_playlist",
@@ -70,10 +70,7 @@ class PlaylistFilters(ArgsModel):
             if data.get("min_duration_seconds") is not None:
                 raise ValueError("give duration or min_duration_seconds, not both")
             data["min_duration_seconds"] = _longer_than(longer)
-        group = data.pop("filter_group", None)
-        if isinstance(group, str):
-            with contextlib.suppress(ValueError):
-                group = json.loads(group)
+        group = from_json_text(data.pop("filter_group", None))
         if group:
             data["properties"] = [*(data.get("properties") or []), *_anded(group)]
         return data

@@ -126,6 +126,7 @@ def _like_create_query(schema: dict[str, Any]) -> None:
 
 
 class UpdateInsightArgs(ArgsModel):
+    changes = "name, description, query, tags, add_to_dashboards or remove_from_dashboards"
     id: int = Field(ge=1, description="Insight id (a number, not the short_id).")
     name: Annotated[str, text_max(400)] | None = None
     description: str | None = Field(None, max_length=400)
@@ -135,12 +136,7 @@ class UpdateInsightArgs(ArgsModel):
     remove_from_dashboards: DashboardIds | None = Field(None, min_length=1)
 
     @model_validator(mode="after")
-    def _changes_something(self) -> Self:
-        if not self.model_dump(exclude_none=True, exclude={"id"}):
-            raise ValueError(
-                "nothing to change: give name, description, query, tags, add_to_dashboards or "
-                "remove_from_dashboards"
-            )
+    def _dashboards_once(self) -> Self:
         both = sorted(set(self.add_to_dashboards or ()) & set(self.remove_from_dashboards or ()))
         if both:
             raise ValueError(f"dashboards {both} are both added and removed; give each once")
