@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from langchain_posthog import PostHogToolkit
+from tests.actions import answering, make_toolkit
 from tests.conftest import PERSONAL_KEY, PROJECT_ID, PROJECT_KEY
 
 
@@ -131,15 +132,9 @@ def test_a_404_without_posthogs_json_error_also_points_at_the_host(
 
 
 def test_a_404_names_a_tool_to_find_the_id_only_where_the_model_has_it() -> None:
-    json_404 = httpx.Response(404, json={"type": "invalid_request", "detail": "Not found."})
-
     def error_with(**selection: Any) -> str:
-        kit = PostHogToolkit(
-            personal_api_key=PERSONAL_KEY,
-            project_id=PROJECT_ID,
-            http_client=httpx.Client(transport=httpx.MockTransport(lambda request: json_404)),
-            **selection,
-        )
+        answer = {"type": "invalid_request", "detail": "Not found."}
+        kit = make_toolkit(answering(answer, 404), **selection)
         tool = next(t for t in kit.get_tools() if t.name == "posthog_get_feature_flag")
         call = {"name": tool.name, "args": {"id": 7}, "id": "c", "type": "tool_call"}
         return str(tool.invoke(call).content)

@@ -7,11 +7,10 @@ from typing import Any
 import httpx
 import pytest
 
-from langchain_posthog import PostHogToolkit
 from langchain_posthog.actions.query import with_limit
 from langchain_posthog.actions.trends import change
-from tests.actions import Server, body, make_toolkit, refusal
-from tests.conftest import PERSONAL_KEY, PROJECT_ID
+from tests.actions import Server, answering, body, make_toolkit, refusal
+from tests.conftest import PROJECT_ID
 from tests.scenarios import Scenario, example, params, play
 
 TOP_EVENTS = (
@@ -296,15 +295,7 @@ def test_change_is_written_in_percent_of_the_period_before(
 
 
 def test_a_404_without_a_query_id_is_not_blamed_on_one() -> None:
-    def handler(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(404, json={"type": "invalid_request", "detail": "Not found."})
-
-    toolkit = PostHogToolkit(
-        personal_api_key=PERSONAL_KEY,
-        project_id=PROJECT_ID,
-        max_retries=0,
-        http_client=httpx.Client(transport=httpx.MockTransport(handler)),
-    )
+    toolkit = make_toolkit(answering({"type": "invalid_request", "detail": "Not found."}, 404))
     error = toolkit.execute("posthog_run_hogql_query", {"query": "SELECT 1"}).error or ""
     assert error.startswith(f"Not found (404) in project {PROJECT_ID}: no such object")
     assert "query_id" not in error and "expired" not in error
